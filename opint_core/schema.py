@@ -1,0 +1,58 @@
+"""The ErrorTable: one Arrow table of failed transfers/deletions, the same columns for every stream.
+
+Columns (all nullable; strings are null when the archive has no value):
+
+    time            timestamp[ms, UTC]  when the transfer/deletion finished (FTS tr_timestamp_complete,
+                                        Rucio created_at; MONIT metadata.timestamp as fallback)
+    stream          string              "fts" or "rucio"
+    message         string              the error text (FTS t__error_message, Rucio reason)
+    error_code      string              errno as text (FTS t_error_code; Rucio: the "[N]" of the L0 wrapper)
+    error_category  string              FTS tr_error_category (e.g. COMMUNICATION_ERROR_ON_SEND);
+                                        Rucio: none
+    event_type      string              FTS t_final_transfer_state (Error); Rucio event_type
+                                        (transfer-failed, deletion-failed, ...)
+    scope           string              FTS tr_error_scope; Rucio: the SCOPE of the L0 wrapper
+    phase           string              FTS t_failure_phase; Rucio: none
+    src_host        string              source storage host (FTS src_hostname; Rucio: host of src_url)
+    dst_host        string              destination storage host (Rucio deletions: host of url)
+    src_rse         string              source RSE (FTS file_metadata.src_rse; Rucio src_rse)
+    dst_rse         string              destination RSE (Rucio deletions: the rse deleted from)
+    src_site        string              source site: the archive's site name, else RSE.split("_")[0]
+    dst_site        string              destination site, same rule
+    vo              string              virtual organisation (atlas, cms, ...)
+    activity        string              Rucio/FTS activity (e.g. "Production Input")
+    file_size       int64               bytes
+    transfer_id     string              FTS tr_id; Rucio request_id
+"""
+from __future__ import annotations
+
+import pyarrow as pa
+
+STREAMS = ("fts", "rucio")
+
+ERROR_SCHEMA = pa.schema([
+    ("time", pa.timestamp("ms", tz="UTC")),
+    ("stream", pa.string()),
+    ("message", pa.string()),
+    ("error_code", pa.string()),
+    ("error_category", pa.string()),
+    ("event_type", pa.string()),
+    ("scope", pa.string()),
+    ("phase", pa.string()),
+    ("src_host", pa.string()),
+    ("dst_host", pa.string()),
+    ("src_rse", pa.string()),
+    ("dst_rse", pa.string()),
+    ("src_site", pa.string()),
+    ("dst_site", pa.string()),
+    ("vo", pa.string()),
+    ("activity", pa.string()),
+    ("file_size", pa.int64()),
+    ("transfer_id", pa.string()),
+])
+
+ERROR_COLUMNS = tuple(ERROR_SCHEMA.names)
+
+
+def empty_error_table() -> pa.Table:
+    return ERROR_SCHEMA.empty_table()
