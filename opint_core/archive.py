@@ -1,0 +1,191 @@
+"""The MONIT archive: where each stream's days live, and which files a selection means.
+
+Layout: <root>/project/monitoring/archive/<fts/raw/complete | rucio/raw/events>/YYYY/MM/DD/part-*.json.gz,
+with days not yet compacted in DD.tmp/ (not final: never cached as such).
+"""
+from __future__ import annotations
+
+import datetime as dt
+import posixpath
+import re
+from dataclasses import dataclass, field
+from urllib.parse import urlsplit
+
+import pyarrow.fs as pafs
+
+from opint_core.archive_fs import ArchiveError, check_listing, open_archive_fs
+from opint_core.selection import Selection
+
+STREAM_DIRS = {
+    "fts": "project/monitoring/archive/fts/raw/complete",
+    "rucio": "project/monitoring/archive/rucio/raw/events",
+}
+DEFAULT_ARCHIVE = "hdfs://analytix"
+
+_DAY_DIR = re.compile(r"^(\d{2})(\.tmp)?$")
+_DAY_IN_PATH = re.compile(r"/(\d{4})/(\d{2})/(\d{2})(\.tmp)?(?:/|$)")
+
+
+@dataclass(frozen=True)
+class SourceFile:
+    path: str
+    size: int
+    mtime_ns: int | None
+
+
+@dataclass
+class DaySource:
+    """The files of one day of one stream; final unless some come from a DD.tmp folder."""
+
+    day: dt.date | None
+    files: list[SourceFile] = field(default_factory=list)
+    final: bool = True
+    empty_files: list[str] = field(default_factory=list)
+
+    def signature(self) -> list[list]:
+        return [[f.path, f.size, f.mtime_ns] for f in sorted(self.files, key=lambda f: f.path)]
+
+
+class Archive:
+    """An archive URI opened once: the filesystem object and the root path inside it."""
+
+    def __init__(self, uri: str = DEFAULT_ARCHIVE):
+        self.uri = str(uri)
+        self.fs, self.root = open_archive_fs(self.uri)
+
+    def stream_dir(self, stream: str) -> str:
+        if stream not in STREAM_DIRS:
+            raise ValueError(f"unknown stream {stream!r}: choose one of {', '.join(STREAM_DIRS)}")
+        return posixpath.join(self.root, STREAM_DIRS[stream]) if self.root else STREAM_DIRS[stream]
+
+    def _names(self, path: str, what: str) -> list[pafs.FileInfo]:
+        return check_listing(self.fs, path, what)
+
+    def _numeric_dirs(self, path: str, what: str, width: int) -> list[str]:
+        return sorted(i.base_name for i in self._names(path, what)
+                      if i.type == pafs.FileType.Directory and len(i.base_name) == width
+                      and i.base_name.isdigit())
+
+    def days_present(self, stream: str) -> list[dt.date]:
+        """Every day with a folder (DD or DD.tmp), oldest first. Lists years and months, not files."""
+        base = self.stream_dir(stream)
+        days = set()
+        for year in self._numeric_dirs(base, f"the {stream} archive", 4):
+            for month in self._numeric_dirs(posixpath.join(base, year), f"{stream} year {year}", 2):
+                for info in self._names(posixpath.join(base, year, month), f"{stream} month {year}-{month}"):
+                    m = _DAY_DIR.match(info.base_name)
+                    if m and info.type == pafs.FileType.Directory:
+                        try:
+                            days.add(dt.date(int(year), int(month), int(m.group(1))))
+                        except ValueError:
+                            continue
+        return sorted(days)
+
+    def latest_day(self, stream: str) -> dt.date:
+        """The newest day folder, found by walking down from the newest year; .tmp days count."""
+        base = self.stream_dir(stream)
+        for year in reversed(self._numeric_dirs(base, f"the {stream} archive", 4)):
+            for month in reversed(self._numeric_dirs(posixpath.join(base, year), f"{stream} year {year}", 2)):
+                found = []
+                for info in self._names(posixpath.join(base, year, month), f"{stream} month {year}-{month}"):
+                    m = _DAY_DIR.match(info.base_name)
+                    if m and info.type == pafs.FileType.Directory:
+                        try:
+                            found.append(dt.date(int(year), int(month), int(m.group(1))))
+                        except ValueError:
+                            continue
+                if found:
+                    return max(found)
+        raise ArchiveError(f"the {stream} archive at {self.uri} holds no day folders under {base}",
+                           cause="not-found", path=base,
+                           remedy="check --archive and --source; on lxplus check `hdfs dfs -ls` of that folder")
+
+    def day_source(self, stream: str, day: dt.date) -> DaySource:
+        """The files of a day (DD/ and DD.tmp/). A day with no files is an error, not 'no errors that day'."""
+        month_dir = posixpath.join(self.stream_dir(stream), f"{day:%Y}", f"{day:%m}")
+        what = f"{stream} day {day}"
+        try:
+            entries = self._names(month_dir, what)
+        except ArchiveError as e:
+            if e.cause != "not-found":
+                raise
+            entries = []
+        source = DaySource(day=day)
+        folders = [i for i in entries if i.type == pafs.FileType.Directory
+                   and i.base_name in (f"{day:%d}", f"{day:%d}.tmp")]
+        if not folders:
+            raise ArchiveError(f"no folder for {what} in {month_dir} ({self.uri})", cause="not-found",
+                               path=month_dir, remedy="pick a day the archive has (opint load without "
+                               "--date loads the latest); on HDFS an unreachable cluster also looks like this: "
+                               "check `klist`")
+        for folder in sorted(folders, key=lambda i: i.base_name):
+            if folder.base_name.endswith(".tmp"):
+                source.final = False
+            self._add_files(source, folder.path, what)
+        if not source.files:
+            raise ArchiveError(
+                f"the folder of {what} ({', '.join(f.path for f in folders)}) lists no data files",
+                cause="empty-day", path=folders[0].path,
+                remedy="the day may still be being written, or the listing failed: retry later, and on lxplus "
+                       "check `klist` and `hdfs dfs -ls` of that folder")
+        return source
+
+    def _add_files(self, source: DaySource, folder: str, what: str) -> None:
+        for info in self._names(folder, what):
+            if info.type != pafs.FileType.File or info.base_name.startswith(("_", ".")):
+                continue  # _SUCCESS markers, hidden files, sub-folders
+            if not info.size:
+                source.empty_files.append(info.path)
+                continue
+            mtime = info.mtime_ns if info.mtime is not None else None
+            source.files.append(SourceFile(info.path, int(info.size), mtime))
+
+    def resolve(self, stream: str, selection: Selection) -> list[DaySource]:
+        """The day sources a selection means, oldest first."""
+        if selection.paths is not None:
+            return self._path_sources(selection.paths)
+        if selection.first is None:
+            latest = self.latest_day(stream)
+            n = selection.last_n or 1
+            days = [latest - dt.timedelta(days=k) for k in range(n - 1, -1, -1)]
+        else:
+            n = (selection.last - selection.first).days + 1
+            days = [selection.first + dt.timedelta(days=k) for k in range(n)]
+        return [self.day_source(stream, d) for d in days]
+
+    def _path_sources(self, paths) -> list[DaySource]:
+        """Explicit paths (files or folders); grouped by the day their path names, if any."""
+        by_day: dict[dt.date | None, DaySource] = {}
+        for raw in paths:
+            path = self._to_fs_path(raw)
+            info = self.fs.get_file_info(path)
+            m = _DAY_IN_PATH.search(path)
+            day = None
+            if m:
+                try:
+                    day = dt.date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
+                except ValueError:
+                    day = None
+            source = by_day.setdefault(day, DaySource(day=day))
+            if m is None or m.group(4):
+                source.final = False  # unknown day or a .tmp folder: never cached as final
+            if info.type == pafs.FileType.Directory:
+                self._add_files(source, path, f"listed folder {raw}")
+            elif info.type == pafs.FileType.File:
+                if info.size:
+                    mtime = info.mtime_ns if info.mtime is not None else None
+                    source.files.append(SourceFile(path, int(info.size), mtime))
+                else:
+                    source.empty_files.append(path)
+            else:
+                raise ArchiveError(f"the listed path {raw!r} does not exist in {self.uri}", cause="not-found",
+                                   path=path, remedy="fix or remove that line of the path list")
+        return [by_day[k] for k in sorted(by_day, key=lambda d: (d is None, d or dt.date.min))]
+
+    def _to_fs_path(self, raw: str) -> str:
+        """A path-list line as a path on this filesystem: URIs lose their scheme, relative paths hang off the root."""
+        if "://" in raw:
+            return urlsplit(raw).path
+        if raw.startswith("/"):
+            return raw
+        return posixpath.join(self.root, raw) if self.root else raw

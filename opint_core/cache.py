@@ -1,0 +1,71 @@
+"""Loaded days kept as Parquet in the user cache dir, valid while the day's source files are unchanged.
+
+Only final days are cached (a DD.tmp day is still being written). A manifest beside each Parquet file
+records the source listing (path, size, mtime) and the per-file load report, so a cached load reports
+the same skipped records as the first one.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import os
+import tempfile
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+import platformdirs
+
+from opint_core.schema import ERROR_SCHEMA
+
+CACHE_FORMAT = 1  # bump when the ErrorTable columns or their derivation change
+
+
+def default_cache_dir() -> Path:
+    return Path(os.environ.get("OPINT_CACHE_DIR") or platformdirs.user_cache_dir("opint"))
+
+
+class DayCache:
+    def __init__(self, archive_uri: str, stream: str, directory: str | os.PathLike | None = None):
+        digest = hashlib.sha1(archive_uri.encode()).hexdigest()[:12]
+        self.dir = Path(directory or default_cache_dir()) / "days" / digest / stream
+
+    def _paths(self, day: dt.date) -> tuple[Path, Path]:
+        return self.dir / f"{day}.parquet", self.dir / f"{day}.json"
+
+    def get(self, day: dt.date, signature: list) -> tuple[pa.Table, list[dict]] | None:
+        """The cached table and file reports, or None when absent, stale or unreadable."""
+        data_path, manifest_path = self._paths(day)
+        try:
+            manifest = json.loads(manifest_path.read_text())
+            if manifest.get("format") != CACHE_FORMAT or manifest.get("sources") != signature:
+                return None
+            table = pq.read_table(data_path)
+        except (OSError, ValueError, pa.ArrowException):
+            return None
+        if table.schema != ERROR_SCHEMA:
+            return None
+        return table, manifest.get("files", [])
+
+    def put(self, day: dt.date, signature: list, table: pa.Table, files: list[dict]) -> None:
+        """Best effort and atomic: a full or read-only cache dir only costs speed next time."""
+        data_path, manifest_path = self._paths(day)
+        try:
+            self.dir.mkdir(parents=True, exist_ok=True)
+            _atomic(data_path, lambda p: pq.write_table(table, p, compression="zstd"))
+            manifest = {"format": CACHE_FORMAT, "day": str(day), "sources": signature, "files": files}
+            _atomic(manifest_path, lambda p: Path(p).write_text(json.dumps(manifest)))
+        except (OSError, pa.ArrowException):
+            pass
+
+
+def _atomic(target: Path, write) -> None:
+    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=target.name, suffix=".part")
+    os.close(fd)
+    try:
+        write(tmp)
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise

@@ -1,0 +1,64 @@
+"""~/.config/opint/config.toml (platformdirs; OPINT_CONFIG overrides the path).
+
+    archive = "hdfs://analytix"   # any archive URI or local path
+    source = "fts"                # fts | rucio
+    store = "/eos/.../opint-team" # triage store directory (default: the user data dir)
+    keymap = "default"            # default | vim | a path to a keymap file
+"""
+from __future__ import annotations
+
+import os
+import sys
+from dataclasses import dataclass, fields
+from pathlib import Path
+
+import platformdirs
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
+from opint_core.archive import DEFAULT_ARCHIVE
+
+
+class ConfigError(ValueError):
+    """The config file exists but cannot be used; the message names it."""
+
+
+@dataclass
+class Config:
+    archive: str = DEFAULT_ARCHIVE
+    source: str = "fts"
+    store: str | None = None
+    keymap: str = "default"
+    path: Path | None = None
+
+
+def config_path() -> Path:
+    return Path(os.environ.get("OPINT_CONFIG") or Path(platformdirs.user_config_dir("opint")) / "config.toml")
+
+
+def load_config(path: str | os.PathLike | None = None) -> Config:
+    path = Path(path) if path else config_path()
+    config = Config(path=path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return config
+    except OSError as e:
+        raise ConfigError(f"cannot read the config file {path}: {e.strerror or e}") from None
+    try:
+        values = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as e:
+        raise ConfigError(f"the config file {path} is not valid TOML ({e}): fix or remove it") from None
+    known = {f.name for f in fields(Config)} - {"path"}
+    for key, value in values.items():
+        if key not in known:
+            raise ConfigError(f"unknown setting {key!r} in {path}: known settings are {', '.join(sorted(known))}")
+        if not isinstance(value, str):
+            raise ConfigError(f"the setting {key!r} in {path} must be a string, got {value!r}")
+        setattr(config, key, value)
+    if config.source not in ("fts", "rucio"):
+        raise ConfigError(f"source = {config.source!r} in {path}: use \"fts\" or \"rucio\"")
+    return config

@@ -1,0 +1,143 @@
+"""Per stream: the JSON fields read from the archive, which records are failures, and how they map to
+the ErrorTable columns. Everything here is vectorised over Arrow arrays."""
+from __future__ import annotations
+
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from opint_core.schema import ERROR_SCHEMA
+
+_S, _I = pa.string(), pa.int64()
+
+# Only the fields we use: an explicit schema makes pyarrow skip the other ~60 columns cheaply.
+RAW_SCHEMAS = {
+    "fts": pa.schema([
+        ("data", pa.struct([
+            ("t__error_message", _S), ("t_error_code", _S), ("t_final_transfer_state", _S),
+            ("t_final_transfer_state_flag", _I), ("tr_error_category", _S), ("tr_error_scope", _S),
+            ("t_failure_phase", _S), ("src_hostname", _S), ("dst_hostname", _S),
+            ("src_site_name", _S), ("dst_site_name", _S), ("vo", _S), ("activity", _S),
+            ("tr_timestamp_complete", _I), ("f_size", _I), ("tr_id", _S),
+            ("file_metadata", pa.struct([("src_rse", _S), ("dst_rse", _S), ("activity", _S)])),
+        ])),
+        ("metadata", pa.struct([("timestamp", _I)])),
+    ]),
+    "rucio": pa.schema([
+        ("data", pa.struct([
+            ("event_type", _S), ("reason", _S), ("src_rse", _S), ("dst_rse", _S), ("rse", _S),
+            ("src_url", _S), ("dst_url", _S), ("url", _S), ("activity", _S), ("vo", _S),
+            ("created_at", _S), ("file_size", _I), ("bytes", _I), ("request_id", _S),
+        ])),
+        ("metadata", pa.struct([("timestamp", _I)])),
+    ]),
+}
+
+_HOST_OF_URL = r"^[A-Za-z][A-Za-z0-9+.-]*://(?:[^@/]*@)?(?P<host>\[[^\]]*\]|[^:/?#]+)"
+_L0_WRAPPER = r"^(?P<scope>SOURCE|DESTINATION|TRANSFER|GENERAL_FAILURE|STAGING|ARCHIVING) \[(?P<code>\d+)\]"
+_ISO_TIME = r"^(?P<date>\d{4}-\d{2}-\d{2})[ T](?P<time>\d{2}:\d{2}:\d{2})(?:\.(?P<frac>\d{1,9}))?"
+
+
+def is_failure(stream: str, raw: pa.Table) -> pa.Array:
+    """FTS: t_final_transfer_state_flag == 0 (Error). Rucio: event types ending in 'failed'."""
+    data = raw.column("data")
+    if stream == "fts":
+        flag = pc.struct_field(data, "t_final_transfer_state_flag")
+        return pc.fill_null(pc.equal(flag, 0), False)
+    event = pc.struct_field(data, "event_type")
+    return pc.fill_null(pc.match_substring_regex(event, r"failed$"), False)
+
+
+def _blank_to_null(arr):
+    return pc.if_else(pc.equal(arr, ""), pa.scalar(None, arr.type), arr)
+
+
+def _site(site_name, rse):
+    """The archive's site name when set (it usually is not), else the RSE prefix (BNL-OSG2_DATADISK -> BNL-OSG2)."""
+    from_rse = pc.list_element(pc.split_pattern(rse, "_", max_splits=1), 0)
+    from_rse = _blank_to_null(from_rse)
+    if site_name is None:
+        return from_rse
+    return pc.coalesce(_blank_to_null(site_name), from_rse)
+
+
+def _host(url):
+    return _blank_to_null(pc.struct_field(pc.extract_regex(url, _HOST_OF_URL), "host"))
+
+
+def _epoch_ms(values) -> pa.Array:
+    return pc.cast(values, pa.timestamp("ms", tz="UTC"))
+
+
+def parse_times(text) -> pa.Array:
+    """ISO-like strings ('2026-11-24 13:45:12.123456') or epoch seconds/ms as text -> timestamp[ms, UTC];
+    anything else -> null."""
+    parts = pc.extract_regex(text, _ISO_TIME)
+    stamp = pc.binary_join_element_wise(pc.struct_field(parts, "date"), pc.struct_field(parts, "time"), " ")
+    seconds = pc.strptime(stamp, format="%Y-%m-%d %H:%M:%S", unit="ms", error_is_null=True)
+    frac = pc.utf8_slice_codeunits(pc.binary_join_element_wise(pc.struct_field(parts, "frac"), "000", ""), 0, 3)
+    parsed = pc.add(pc.cast(seconds, pa.int64()), pc.cast(_blank_to_null(frac), pa.int64()))
+    digits = pc.if_else(pc.match_substring_regex(text, r"^\d{9,13}$"), text, pa.scalar(None, pa.string()))
+    number = pc.cast(digits, pa.int64())
+    ms = pc.if_else(pc.less(number, 10**11), pc.multiply(number, 1000), number)  # seconds or ms
+    return pc.cast(pc.coalesce(parsed, ms), pa.timestamp("ms", tz="UTC"))
+
+
+def to_error_table(stream: str, raw: pa.Table) -> pa.Table:
+    """Failures only, mapped to ERROR_SCHEMA."""
+    raw = raw.filter(is_failure(stream, raw))
+    n = raw.num_rows
+    data = raw.column("data").combine_chunks() if n else pa.array([], RAW_SCHEMAS[stream].field("data").type)
+    meta_time = pc.struct_field(raw.column("metadata").combine_chunks(), "timestamp") if n else pa.array([], _I)
+    f = lambda name: pc.struct_field(data, name)  # noqa: E731
+    nulls = pa.nulls(n, _S)
+    if stream == "fts":
+        fm = f("file_metadata")
+        src_rse, dst_rse = _blank_to_null(pc.struct_field(fm, "src_rse")), _blank_to_null(pc.struct_field(fm, "dst_rse"))
+        cols = {
+            "time": pc.coalesce(_epoch_ms(f("tr_timestamp_complete")), _epoch_ms(meta_time)),
+            "message": f("t__error_message"),
+            "error_code": _blank_to_null(f("t_error_code")),
+            "error_category": _blank_to_null(f("tr_error_category")),
+            "event_type": _blank_to_null(f("t_final_transfer_state")),
+            "scope": _blank_to_null(f("tr_error_scope")),
+            "phase": _blank_to_null(f("t_failure_phase")),
+            "src_host": _blank_to_null(f("src_hostname")),
+            "dst_host": _blank_to_null(f("dst_hostname")),
+            "src_rse": src_rse, "dst_rse": dst_rse,
+            "src_site": _site(f("src_site_name"), src_rse),
+            "dst_site": _site(f("dst_site_name"), dst_rse),
+            "vo": _blank_to_null(f("vo")),
+            "activity": _blank_to_null(pc.coalesce(_blank_to_null(f("activity")), pc.struct_field(fm, "activity"))),
+            "file_size": f("f_size"),
+            "transfer_id": _blank_to_null(f("tr_id")),
+        }
+    else:
+        reason = f("reason")
+        wrapper = pc.extract_regex(reason, _L0_WRAPPER)
+        deletion = pc.fill_null(pc.starts_with(f("event_type"), "deletion"), False)
+        rse = _blank_to_null(f("rse"))
+        src_rse = _blank_to_null(f("src_rse"))
+        # A deletion has one place, the RSE deleted from: shown on the destination side.
+        dst_rse = pc.if_else(deletion, pc.coalesce(rse, _blank_to_null(f("dst_rse"))), _blank_to_null(f("dst_rse")))
+        cols = {
+            "time": pc.coalesce(parse_times(f("created_at")), _epoch_ms(meta_time)),
+            "message": reason,
+            "error_code": _blank_to_null(pc.struct_field(wrapper, "code")),
+            "error_category": nulls,
+            "event_type": _blank_to_null(f("event_type")),
+            "scope": _blank_to_null(pc.struct_field(wrapper, "scope")),
+            "phase": nulls,
+            "src_host": _host(f("src_url")),
+            "dst_host": pc.if_else(deletion, pc.coalesce(_host(f("url")), _host(f("dst_url"))), _host(f("dst_url"))),
+            "src_rse": src_rse, "dst_rse": dst_rse,
+            "src_site": _site(None, src_rse),
+            "dst_site": _site(None, dst_rse),
+            "vo": _blank_to_null(f("vo")),
+            "activity": _blank_to_null(f("activity")),
+            "file_size": pc.coalesce(f("file_size"), f("bytes")),
+            "transfer_id": _blank_to_null(f("request_id")),
+        }
+    cols["stream"] = pa.repeat(pa.scalar(stream), n) if n else pa.array([], _S)
+    arrays = [cols[name] for name in ERROR_SCHEMA.names]
+    arrays = [a.combine_chunks() if isinstance(a, pa.ChunkedArray) else a for a in arrays]
+    return pa.Table.from_arrays([pc.cast(a, fld.type) for a, fld in zip(arrays, ERROR_SCHEMA)], schema=ERROR_SCHEMA)

@@ -1,0 +1,105 @@
+"""Which days (or files) to load: the latest day, one day, a range, the last N days, or a path list."""
+from __future__ import annotations
+
+import datetime as dt
+import os
+from dataclasses import dataclass
+
+# The forms the original OpInt loader accepted (utils/tools.py::parse_date), ISO first.
+DATE_FORMATS = ("%Y-%m-%d", "%d.%m.%Y", "%d/%m/%Y")
+
+
+class SelectionError(ValueError):
+    """A selection that cannot be understood: bad date, inverted range, unreadable path list."""
+
+
+def parse_date(text: str) -> dt.date:
+    value = str(text).strip()
+    for fmt in DATE_FORMATS:
+        try:
+            return dt.datetime.strptime(value, fmt).date()
+        except ValueError:
+            continue
+    raise SelectionError(
+        f"cannot read the date {text!r}: use YYYY-MM-DD (or DD.MM.YYYY, DD/MM/YYYY), e.g. 2026-11-24")
+
+
+@dataclass(frozen=True)
+class Selection:
+    """What to load. Exactly one of the forms is set; none means the latest day in the archive."""
+
+    first: dt.date | None = None
+    last: dt.date | None = None
+    last_n: int | None = None
+    paths: tuple[str, ...] | None = None
+    paths_file: str | None = None
+
+    @classmethod
+    def latest(cls) -> "Selection":
+        return cls()
+
+    @classmethod
+    def day(cls, day: dt.date | str) -> "Selection":
+        d = day if isinstance(day, dt.date) else parse_date(day)
+        return cls(first=d, last=d)
+
+    @classmethod
+    def range(cls, first: dt.date | str, last: dt.date | str) -> "Selection":
+        a = first if isinstance(first, dt.date) else parse_date(first)
+        b = last if isinstance(last, dt.date) else parse_date(last)
+        if b < a:
+            raise SelectionError(f"the range {a} .. {b} is inverted: --from must not be after --to")
+        return cls(first=a, last=b)
+
+    @classmethod
+    def last_days(cls, n: int) -> "Selection":
+        try:
+            n = int(n)
+        except (TypeError, ValueError):
+            raise SelectionError(f"--last needs a number of days, got {n!r}") from None
+        if n < 1:
+            raise SelectionError(f"--last needs at least 1 day, got {n}")
+        return cls(last_n=n)
+
+    @classmethod
+    def from_paths_file(cls, path: str | os.PathLike) -> "Selection":
+        """One path per line; whitespace stripped, blank lines and '#' comments skipped."""
+        try:
+            with open(path, encoding="utf-8", errors="replace") as f:
+                lines = f.read().splitlines()
+        except OSError as e:
+            raise SelectionError(f"cannot read the path list {os.fspath(path)!r}: {e.strerror or e}") from None
+        paths = tuple(s for s in (line.strip() for line in lines) if s and not s.startswith("#"))
+        if not paths:
+            raise SelectionError(f"the path list {os.fspath(path)!r} names no paths (blank and # lines are skipped)")
+        return cls(paths=paths, paths_file=os.fspath(path))
+
+    @classmethod
+    def from_options(cls, *, date=None, date_from=None, date_to=None, last=None, paths_file=None) -> "Selection":
+        """The command-line form: at most one of --date, --from/--to, --last, --paths-file."""
+        given = [name for name, v in (("--date", date), ("--from/--to", date_from or date_to),
+                                      ("--last", last), ("--paths-file", paths_file)) if v]
+        if len(given) > 1:
+            raise SelectionError(f"choose one selection, not {' and '.join(given)}")
+        if date:
+            return cls.day(date)
+        if date_from or date_to:
+            if not (date_from and date_to):
+                raise SelectionError("a range needs both --from and --to")
+            return cls.range(date_from, date_to)
+        if last:
+            return cls.last_days(last)
+        if paths_file:
+            return cls.from_paths_file(paths_file)
+        return cls.latest()
+
+    def describe(self) -> str:
+        if self.paths is not None:
+            return f"{len(self.paths)} paths from {self.paths_file or 'a list'}"
+        if self.last_n:
+            return f"last {self.last_n} day{'s' if self.last_n > 1 else ''}"
+        if self.first is None:
+            return "latest day"
+        if self.first == self.last:
+            return str(self.first)
+        return f"{self.first} .. {self.last}"

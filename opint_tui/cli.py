@@ -1,0 +1,162 @@
+"""The `opint` command line."""
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+from rich.text import Text
+
+import opint_core as core
+
+STAGE_LABELS = {"list": "listing days", "files": "reading files", "write": "writing files"}
+
+
+def _selection_options(parser: argparse.ArgumentParser) -> None:
+    g = parser.add_argument_group("selection (default: the latest day in the archive)")
+    g.add_argument("--date", metavar="D", help="one day: YYYY-MM-DD, DD.MM.YYYY or DD/MM/YYYY")
+    g.add_argument("--from", dest="date_from", metavar="D", help="first day of an inclusive range (with --to)")
+    g.add_argument("--to", dest="date_to", metavar="D", help="last day of an inclusive range (with --from)")
+    g.add_argument("--last", metavar="N", type=int, help="the last N days, ending at the latest day present")
+    g.add_argument("--paths-file", metavar="F",
+                   help="a file listing part files or day folders, one per line (# comments, blanks skipped)")
+    a = parser.add_argument_group("archive")
+    a.add_argument("--archive", metavar="URI",
+                   help="hdfs://analytix (default, or as set in the config file), file:///path or a local path")
+    a.add_argument("--demo", action="store_true", help="use the built-in sample archive (no HDFS needed)")
+    a.add_argument("--source", choices=core.STREAMS, help="which stream: fts (default) or rucio")
+    a.add_argument("--no-cache", action="store_true", help="read the archive even for days already cached")
+    a.add_argument("--config", metavar="FILE", help="config file (default: ~/.config/opint/config.toml)")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="opint", description="Triage FTS and Rucio transfer errors from the MONIT archive.",
+        epilog="Run `opint COMMAND --help` for the options of a command.")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    load = sub.add_parser("load", help="load errors and print a summary",
+                          description="Load the failures of a selection of days and print a summary.")
+    _selection_options(load)
+    load.add_argument("--top", type=int, default=10, metavar="N", help="how many top error categories to show")
+
+    sample = sub.add_parser("sample-archive", help="write a realistic sample archive in the MONIT layout",
+                            description="Write a realistic sample archive (both streams) in the MONIT layout.")
+    sample.add_argument("directory", metavar="DIR", help="where to write it (created if missing)")
+    sample.add_argument("--days", type=int, default=7, help="number of days, the last one in DD.tmp (default 7)")
+    sample.add_argument("--seed", type=int, default=0, help="random seed: the same seed writes the same bytes")
+    sample.add_argument("--scale", type=float, default=1.0,
+                        help="volume factor; 1.0 is about 30,000 FTS and 20,000 Rucio records a day")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    console = Console(stderr=False, highlight=False)
+    errors = Console(stderr=True, highlight=False)
+    try:
+        if args.command == "load":
+            return cmd_load(args, console)
+        if args.command == "sample-archive":
+            return cmd_sample_archive(args, console)
+        parser.print_help()
+        return 0
+    except (core.ArchiveError, core.SelectionError, core.ConfigError) as e:
+        errors.print(Text("opint: error: ", style="bold red") + Text(getattr(e, "message", None) or str(e)))
+        remedy = getattr(e, "remedy", None)
+        if remedy:
+            errors.print(Text("what to do: ", style="bold") + Text(remedy))
+        return 2
+    except core.LoadCancelled:
+        errors.print("opint: cancelled")
+        return 130
+    except KeyboardInterrupt:
+        errors.print("opint: interrupted")
+        return 130
+
+
+def _progress_bar(console: Console) -> Progress:
+    # No spinner: over ssh an animation streams bytes for nothing.
+    return Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                    console=console, transient=True)
+
+
+def resolve_source(args) -> tuple[str, str, "core.Selection"]:
+    """(archive URI, stream, selection) from the flags, the config file and the defaults."""
+    config = core.load_config(args.config)
+    selection = core.Selection.from_options(date=args.date, date_from=args.date_from, date_to=args.date_to,
+                                            last=args.last, paths_file=args.paths_file)
+    if args.demo:
+        archive = core.demo_archive()
+    else:
+        archive = args.archive or config.archive
+    return archive, args.source or config.source, selection
+
+
+def cmd_load(args, console: Console) -> int:
+    with _progress_bar(console) as bar:
+        tasks: dict[str, int] = {}
+
+        def progress(stage, done, total):
+            if stage not in tasks:
+                tasks[stage] = bar.add_task(STAGE_LABELS.get(stage, stage), total=total or None)
+            bar.update(tasks[stage], completed=done, total=total or None)
+
+        if args.demo:
+            progress("write", 0, 0)
+        archive, stream, selection = resolve_source(args)
+        et = core.load_errors(archive, selection, stream=stream, use_cache=not args.no_cache, progress=progress)
+    print_load_summary(console, et, top=args.top)
+    return 0
+
+
+def print_load_summary(console: Console, et, top: int = 10) -> None:
+    r = et.report
+    days = ", ".join(str(d) for d in r.days) if len(r.days) <= 3 else f"{r.days[0]} .. {r.days[-1]}"
+    state = "" if r.final else "  (includes a day still being written: .tmp)"
+    console.print(Text(f"{r.stream} errors, {r.selection}: {days or 'explicit paths'}{state}", style="bold"))
+    console.print(Text(f"archive  {r.archive}"))
+    cached = f" ({len(r.cached_days)} day{'s' if len(r.cached_days) != 1 else ''} from cache)" if r.cached_days else ""
+    console.print(Text(
+        f"files {len(r.files):,}{cached} · records {r.records:,} · failures {len(et):,} · skipped {r.skipped:,}"
+        f" · repaired {r.repaired:,} · empty files {len(r.empty_files):,} · {r.seconds:.2f} s"))
+    column = "error_category" if et.table.column("error_category").null_count < len(et) else "event_type"
+    rows = core.top_values(et.table, column, top)
+    if rows:
+        table = Table(title=f"top {column.replace('_', ' ')}s", title_justify="left", box=None, pad_edge=False)
+        table.add_column(column.replace("_", " "))
+        table.add_column("failures", justify="right")
+        table.add_column("share", justify="right")
+        for value, count in rows:
+            table.add_row(Text(str(value)), f"{count:,}", f"{100 * count / max(len(et), 1):.1f}%")
+        console.print(table)
+    problems = r.problems()
+    if problems:
+        console.print(Text(f"{len(problems)} file{'s' if len(problems) > 1 else ''} with problems:", style="yellow"))
+        for f in problems[:20]:
+            console.print(Text(f"  {f.path}: {f.describe()}"))
+        if len(problems) > 20:
+            console.print(Text(f"  … and {len(problems) - 20} more"))
+
+
+def cmd_sample_archive(args, console: Console) -> int:
+    started = time.perf_counter()
+    with _progress_bar(console) as bar:
+        task = bar.add_task("writing files", total=None)
+        summary = core.write_sample_archive(
+            args.directory, days=args.days, seed=args.seed, scale=args.scale,
+            progress=lambda stage, done, total: bar.update(task, completed=done, total=total))
+    console.print(Text(f"wrote a {args.days}-day sample archive to {args.directory} "
+                       f"in {time.perf_counter() - started:.1f} s"))
+    for stream, n in summary.records.items():
+        console.print(Text(f"  {stream}: {n:,} records, {summary.failures.get(stream, 0):,} failures"))
+    console.print(Text(f"try: opint load --archive {args.directory}"))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
