@@ -1,0 +1,177 @@
+"""Clustering of error messages into templates and categories.
+
+``cluster(messages)`` works per distinct string, never per row:
+
+1. factorise the raw messages (pyarrow ``dictionary_encode`` or ``pandas.factorize``);
+2. mask each distinct string once (``masking``) and merge masked strings that share their
+   structure (``templates``): these are the *templates*;
+3. group templates that a shifter triages as one problem (``categories``): strip wrappers and
+   prefixes, map known causes to a canonical issue, merge near-identical remainders within blocks;
+4. map ids back to rows with numpy indexing.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from opint_core.clustering.categories import DEFAULT_SIMILARITY, categorize
+from opint_core.clustering.keys import category_key
+from opint_core.clustering.masking import EMPTY_PATTERN, mask
+from opint_core.clustering.templates import merge_templates
+
+__all__ = ["cluster", "Clustering", "Category", "DEFAULT_SIMILARITY", "category_key", "mask"]
+
+
+@dataclass(frozen=True)
+class Category:
+    key: str                    # stable id: "c" + 12 hex of blake2b(normalised pattern)
+    pattern: str                # canonical pattern, variables as <*>
+    count: int                  # number of messages
+    templates: tuple[int, ...]  # member template ids, most frequent first
+
+
+@dataclass
+class Clustering:
+    template_of: np.ndarray          # int32 per message: template id
+    category_of: np.ndarray          # int32 per message: index into categories
+    templates: list[str]             # pattern per template id
+    template_counts: np.ndarray      # int64 messages per template
+    template_category: np.ndarray    # int32 category index of each template
+    categories: list[Category]       # sorted by count descending, ties by key
+    distinct_of: np.ndarray | None = None          # int32 per message: index into distinct_messages
+    distinct_messages: list[str] | None = None     # the distinct raw strings
+
+    def __len__(self) -> int:
+        return int(self.template_of.shape[0])
+
+
+def _as_text(x) -> str:
+    if x is None:
+        return ""
+    if isinstance(x, str):
+        return x
+    if isinstance(x, (bytes, bytearray)):
+        return bytes(x).decode("utf-8", "replace")
+    try:
+        if x != x:  # NaN from pandas
+            return ""
+    except Exception:  # noqa: BLE001 - odd objects: fall back to their text
+        pass
+    return str(x)
+
+
+def _factorize(messages) -> tuple[np.ndarray, list[str]]:
+    """(codes int32 per message with -1 for null/empty, distinct non-empty strings)."""
+    try:
+        import pyarrow as pa
+    except ImportError:  # pragma: no cover - pyarrow is a dependency
+        pa = None
+    if pa is not None and isinstance(messages, (pa.Array, pa.ChunkedArray)):
+        arr = messages
+        if isinstance(arr, pa.ChunkedArray):
+            arr = arr.combine_chunks() if arr.num_chunks != 1 else arr.chunk(0)
+        if pa.types.is_dictionary(arr.type):
+            arr = arr.dictionary_decode()
+        if not (pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type)):
+            arr = arr.cast(pa.large_string())
+        enc = arr.dictionary_encode()
+        idx = enc.indices
+        if idx.null_count:
+            idx = idx.fill_null(-1)
+        codes = np.asarray(idx.to_numpy(zero_copy_only=False), dtype=np.int32)
+        uniq = enc.dictionary.to_pylist()
+    else:
+        import pandas as pd
+        if isinstance(messages, (pd.Series, pd.Index)):
+            values = messages.to_numpy(dtype=object, na_value=None)
+        elif isinstance(messages, np.ndarray):
+            values = messages.astype(object, copy=False)
+        else:
+            if not isinstance(messages, list):
+                messages = list(messages)
+            values = np.empty(len(messages), dtype=object)
+            values[:] = messages
+        c, u = pd.factorize(values, use_na_sentinel=True)
+        codes = c.astype(np.int32, copy=False)
+        uniq = list(u)
+    uniq = [_as_text(u) for u in uniq]
+    return codes, uniq
+
+
+def _factorize_list(items: list[str]) -> tuple[np.ndarray, list[str]]:
+    ids: dict[str, int] = {}
+    out = np.empty(len(items), dtype=np.int32)
+    setd = ids.setdefault
+    for i, s in enumerate(items):
+        out[i] = setd(s, len(ids))
+    return out, list(ids)
+
+
+def cluster(messages, *, similarity: float = DEFAULT_SIMILARITY) -> Clustering:
+    """Group messages into templates and categories; see the module docstring.
+
+    ``messages``: a list of str, a pandas Series or a pyarrow string array (nulls allowed).
+    ``similarity``: 0..1, how alike two causes must be to share a category (higher: more
+    categories).  Templates do not depend on it.
+    """
+    codes, uniq = _factorize(messages)
+    n = codes.shape[0]
+    # one extra distinct slot for nulls, so every message has a distinct id
+    null_slot = len(uniq)
+    distinct_messages = uniq + [""]
+    codes = np.where(codes < 0, null_slot, codes).astype(np.int32, copy=False)
+
+    masked = [mask(s) for s in uniq]
+    masked.append(EMPTY_PATTERN)
+    masked_ids, masked_uniq = _factorize_list(masked)
+    merged = merge_templates(masked_uniq)
+    merged_ids, merged_uniq = _factorize_list(merged)
+    distinct_to_raw_tmpl = merged_ids[masked_ids]          # distinct -> unsorted template
+
+    raw_counts = np.bincount(distinct_to_raw_tmpl[codes], minlength=len(merged_uniq)) if n else \
+        np.zeros(len(merged_uniq), dtype=np.int64)
+    # drop templates no message uses (the null slot when there are no nulls), then order ids by
+    # count descending, ties by pattern: deterministic whatever the input order
+    used = np.flatnonzero(raw_counts > 0)
+    order = sorted(used.tolist(), key=lambda t: (-int(raw_counts[t]), merged_uniq[t]))
+    remap = np.full(len(merged_uniq), -1, dtype=np.int32)
+    remap[np.asarray(order, dtype=np.int64)] = np.arange(len(order), dtype=np.int32)
+    templates = [merged_uniq[t] for t in order]
+    template_counts = raw_counts[np.asarray(order, dtype=np.int64)].astype(np.int64) if order else \
+        np.zeros(0, dtype=np.int64)
+    distinct_to_tmpl = remap[distinct_to_raw_tmpl]
+    template_of = distinct_to_tmpl[codes].astype(np.int32, copy=False) if n else \
+        np.zeros(0, dtype=np.int32)
+
+    # categories over templates
+    tmpl_cat_raw, cat_patterns = categorize(templates, template_counts, similarity=similarity)
+    tmpl_cat_raw = np.asarray(tmpl_cat_raw, dtype=np.int64)
+    ncat = len(cat_patterns)
+    cat_counts = np.bincount(tmpl_cat_raw, weights=template_counts, minlength=ncat).astype(np.int64) \
+        if len(templates) else np.zeros(0, dtype=np.int64)
+    keys = [category_key(p) for p in cat_patterns]
+    cat_order = sorted(range(ncat), key=lambda c: (-int(cat_counts[c]), keys[c]))
+    cat_remap = np.empty(ncat, dtype=np.int32)
+    cat_remap[np.asarray(cat_order, dtype=np.int64)] = np.arange(ncat, dtype=np.int32)
+    template_category = cat_remap[tmpl_cat_raw].astype(np.int32) if len(templates) else \
+        np.zeros(0, dtype=np.int32)
+    members: list[list[int]] = [[] for _ in range(ncat)]
+    for t, c in enumerate(template_category.tolist()):
+        members[c].append(t)  # templates are already most frequent first
+    categories = [Category(key=keys[c], pattern=cat_patterns[c], count=int(cat_counts[c]),
+                           templates=tuple(members[i]))
+                  for i, c in enumerate(cat_order)]
+    category_of = template_category[template_of] if n else np.zeros(0, dtype=np.int32)
+    if not order:
+        distinct_messages = []
+    return Clustering(
+        template_of=template_of,
+        category_of=category_of.astype(np.int32, copy=False),
+        templates=templates,
+        template_counts=template_counts,
+        template_category=template_category,
+        categories=categories,
+        distinct_of=codes if n else np.zeros(0, dtype=np.int32),
+        distinct_messages=distinct_messages,
+    )
