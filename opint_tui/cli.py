@@ -11,37 +11,82 @@ from rich.table import Table
 from rich.text import Text
 
 import opint_core as core
+from opint_tui.keymap import KeymapError
 
-STAGE_LABELS = {"list": "listing days", "files": "reading files", "write": "writing files"}
+STAGE_LABELS = {"list": "listing days", "files": "reading files", "write": "writing files", "cluster": "clustering",
+                "insight": "breakdowns", "baseline": "baseline days"}
 
 
-def _selection_options(parser: argparse.ArgumentParser) -> None:
+def _selection_options(parser: argparse.ArgumentParser, default=None) -> None:
+    """The selection and archive flags, shared by the app, load and report."""
     g = parser.add_argument_group("selection (default: the latest day in the archive)")
-    g.add_argument("--date", metavar="D", help="one day: YYYY-MM-DD, DD.MM.YYYY or DD/MM/YYYY")
-    g.add_argument("--from", dest="date_from", metavar="D", help="first day of an inclusive range (with --to)")
-    g.add_argument("--to", dest="date_to", metavar="D", help="last day of an inclusive range (with --from)")
-    g.add_argument("--last", metavar="N", type=int, help="the last N days, ending at the latest day present")
-    g.add_argument("--paths-file", metavar="F",
+    g.add_argument("--date", metavar="D", default=default, help="one day: YYYY-MM-DD, DD.MM.YYYY or DD/MM/YYYY")
+    g.add_argument("--from", dest="date_from", metavar="D", default=default,
+                   help="first day of an inclusive range (with --to)")
+    g.add_argument("--to", dest="date_to", metavar="D", default=default,
+                   help="last day of an inclusive range (with --from)")
+    g.add_argument("--last", metavar="N", type=int, default=default,
+                   help="the last N days, ending at the latest day present")
+    g.add_argument("--paths-file", metavar="F", default=default,
                    help="a file listing part files or day folders, one per line (# comments, blanks skipped)")
     a = parser.add_argument_group("archive")
-    a.add_argument("--archive", metavar="URI",
+    a.add_argument("--archive", metavar="URI", default=default,
                    help="hdfs://analytix (default, or as set in the config file), file:///path or a local path")
-    a.add_argument("--demo", action="store_true", help="use the built-in sample archive (no HDFS needed)")
-    a.add_argument("--source", choices=core.STREAMS, help="which stream: fts (default) or rucio")
-    a.add_argument("--no-cache", action="store_true", help="read the archive even for days already cached")
-    a.add_argument("--config", metavar="FILE", help="config file (default: ~/.config/opint/config.toml)")
+    a.add_argument("--demo", action="store_true", default=default if default is not None else False,
+                   help="use the built-in sample archive (generated on first use; no HDFS needed)")
+    a.add_argument("--source", choices=core.STREAMS, default=default, help="which stream: fts (default) or rucio")
+    a.add_argument("--no-cache", action="store_true", default=default if default is not None else False,
+                   help="read the archive even for days already cached")
+    a.add_argument("--config", metavar="FILE", default=default,
+                   help="config file (default: ~/.config/opint/config.toml)")
+
+
+def _store_option(parser: argparse.ArgumentParser, default=None) -> None:
+    parser.add_argument("--store", metavar="DIR", default=default,
+                        help="triage store directory, e.g. a team folder on EOS (default: config, else your "
+                             "data dir)")
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="opint", description="Triage FTS and Rucio transfer errors from the MONIT archive.",
+        prog="opint", description="Triage FTS and Rucio transfer errors from the MONIT archive. "
+        "Without a command, opens the app on the selection.",
         epilog="Run `opint COMMAND --help` for the options of a command.")
+    _selection_options(parser)
+    _store_option(parser)
+    parser.add_argument("--keymap", metavar="NAME|FILE",
+                        help="default, vim, or a TOML keymap file (default: the config file's keymap)")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    # Sub-commands take the same flags; SUPPRESS keeps flags given before the command.
+    keep = argparse.SUPPRESS
 
     load = sub.add_parser("load", help="load errors and print a summary",
                           description="Load the failures of a selection of days and print a summary.")
-    _selection_options(load)
+    _selection_options(load, keep)
     load.add_argument("--top", type=int, default=10, metavar="N", help="how many top error categories to show")
+
+    report = sub.add_parser("report", help="write the shift report (markdown, JSON or CSV)",
+                            description="Cluster a selection and write the report of its categories, with "
+                                        "the triage annotations.")
+    _selection_options(report, keep)
+    _store_option(report, keep)
+    report.add_argument("--format", choices=core.REPORT_FORMATS, default="md", help="md (default), json or csv")
+    report.add_argument("-o", "--output", metavar="FILE", help="write to FILE (atomically); default: stdout")
+    report.add_argument("--annotated-only", action="store_true", help="only categories with an annotation")
+    report.add_argument("--top", type=int, metavar="N", help="only the first N categories")
+    report.add_argument("--sort", choices=core.REPORT_SORTS, default="count", help="order of the categories")
+
+    annotate = sub.add_parser("annotate", help="annotate a category by its key",
+                              description="Record a label, status, ticket or note for a category key "
+                                          "(keys are in reports and in the app's detail view).")
+    annotate.add_argument("key", metavar="KEY")
+    annotate.add_argument("--label")
+    annotate.add_argument("--status", choices=core.STATUSES)
+    annotate.add_argument("--ticket", help="ticket id or URL")
+    annotate.add_argument("--note", dest="notes", help="notes (replace the previous notes)")
+    annotate.add_argument("--pattern", help="the category pattern (lets other days inherit the annotation)")
+    annotate.add_argument("--config", metavar="FILE", default=keep)
+    _store_option(annotate, keep)
 
     sample = sub.add_parser("sample-archive", help="write a realistic sample archive in the MONIT layout",
                             description="Write a realistic sample archive (both streams) in the MONIT layout.")
@@ -63,9 +108,12 @@ def main(argv: list[str] | None = None) -> int:
             return cmd_load(args, console)
         if args.command == "sample-archive":
             return cmd_sample_archive(args, console)
-        parser.print_help()
-        return 0
-    except (core.ArchiveError, core.SelectionError, core.ConfigError) as e:
+        if args.command == "report":
+            return cmd_report(args, console)
+        if args.command == "annotate":
+            return cmd_annotate(args, console)
+        return cmd_app(args)
+    except (core.ArchiveError, core.SelectionError, core.ConfigError, core.StoreError, KeymapError) as e:
         errors.print(Text("opint: error: ", style="bold red") + Text(getattr(e, "message", None) or str(e)))
         remedy = getattr(e, "remedy", None)
         if remedy:
@@ -85,16 +133,77 @@ def _progress_bar(console: Console) -> Progress:
                     console=console, transient=True)
 
 
-def resolve_source(args) -> tuple[str, str, "core.Selection"]:
-    """(archive URI, stream, selection) from the flags, the config file and the defaults."""
+def resolve_source(args, *, write_demo: bool = True) -> tuple[str | None, str, "core.Selection"]:
+    """(archive URI, stream, selection) from the flags, the config file and the defaults.
+    With --demo and write_demo=False the archive is None: the app writes it in its worker."""
     config = core.load_config(args.config)
     selection = core.Selection.from_options(date=args.date, date_from=args.date_from, date_to=args.date_to,
                                             last=args.last, paths_file=args.paths_file)
     if args.demo:
-        archive = core.demo_archive()
+        archive = core.demo_archive() if write_demo else None
     else:
         archive = args.archive or config.archive
     return archive, args.source or config.source, selection
+
+
+def open_store(args) -> "core.TriageStore":
+    config = core.load_config(getattr(args, "config", None))
+    return core.TriageStore(getattr(args, "store", None) or config.store)
+
+
+def cmd_app(args) -> int:
+    from opint_tui.app import OpintApp, Source
+    from opint_tui.keymap import load_keymap
+
+    config = core.load_config(args.config)
+    keymap = args.keymap or config.keymap
+    load_keymap(keymap)  # a bad keymap is a clear error before the screen is taken over
+    archive, stream, selection = resolve_source(args, write_demo=False)
+    app = OpintApp(Source(archive, selection, stream, not args.no_cache), store=open_store(args), keymap=keymap)
+    app.run()
+    return 0
+
+
+def cmd_report(args, console: Console) -> int:
+    archive, stream, selection = resolve_source(args)
+    errors = Console(stderr=True, highlight=False)
+    with _progress_bar(errors) as bar:
+        tasks: dict[str, int] = {}
+
+        def progress(stage, done, total):
+            if stage not in tasks:
+                tasks[stage] = bar.add_task(STAGE_LABELS.get(stage, stage), total=total or None)
+            bar.update(tasks[stage], completed=done, total=total or None)
+
+        analysis = core.analyse(archive, selection, stream=stream, use_cache=not args.no_cache, progress=progress)
+    store = open_store(args)
+    inherited = store.carry_over(analysis.clustering.categories)
+    merges = store.apply_merges(analysis.clustering.categories, inherited)
+    for warning in store.warnings:
+        errors.print(Text(f"opint: warning: {warning}", style="yellow"))
+    report = core.build_report(analysis, inherited, merges, annotated_only=args.annotated_only, top=args.top,
+                               sort=args.sort)
+    text = core.render_report(report, args.format)
+    if args.output:
+        path = core.write_atomic(args.output, text)
+        errors.print(Text(f"wrote {path}: {len(report.categories):,} categories, {len(analysis.errors):,} failures"))
+    else:
+        sys.stdout.write(text)
+    return 0
+
+
+def cmd_annotate(args, console: Console) -> int:
+    store = open_store(args)
+    fields = {k: getattr(args, k) for k in ("label", "status", "ticket", "notes") if getattr(args, k) is not None}
+    if not fields:
+        raise core.SelectionError("nothing to annotate: give --label, --status, --ticket or --note")
+    pattern = args.pattern or store.patterns().get(args.key)
+    try:
+        store.annotate(args.key, pattern=pattern, **fields)
+    except ValueError as e:
+        raise core.SelectionError(str(e)) from None
+    console.print(Text(f"annotated {args.key} in {store.journal}"))
+    return 0
 
 
 def cmd_load(args, console: Console) -> int:

@@ -11,13 +11,14 @@
 """
 from __future__ import annotations
 
+import gc
 from dataclasses import dataclass
 
 import numpy as np
 
 from opint_core.clustering.categories import DEFAULT_SIMILARITY, categorize
 from opint_core.clustering.keys import category_key
-from opint_core.clustering.masking import EMPTY_PATTERN, mask
+from opint_core.clustering.masking import EMPTY_PATTERN, mask, mask_many
 from opint_core.clustering.templates import merge_templates
 
 __all__ = ["cluster", "Clustering", "Category", "DEFAULT_SIMILARITY", "category_key", "mask"]
@@ -88,15 +89,34 @@ def _factorize(messages) -> tuple[np.ndarray, list[str]]:
         elif isinstance(messages, np.ndarray):
             values = messages.astype(object, copy=False)
         else:
+            # a plain Python dict beats pandas.factorize on a list of str (no object-array copy,
+            # cached str hashes); None and other non-str values become text or null below
             if not isinstance(messages, list):
                 messages = list(messages)
-            values = np.empty(len(messages), dtype=object)
-            values[:] = messages
+            ids: dict = {}
+            setd = ids.setdefault
+            codes = np.fromiter((setd(m, len(ids)) for m in messages), dtype=np.int64,
+                                count=len(messages))
+            uniq = list(ids)
+            codes, uniq = _drop_nulls(codes, uniq)
+            return codes.astype(np.int32, copy=False), [_as_text(u) for u in uniq]
         c, u = pd.factorize(values, use_na_sentinel=True)
         codes = c.astype(np.int32, copy=False)
         uniq = list(u)
     uniq = [_as_text(u) for u in uniq]
     return codes, uniq
+
+
+def _drop_nulls(codes: np.ndarray, uniq: list) -> tuple[np.ndarray, list]:
+    """Map null-like distinct values (None, NaN) to code -1."""
+    bad = [i for i, u in enumerate(uniq) if u is None or (isinstance(u, float) and u != u)]
+    if not bad:
+        return codes, uniq
+    keep = np.ones(len(uniq), dtype=bool)
+    keep[bad] = False
+    remap = np.full(len(uniq), -1, dtype=np.int64)
+    remap[keep] = np.arange(int(keep.sum()))
+    return remap[codes], [u for i, u in enumerate(uniq) if keep[i]]
 
 
 def _factorize_list(items: list[str]) -> tuple[np.ndarray, list[str]]:
@@ -115,6 +135,18 @@ def cluster(messages, *, similarity: float = DEFAULT_SIMILARITY) -> Clustering:
     ``similarity``: 0..1, how alike two causes must be to share a category (higher: more
     categories).  Templates do not depend on it.
     """
+    # the work allocates millions of small objects and no cycles: the cyclic collector would only
+    # rescan the caller's large lists again and again
+    gc_was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return _cluster(messages, similarity)
+    finally:
+        if gc_was_enabled:
+            gc.enable()
+
+
+def _cluster(messages, similarity: float) -> Clustering:
     codes, uniq = _factorize(messages)
     n = codes.shape[0]
     # one extra distinct slot for nulls, so every message has a distinct id
@@ -122,7 +154,7 @@ def cluster(messages, *, similarity: float = DEFAULT_SIMILARITY) -> Clustering:
     distinct_messages = uniq + [""]
     codes = np.where(codes < 0, null_slot, codes).astype(np.int32, copy=False)
 
-    masked = [mask(s) for s in uniq]
+    masked = mask_many(uniq)
     masked.append(EMPTY_PATTERN)
     masked_ids, masked_uniq = _factorize_list(masked)
     merged = merge_templates(masked_uniq)

@@ -37,9 +37,18 @@ def _is_fixed(token: str) -> bool:
     return WILDCARD not in token and _FIXED_RE.search(token) is not None
 
 
+_RX_CACHE: dict[str, re.Pattern] = {}
+_MAX_PATTERNS = 16   # wildcard tokens tried per slot: bounds the work on pathological input
+
+
 def _wildcard_regex(token: str) -> re.Pattern:
-    return re.compile("".join(".*" if p == WILDCARD else re.escape(p)
-                              for p in re.split(r"(<\*>)", token)), re.S)
+    rx = _RX_CACHE.get(token)
+    if rx is None:
+        if len(_RX_CACHE) > 4096:
+            _RX_CACHE.clear()
+        rx = _RX_CACHE[token] = re.compile("".join(
+            ".*" if p == WILDCARD else re.escape(p) for p in re.split(r"(<\*>)", token)), re.S)
+    return rx
 
 
 _NUMERIC_RE = re.compile(r"[\[(]?[-+]?\d+[\])]?[:.,;]?")
@@ -67,7 +76,7 @@ def _generalise(values: list[str], first: bool = False) -> dict[str, str]:
     if patterns:
         # a token that already holds a variable absorbs the values it matches: `<*>` absorbs
         # any word, `(<*>)` absorbs `()` and `(root)`
-        for p in sorted(patterns, key=lambda v: (-len(v) if v == WILDCARD else len(v), v)):
+        for p in sorted(patterns, key=lambda v: (v != WILDCARD, len(v), v))[:_MAX_PATTERNS]:
             rx = _wildcard_regex(p)
             for v in free:
                 if v != p and v not in out and rx.fullmatch(v):

@@ -1,0 +1,35 @@
+"""Category insight: where (sites, hosts, RSEs, VO, activity, error code), when (timelines, first
+and last seen), which values (the text behind each ``<*>``), and what is new or rising against a
+baseline window, for every category of a clustered ErrorTable at once.
+
+    insight = Insight(error_table, clustering)        # overview of every category, vectorised
+    insight.summaries()                               # one CategorySummary per category
+    insight.detail(i)                                 # drill-down of category i (interactive)
+    base = load_baseline(error_table)                 # preceding days, same length, via the loader
+    trends = trend(insight, base)                     # Trends: trends[i].new / .ratio / .rising
+    trends.order("new") / trends.order("rising")      # category indices in that order
+    insight.report_fields(trends)                     # per category: trend, top_src/dst_sites ...
+"""
+from opint_core.insight.core import (
+    DIMENSIONS, MAX_BINS, OVERVIEW_DIMENSIONS, CategoryDetail, CategorySummary, Insight, MessageCount,
+    SlotValues, TemplateCount, TemplateSlots, TopValues, ValueCount, choose_bins, sparkline,
+)
+from opint_core.insight.slots import align_one, template_regex
+from opint_core.insight.trend import (
+    Trend, Trends, baseline_selection, load_baseline, score_counts, trend, trend_for,
+)
+
+
+def report_fields(insight: Insight, trends: Trends | None = None, top: int = 5) -> list[dict]:
+    """Per category (category order) the report's insight fields: ``trend`` ({new, ratio, ...} or
+    None), ``top_src_sites`` / ``top_dst_sites`` ([[site, count], ...]), count, share, first/last
+    seen and timeline. See ``Insight.report_fields``."""
+    return insight.report_fields(trends, top)
+
+
+__all__ = [
+    "CategoryDetail", "CategorySummary", "DIMENSIONS", "Insight", "MAX_BINS", "MessageCount",
+    "OVERVIEW_DIMENSIONS", "SlotValues", "TemplateCount", "TemplateSlots", "TopValues", "Trend", "Trends",
+    "ValueCount", "align_one", "baseline_selection", "choose_bins", "load_baseline", "report_fields",
+    "score_counts", "sparkline", "template_regex", "trend", "trend_for",
+]

@@ -1,0 +1,671 @@
+"""Insight: where, when and which values, for every category of a clustered ErrorTable at once.
+
+Everything per row is numpy over integer codes, computed once for the whole table:
+
+- each dimension column (sites, hosts, RSEs, VO, activity, error code) is dictionary-encoded by
+  pyarrow into int codes (null = one extra code), and ``np.bincount`` over the combined code
+  ``group * (values + 1) + value`` counts every (category, value) pair in one pass; the top values
+  of every category come from one ``argpartition`` of that matrix (a sort-based ``np.unique`` when
+  the matrix would be too large);
+- timelines are one ``bincount`` over ``group * bins + bin``;
+- the rows of each category are one stable argsort of the category ids (a radix sort on 16-bit
+  ids), so the drill-down of one category only touches its own rows;
+- messages are handled per distinct string (slot values, samples), never per row.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import threading
+from dataclasses import dataclass, field
+from typing import Mapping, NamedTuple, Sequence
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from opint_core.insight.slots import SlotAligner
+
+DIMENSIONS = ("src_site", "dst_site", "src_host", "dst_host", "src_rse", "dst_rse", "vo", "activity",
+              "error_code")
+OVERVIEW_DIMENSIONS = ("src_site", "dst_site")
+LEVELS = ("category", "template")
+
+HOUR_MS = 3_600_000
+DAY_MS = 24 * HOUR_MS
+# bin widths tried in order: the first that gives at most MAX_BINS bins over the window wins
+BIN_WIDTHS_MS = tuple(h * HOUR_MS for h in (1, 2, 3, 4, 6, 8, 12, 24, 48, 72, 96, 168))
+MAX_BINS = 48
+
+# a dense (groups x values) count matrix is used up to this many cells, np.unique above it
+_DENSE_CELLS = 8_000_000
+_NAT = np.iinfo(np.int64).min
+
+
+class ValueCount(NamedTuple):
+    value: str
+    count: int
+    share: float          # of the category's rows
+
+
+class TemplateCount(NamedTuple):
+    template: int         # template id in the Clustering
+    pattern: str
+    count: int
+    share: float
+
+
+class MessageCount(NamedTuple):
+    message: str
+    count: int
+    template: int
+
+
+@dataclass(frozen=True)
+class SlotValues:
+    """The values one ``<*>`` of a template takes, most frequent first."""
+
+    position: int                 # 0-based index of the wildcard in the template
+    values: list[ValueCount]      # share: of the aligned rows of the template
+    distinct: int                 # number of distinct values seen
+
+
+@dataclass(frozen=True)
+class TemplateSlots:
+    template: int
+    pattern: str
+    count: int                    # rows of the template
+    aligned: int                  # rows whose message was aligned with the pattern
+    exact: bool                   # False when only the most frequent distinct messages were aligned
+    slots: list[SlotValues]
+
+
+@dataclass(frozen=True)
+class CategorySummary:
+    """One overview row."""
+
+    index: int
+    key: str
+    pattern: str
+    count: int
+    share: float
+    first_seen: dt.datetime | None
+    last_seen: dt.datetime | None
+    timeline: tuple[int, ...]
+    top_src_sites: list[ValueCount]
+    top_dst_sites: list[ValueCount]
+    merged_into: int | None = None   # index of the category this one is shown in (manual merges)
+
+
+@dataclass(frozen=True)
+class CategoryDetail:
+    """Everything the drill-down of one category shows."""
+
+    index: int
+    key: str
+    pattern: str
+    count: int
+    share: float
+    first_seen: dt.datetime | None
+    last_seen: dt.datetime | None
+    timeline: tuple[int, ...]
+    bin_edges: tuple[dt.datetime, ...]
+    top: dict[str, list[ValueCount]]        # dimension -> most frequent non-null values
+    nulls: dict[str, int]                   # dimension -> rows without a value
+    distinct: dict[str, int]                # dimension -> number of distinct non-null values
+    templates: list[TemplateCount]
+    messages: list[MessageCount]            # the most frequent distinct raw messages
+    distinct_messages: int
+    slots: list[TemplateSlots] = field(default_factory=list)
+
+
+class TopValues(NamedTuple):
+    """Top values of one dimension for every group: row g holds group g's values, best first."""
+
+    codes: np.ndarray       # (groups, k) int32 codes into `dictionary`, -1 = no value
+    counts: np.ndarray      # (groups, k) int64
+    nulls: np.ndarray       # (groups,) rows with a null value
+    distinct: np.ndarray    # (groups,) distinct non-null values
+    dictionary: list[str]
+
+
+def _ms(value) -> int:
+    if isinstance(value, dt.datetime):
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=dt.timezone.utc)
+        return int(value.timestamp() * 1000)
+    if isinstance(value, dt.date):
+        return int(dt.datetime(value.year, value.month, value.day, tzinfo=dt.timezone.utc).timestamp() * 1000)
+    if isinstance(value, np.datetime64):
+        return int(value.astype("datetime64[ms]").astype(np.int64))
+    return int(value)
+
+
+def _datetime(ms: int) -> dt.datetime | None:
+    if ms == _NAT:
+        return None
+    return dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc) + dt.timedelta(milliseconds=int(ms))
+
+
+def choose_bins(start_ms: int, end_ms: int, max_bins: int = MAX_BINS) -> tuple[int, int, int]:
+    """(first edge, bin width, number of bins) covering [start, end): hourly for a day, coarser for
+    longer windows so that there are at most ``max_bins`` bins. Edges fall on whole hours (on UTC
+    midnights for widths of a day or more), so that a day shows as 24 hourly bins."""
+    end_ms = max(end_ms, start_ms + 1)
+    widths = list(BIN_WIDTHS_MS)
+    span_days = -(-(end_ms - start_ms) // DAY_MS) + 1
+    widths.append(max(8, -(-span_days // max_bins)) * DAY_MS)
+    for width in widths:
+        align = width if DAY_MS % width == 0 else (DAY_MS if width % DAY_MS == 0 else HOUR_MS)
+        first = start_ms - start_ms % align
+        nbins = -(-(end_ms - first) // width)
+        if nbins <= max_bins:
+            return first, width, max(1, nbins)
+    first = start_ms - start_ms % DAY_MS
+    width = widths[-1]
+    return first, width, max(1, -(-(end_ms - first) // width))
+
+
+def _as_chunked(col) -> pa.ChunkedArray:
+    return col if isinstance(col, pa.ChunkedArray) else pa.chunked_array([col])
+
+
+def encode_column(col) -> tuple[np.ndarray, list[str]]:
+    """(int32 codes with nulls as len(dictionary), dictionary): one pass of pyarrow's hash kernel."""
+    col = _as_chunked(col)
+    if pa.types.is_dictionary(col.type):
+        col = col.cast(col.type.value_type)
+    if not (pa.types.is_string(col.type) or pa.types.is_large_string(col.type)):
+        col = col.cast(pa.string())
+    if col.num_chunks == 0 or len(col) == 0:
+        return np.zeros(0, dtype=np.int32), []
+    enc = pc.dictionary_encode(col)
+    dictionary = enc.chunk(0).dictionary
+    m = len(dictionary)
+    idx = pa.chunked_array([c.indices for c in enc.chunks], type=enc.chunk(0).indices.type)
+    if idx.null_count:
+        idx = idx.fill_null(m)
+    codes = np.asarray(idx.to_numpy(), dtype=np.int32)
+    return codes, dictionary.to_pylist()
+
+
+def top_k_by_group(groups: np.ndarray, ngroups: int, codes: np.ndarray, nvalues: int, k: int, *,
+                   dense_cells: int = _DENSE_CELLS) -> tuple:
+    """Top-k value codes per group, counts descending, ties by smaller code.
+
+    ``codes`` in 0..nvalues, where nvalues is the null code. Returns (codes (g,k) int32 with -1
+    padding, counts (g,k) int64, nulls (g,), distinct (g,))."""
+    stride = nvalues + 1
+    k = max(0, min(k, nvalues))
+    out_codes = np.full((ngroups, k), -1, dtype=np.int32)
+    out_counts = np.zeros((ngroups, k), dtype=np.int64)
+    if ngroups == 0:
+        return out_codes, out_counts, np.zeros(0, np.int64), np.zeros(0, np.int64)
+    if groups.shape[0] == 0 or nvalues == 0:
+        nulls = np.bincount(groups, minlength=ngroups).astype(np.int64) if nvalues == 0 else \
+            np.zeros(ngroups, np.int64)
+        return out_codes, out_counts, nulls, np.zeros(ngroups, np.int64)
+    if ngroups * stride <= dense_cells:
+        combined = groups.astype(np.int64) * stride + codes
+        matrix = np.bincount(combined, minlength=ngroups * stride).reshape(ngroups, stride)
+        nulls = matrix[:, nvalues].astype(np.int64)
+        counts = matrix[:, :nvalues]
+        distinct = np.count_nonzero(counts, axis=1).astype(np.int64)
+        if k:
+            # one key orders by count, then by smaller code: exact and deterministic ties
+            key = counts.astype(np.int64) * stride + (nvalues - np.arange(nvalues, dtype=np.int64))
+            if k < nvalues:
+                part = np.argpartition(key, nvalues - k, axis=1)[:, nvalues - k:]
+            else:
+                part = np.broadcast_to(np.arange(nvalues), (ngroups, nvalues))
+            pkey = np.take_along_axis(key, part, axis=1)
+            order = np.argsort(-pkey, axis=1, kind="stable")
+            best = np.take_along_axis(part, order, axis=1)
+            best_counts = np.take_along_axis(counts, best, axis=1).astype(np.int64)
+            out_counts[:] = best_counts
+            out_codes[:] = np.where(best_counts > 0, best, -1)
+        return out_codes, out_counts, nulls, distinct
+    # sparse: sort the combined codes
+    combined = groups.astype(np.int64) * stride + codes
+    uniq, cnt = np.unique(combined, return_counts=True)
+    g = uniq // stride
+    v = uniq - g * stride
+    is_null = v == nvalues
+    nulls = np.bincount(g[is_null], weights=cnt[is_null], minlength=ngroups).astype(np.int64)
+    g, v, cnt = g[~is_null], v[~is_null], cnt[~is_null]
+    distinct = np.bincount(g, minlength=ngroups).astype(np.int64)
+    if k and g.shape[0]:
+        order = np.lexsort((v, -cnt, g))
+        g, v, cnt = g[order], v[order], cnt[order]
+        starts = np.searchsorted(g, np.arange(ngroups))
+        rank = np.arange(g.shape[0]) - starts[g]
+        keep = rank < k
+        out_codes[g[keep], rank[keep]] = v[keep]
+        out_counts[g[keep], rank[keep]] = cnt[keep]
+    return out_codes, out_counts, nulls, distinct
+
+
+class Insight:
+    """Breakdowns of one ErrorTable by category (or template): counts, share, top values of each
+    dimension, timelines, first/last seen, and the drill-down of one category.
+
+    Build it once per load: ``Insight(error_table, clustering)`` (or the Arrow table). The overview
+    (counts, timelines, top source/destination sites) is computed in the constructor for every
+    category at once; the other dimensions and the per-message structures are computed on first
+    use (``prepare()`` does it up front, e.g. in a worker thread). Thread-safe for readers.
+
+    ``level``: "category" (default) or "template" (groups are the clustering's templates).
+    ``merges``: category key -> effective key (``triage.apply_merges``): rows of a merged category
+    count in the category it is merged into; the merged one keeps its index with count 0.
+    ``days``: the days the table covers (default: from the ErrorTable's load report); they fix the
+    timeline window (whole days), else the window is the span of the data.
+    ``window``: (start, end) explicitly, datetimes; overrides ``days``.
+    """
+
+    def __init__(self, table, clustering, *, level: str = "category",
+                 merges: Mapping[str, str] | None = None, days: Sequence[dt.date] | None = None,
+                 window: tuple | None = None, max_bins: int = MAX_BINS, top_k: int = 5):
+        report = getattr(table, "report", None)
+        if hasattr(table, "table") and isinstance(getattr(table, "table"), pa.Table):
+            table = table.table
+        if not isinstance(table, pa.Table):
+            raise TypeError(f"Insight needs a pyarrow Table or an ErrorTable, not {type(table).__name__}")
+        if level not in LEVELS:
+            raise ValueError(f"unknown level {level!r}: choose one of {', '.join(LEVELS)}")
+        n = table.num_rows
+        if len(clustering) != n:
+            raise ValueError(f"the clustering has {len(clustering)} rows but the table has {n}: "
+                             "cluster the message column of this very table")
+        self.table = table
+        self.clustering = clustering
+        self.level = level
+        self.top_k = top_k
+        self.days = sorted(set(days)) if days else sorted(set(getattr(report, "days", None) or []))
+        self._lock = threading.RLock()
+        self._aligner = SlotAligner()
+
+        cats = clustering.categories
+        self.merged_into: dict[int, int] = {}
+        if level == "category":
+            self.ngroups = len(cats)
+            self.keys = [c.key for c in cats]
+            self.patterns = [c.pattern for c in cats]
+            self.group_templates: list[tuple[int, ...]] = [tuple(c.templates) for c in cats]
+            groups = np.asarray(clustering.category_of, dtype=np.int32)
+            if merges:
+                index = {k: i for i, k in enumerate(self.keys)}
+                remap = np.arange(self.ngroups, dtype=np.int32)
+                for k, eff in merges.items():
+                    i, j = index.get(k), index.get(eff)
+                    if i is not None and j is not None and i != j:
+                        remap[i] = j
+                        self.merged_into[i] = j
+                if self.merged_into:
+                    groups = remap[groups]
+                    members: dict[int, list[int]] = {}
+                    for i, j in self.merged_into.items():
+                        members.setdefault(j, []).append(i)
+                    tc = np.asarray(clustering.template_counts)
+                    for j, ms in members.items():
+                        ts = list(self.group_templates[j]) + [t for i in ms for t in self.group_templates[i]]
+                        self.group_templates[j] = tuple(sorted(ts, key=lambda t: (-int(tc[t]), t)))
+                    for i in self.merged_into:
+                        self.group_templates[i] = ()
+        else:
+            self.ngroups = len(clustering.templates)
+            self.keys = [f"t{t}" for t in range(self.ngroups)]
+            self.patterns = list(clustering.templates)
+            self.group_templates = [(t,) for t in range(self.ngroups)]
+            groups = np.asarray(clustering.template_of, dtype=np.int32)
+        self.groups = groups
+        self.total = n
+        self.counts = np.bincount(groups, minlength=self.ngroups).astype(np.int64) if n else \
+            np.zeros(self.ngroups, dtype=np.int64)
+        self.shares = self.counts / n if n else np.zeros(self.ngroups)
+
+        # rows of each group: one stable sort of the group ids (radix sort on 16-bit ids)
+        sort_ids = groups.astype(np.uint16) if self.ngroups <= 65535 else groups
+        self.order = np.argsort(sort_ids, kind="stable").astype(np.int64 if n > 2**31 - 1 else np.int32)
+        self.starts = np.zeros(self.ngroups + 1, dtype=np.int64)
+        np.cumsum(self.counts, out=self.starts[1:])
+
+        self._timeline(window, max_bins)
+        self._dims: dict[str, tuple[np.ndarray, list[str]]] = {}
+        self._tops: dict[tuple[str, int], TopValues] = {}
+        for dim in OVERVIEW_DIMENSIONS:
+            if dim in table.column_names:
+                self.top_values(dim, top_k)
+        self._distinct = None   # lazily: per-distinct-message structure
+
+    # ------------------------------------------------------------------ time
+    def _timeline(self, window, max_bins: int) -> None:
+        n = self.total
+        if "time" in self.table.column_names and n:
+            col = _as_chunked(self.table.column("time"))
+            if not pa.types.is_timestamp(col.type) or col.type.unit != "ms":
+                col = pc.cast(col, pa.timestamp("ms", tz="UTC"), safe=False)
+            ints = pc.cast(col, pa.int64())
+            self.missing_time = int(ints.null_count)
+            if ints.null_count:
+                ints = ints.fill_null(_NAT)
+            t = np.asarray(ints.to_numpy(), dtype=np.int64)
+        else:
+            t = np.full(n, _NAT, dtype=np.int64)
+            self.missing_time = n
+        self.times = t
+        valid = t != _NAT
+        if window is not None:
+            start, end = _ms(window[0]), _ms(window[1])
+        elif self.days:
+            start = _ms(self.days[0])
+            end = _ms(self.days[-1]) + DAY_MS
+        elif valid.any():
+            tv = t[valid]
+            start, end = int(tv.min()), int(tv.max()) + 1
+        else:
+            start = end = 0
+        if start == end == 0 and not valid.any():
+            self.bin_start, self.bin_width, self.nbins = 0, HOUR_MS, 0
+        else:
+            self.bin_start, self.bin_width, self.nbins = choose_bins(start, end, max_bins)
+        self.window = (start, end)
+        nb = self.nbins
+        if nb:
+            b = (t - self.bin_start) // self.bin_width
+            outside = valid & ((b < 0) | (b >= nb))
+            self.outside_window = int(np.count_nonzero(outside))
+            b = np.clip(b, 0, nb - 1)   # late/early records go to the edge bins, counted above
+            combined = self.groups.astype(np.int64)[valid] * nb + b[valid]
+            self.timelines = np.bincount(combined, minlength=self.ngroups * nb).reshape(self.ngroups, nb)
+        else:
+            self.outside_window = 0
+            self.timelines = np.zeros((self.ngroups, 0), dtype=np.int64)
+        # first/last seen: min/max of each group's slice of the sorted times
+        self.first_seen_ms = np.full(self.ngroups, _NAT, dtype=np.int64)
+        self.last_seen_ms = np.full(self.ngroups, _NAT, dtype=np.int64)
+        if n and valid.any():
+            ts = t[self.order]
+            nonempty = np.flatnonzero(self.counts > 0)
+            starts = self.starts[nonempty]
+            hi = np.where(ts == _NAT, np.iinfo(np.int64).max, ts)
+            first = np.minimum.reduceat(hi, starts)
+            last = np.maximum.reduceat(ts, starts)
+            first = np.where(first == np.iinfo(np.int64).max, _NAT, first)
+            self.first_seen_ms[nonempty] = first
+            self.last_seen_ms[nonempty] = last
+
+    @property
+    def bin_edges(self) -> np.ndarray:
+        """nbins + 1 edges, datetime64[ms] (UTC)."""
+        return (self.bin_start + self.bin_width * np.arange(self.nbins + 1, dtype=np.int64)).astype("datetime64[ms]")
+
+    def bin_edge_datetimes(self) -> tuple[dt.datetime, ...]:
+        return tuple(_datetime(int(e)) for e in self.bin_start + self.bin_width * np.arange(self.nbins + 1))
+
+    def bin_timedelta(self) -> dt.timedelta:
+        """The width of one timeline bin."""
+        return dt.timedelta(milliseconds=int(self.bin_width))
+
+    def timeline(self, g: int) -> np.ndarray:
+        return self.timelines[g]
+
+    def first_seen(self, g: int) -> dt.datetime | None:
+        return _datetime(int(self.first_seen_ms[g]))
+
+    def last_seen(self, g: int) -> dt.datetime | None:
+        return _datetime(int(self.last_seen_ms[g]))
+
+    # ------------------------------------------------------------------ dimensions
+    def codes(self, dim: str) -> tuple[np.ndarray, list[str]]:
+        """Per-row int codes of a dimension (nulls = len(dictionary)) and the dictionary."""
+        got = self._dims.get(dim)
+        if got is None:
+            with self._lock:
+                got = self._dims.get(dim)
+                if got is None:
+                    if dim not in self.table.column_names:
+                        raise KeyError(f"no column {dim!r} in the table (columns: {', '.join(self.table.column_names)})")
+                    got = encode_column(self.table.column(dim))
+                    self._dims[dim] = got
+        return got
+
+    def top_values(self, dim: str, k: int | None = None) -> TopValues:
+        """The k most frequent values of a dimension for every group at once."""
+        k = self.top_k if k is None else k
+        for (d, kk), tv in list(self._tops.items()):
+            if d == dim and kk >= k:
+                return tv if kk == k else TopValues(tv.codes[:, :k], tv.counts[:, :k], tv.nulls, tv.distinct,
+                                                    tv.dictionary)
+        codes, dictionary = self.codes(dim)
+        c, cnt, nulls, distinct = top_k_by_group(self.groups, self.ngroups, codes, len(dictionary), k)
+        tv = TopValues(c, cnt, nulls, distinct, dictionary)
+        with self._lock:
+            self._tops[(dim, k)] = tv
+        return tv
+
+    def top(self, dim: str, g: int, k: int | None = None) -> list[ValueCount]:
+        """Top values of one dimension for group g (from the all-groups table when it holds k)."""
+        k = self.top_k if k is None else k
+        if any(d == dim and kk >= k for d, kk in list(self._tops)):
+            tv = self.top_values(dim, k)
+            return self._pairs(tv.codes[g], tv.counts[g], tv.dictionary, int(self.counts[g]))
+        return self._top_rows(dim, self.rows(g), k)[0]
+
+    @staticmethod
+    def _pairs(codes, counts, dictionary, total) -> list[ValueCount]:
+        return [ValueCount(dictionary[int(c)], int(n), (int(n) / total) if total else 0.0)
+                for c, n in zip(codes.tolist(), counts.tolist()) if c >= 0 and n > 0]
+
+    def _top_rows(self, dim: str, rows: np.ndarray, k: int) -> tuple[list[ValueCount], int, int]:
+        codes, dictionary = self.codes(dim)
+        m = len(dictionary)
+        sub = codes[rows]
+        total = int(rows.shape[0])
+        if m == 0 or total == 0:
+            return [], total, 0
+        if m <= 4 * total + 1024:
+            counts = np.bincount(sub, minlength=m + 1)
+            nulls = int(counts[m])
+            counts = counts[:m]
+            nz = np.flatnonzero(counts)
+            vals, cnt = nz, counts[nz]
+        else:
+            vals, cnt = np.unique(sub, return_counts=True)
+            nulls = int(cnt[vals == m].sum())
+            keep = vals != m
+            vals, cnt = vals[keep], cnt[keep]
+        order = np.lexsort((vals, -cnt))[:k]
+        return self._pairs(vals[order], cnt[order], dictionary, total), nulls, int(vals.shape[0])
+
+    # ------------------------------------------------------------------ groups
+    def rows(self, g: int) -> np.ndarray:
+        """Row indices of group g (ascending)."""
+        return self.order[self.starts[g]:self.starts[g + 1]]
+
+    def __len__(self) -> int:
+        return self.ngroups
+
+    def summary(self, g: int, top: int = 3) -> CategorySummary:
+        return CategorySummary(
+            index=g, key=self.keys[g], pattern=self.patterns[g], count=int(self.counts[g]),
+            share=float(self.shares[g]), first_seen=self.first_seen(g), last_seen=self.last_seen(g),
+            timeline=tuple(self.timelines[g].tolist()),
+            top_src_sites=self.top("src_site", g, top) if "src_site" in self.table.column_names else [],
+            top_dst_sites=self.top("dst_site", g, top) if "dst_site" in self.table.column_names else [],
+            merged_into=self.merged_into.get(g))
+
+    def summaries(self, top: int = 3) -> list[CategorySummary]:
+        """One overview row per group, in group order (categories: count descending)."""
+        return [self.summary(g, top) for g in range(self.ngroups)]
+
+    # ------------------------------------------------------------------ per-message structure
+    def _distinct_index(self):
+        """Distinct messages: per-row ids, texts, row weights, template of each, ids by template."""
+        if self._distinct is not None:
+            return self._distinct
+        with self._lock:
+            if self._distinct is not None:
+                return self._distinct
+            cl = self.clustering
+            n = self.total
+            ids = getattr(cl, "distinct_of", None)
+            texts = getattr(cl, "distinct_messages", None)
+            if ids is not None and texts is not None and len(ids) == n and (n == 0 or int(ids.max()) < len(texts)):
+                ids = np.asarray(ids, dtype=np.int64)
+                texts_list = texts
+                arrow_texts = None
+                nd = len(texts)
+            else:
+                col = _as_chunked(self.table.column("message"))
+                if pa.types.is_dictionary(col.type):
+                    col = col.cast(col.type.value_type)
+                enc = pc.dictionary_encode(col) if len(col) else None
+                if enc is not None and enc.num_chunks:
+                    arrow_texts = pa.concat_arrays([enc.chunk(0).dictionary, pa.array([""], enc.chunk(0).dictionary.type)])
+                    nd = len(arrow_texts)
+                    idx = pa.chunked_array([c.indices for c in enc.chunks], type=enc.chunk(0).indices.type)
+                    ids = np.asarray(idx.fill_null(nd - 1).to_numpy(), dtype=np.int64)
+                else:
+                    arrow_texts = pa.array([""], pa.string())
+                    nd = 1
+                    ids = np.zeros(0, dtype=np.int64)
+                texts_list = None
+            weight = np.bincount(ids, minlength=nd).astype(np.int64) if n else np.zeros(nd, np.int64)
+            tmpl = np.full(nd, -1, dtype=np.int64)
+            if n:
+                tmpl[ids] = np.asarray(self.clustering.template_of, dtype=np.int64)
+            used = np.flatnonzero(weight > 0)
+            # distinct ids of each template, most frequent first
+            order = used[np.lexsort((used, -weight[used], tmpl[used]))]
+            nt = len(self.clustering.templates)
+            tstarts = np.searchsorted(tmpl[order], np.arange(nt + 1))
+            self._distinct = (ids, texts_list, arrow_texts, weight, tmpl, order, tstarts)
+            return self._distinct
+
+    def _texts(self, ids: np.ndarray) -> pa.Array:
+        _, texts_list, arrow_texts, *_ = self._distinct_index()
+        if arrow_texts is not None:
+            return arrow_texts.take(pa.array(ids, pa.int64()))
+        return pa.array([texts_list[i] for i in ids.tolist()], pa.string())
+
+    def template_distinct(self, t: int) -> tuple[np.ndarray, np.ndarray]:
+        """(distinct message ids of template t, their row counts), most frequent first."""
+        _, _, _, weight, _, order, tstarts = self._distinct_index()
+        ids = order[tstarts[t]:tstarts[t + 1]]
+        return ids, weight[ids]
+
+    def messages(self, g: int, n: int = 10) -> tuple[list[MessageCount], int]:
+        """The n most frequent distinct raw messages of group g, and the number of distinct ones."""
+        parts = [self.template_distinct(t) + (t,) for t in self.group_templates[g]]
+        if not parts:
+            return [], 0
+        ids = np.concatenate([p[0] for p in parts])
+        w = np.concatenate([p[1] for p in parts])
+        tm = np.concatenate([np.full(p[0].shape[0], p[2], dtype=np.int64) for p in parts])
+        total = int(ids.shape[0])
+        if total > n:
+            top = np.argpartition(-w, n - 1)[:n] if n else np.zeros(0, dtype=np.int64)
+        else:
+            top = np.arange(total)
+        top = top[np.lexsort((ids[top], -w[top]))]
+        texts = self._texts(ids[top]).to_pylist()
+        return [MessageCount(s or "", int(c), int(t)) for s, c, t in zip(texts, w[top].tolist(), tm[top].tolist())], total
+
+    def slots(self, g: int, top: int = 10, budget: int | None = 5_000) -> list[TemplateSlots]:
+        """Slot values of each template of group g. Alignment is done once per distinct message
+        (cached); with a ``budget`` only that many of the most frequent distinct messages of a
+        template are aligned (``exact`` says whether that covered all of them)."""
+        tc = self.clustering.template_counts
+        out = []
+        for t in self.group_templates[g]:
+            pattern = self.clustering.templates[t]
+            ids, w = self.template_distinct(t)
+            res = self._aligner.values(t, pattern, ids, w, self._texts, budget)
+            count = int(tc[t])
+            slots = [SlotValues(j, [ValueCount(v, c, c / res.aligned if res.aligned else 0.0)
+                                    for v, c in vals[:top]], nd)
+                     for j, (vals, nd) in enumerate(res.slots)]
+            out.append(TemplateSlots(t, pattern, count, res.aligned, res.exact, slots))
+        return out
+
+    def prepare(self, dimensions: Sequence[str] = DIMENSIONS) -> None:
+        """Compute up front what the drill-down uses (dimension codes, distinct messages)."""
+        for dim in dimensions:
+            if dim in self.table.column_names:
+                self.codes(dim)
+        self._distinct_index()
+
+    # ------------------------------------------------------------------ drill-down
+    def detail(self, g: int, *, top: int = 10, messages: int = 10, slots: bool = True,
+               slot_budget: int | None = 5_000, dimensions: Sequence[str] = DIMENSIONS) -> CategoryDetail:
+        """The drill-down of group g: touches only its own rows and distinct messages."""
+        if not 0 <= g < self.ngroups:
+            raise IndexError(f"no category {g}: there are {self.ngroups}")
+        rows = self.rows(g)
+        count = int(self.counts[g])
+        tops, nulls, distinct = {}, {}, {}
+        for dim in dimensions:
+            if dim not in self.table.column_names:
+                continue
+            tops[dim], nulls[dim], distinct[dim] = self._top_rows(dim, rows, top)
+        tc = self.clustering.template_counts
+        templates = [TemplateCount(t, self.clustering.templates[t], int(tc[t]),
+                                   int(tc[t]) / count if count else 0.0) for t in self.group_templates[g]]
+        msgs, nd = self.messages(g, messages)
+        return CategoryDetail(
+            index=g, key=self.keys[g], pattern=self.patterns[g], count=count, share=float(self.shares[g]),
+            first_seen=self.first_seen(g), last_seen=self.last_seen(g),
+            timeline=tuple(self.timelines[g].tolist()), bin_edges=self.bin_edge_datetimes(),
+            top=tops, nulls=nulls, distinct=distinct, templates=templates, messages=msgs,
+            distinct_messages=nd, slots=self.slots(g, top, slot_budget) if slots else [])
+
+    # ------------------------------------------------------------------ report
+    def report_fields(self, trends=None, top: int = 5) -> list[dict]:
+        """Per category (in category order), the JSON-ready insight fields of the report:
+        ``count``, ``share``, ``first_seen``/``last_seen`` (ISO), ``timeline`` (counts per bin),
+        ``top_src_sites``/``top_dst_sites`` (lists of [site, count]) and ``trend`` (a dict with
+        ``new`` and ``ratio`` at least, or None without a baseline)."""
+        out = []
+        has_src = "src_site" in self.table.column_names
+        has_dst = "dst_site" in self.table.column_names
+        src = self.top_values("src_site", top) if has_src else None
+        dst = self.top_values("dst_site", top) if has_dst else None
+        for g in range(self.ngroups):
+            fs, ls = self.first_seen(g), self.last_seen(g)
+            out.append({
+                "key": self.keys[g],
+                "count": int(self.counts[g]),
+                "share": float(self.shares[g]),
+                "first_seen": fs.isoformat() if fs else None,
+                "last_seen": ls.isoformat() if ls else None,
+                "timeline": self.timelines[g].tolist(),
+                "top_src_sites": [[v.value, v.count] for v in
+                                  self._pairs(src.codes[g], src.counts[g], src.dictionary, 1)] if src else [],
+                "top_dst_sites": [[v.value, v.count] for v in
+                                  self._pairs(dst.codes[g], dst.counts[g], dst.dictionary, 1)] if dst else [],
+                "trend": trends[g].to_dict() if trends is not None else None,
+            })
+        return out
+
+    def timeline_meta(self) -> dict:
+        """The bins of every ``timeline``: first edge (ISO), bin width in seconds, number of bins."""
+        start = _datetime(self.bin_start)
+        return {"start": start.isoformat() if start else None, "bin_seconds": self.bin_width // 1000,
+                "bins": self.nbins}
+
+
+SPARK_CHARS = "▁▂▃▄▅▆▇█"
+
+
+def sparkline(counts: Sequence[int], width: int | None = None) -> str:
+    """Unicode block sparkline of counts (zero bins as a space); ``width`` re-bins by summing."""
+    values = np.asarray(list(counts), dtype=np.float64)
+    if width and values.shape[0] > width:
+        edges = np.linspace(0, values.shape[0], width + 1).astype(int)
+        values = np.add.reduceat(values, edges[:-1]) if values.shape[0] else values
+    if not values.shape[0]:
+        return ""
+    top = values.max()
+    if top <= 0:
+        return " " * values.shape[0]
+    levels = np.ceil(values / top * len(SPARK_CHARS)).astype(int) - 1
+    return "".join(" " if v <= 0 else SPARK_CHARS[max(0, lv)] for v, lv in zip(values, levels))

@@ -1,0 +1,401 @@
+"""Trend of each category against a baseline window: new, rising, falling.
+
+Baseline: by default the days just before the report's days, as many as the report has, loaded
+through the normal loader (and its day cache). Its messages are clustered on their own and mapped
+into today's categories:
+
+1. by category key (the key is a function of the canonical pattern, stable across days);
+2. then template by template: an identical template pattern, else a today's template whose
+   wildcards cover the baseline template (or the reverse).
+
+Score: a conservative log2 fold change. With x rows now, b rows in the baseline and the baseline
+scaled to the length of the current window (e = b * scale)::
+
+    lfc   = log2((x + 0.5) / (e + 0.5))
+    se    = sqrt(1 / (x + 0.5) + 1 / (b + 0.5)) / ln 2      (Poisson counts, delta method)
+    score = sign(lfc) * max(0, |lfc| - Z * se)               (Z = 2)
+
+so a change only scores when it stands out of its own counting noise: 3 -> 9 scores 0, 300 -> 900
+scores 1.4, and a large stable category (50,000 vs 48,000) scores ~0 although its Poisson z-score
+would be large. ``rising``: score >= 0.5 and at least ``min_count`` rows now; ``falling``:
+score <= -0.5 and at least ``min_count`` expected. ``new``: no baseline row at all; ``ratio`` is
+x / e (None when new). The Anscombe z-score (2 (sqrt(x+3/8) - sqrt(e+3/8))) is reported as ``z``.
+
+Templates are mapped too (identical pattern, else covering), so that a known category holding a
+template the baseline does not have lists it in ``new_templates``: the clustering may file a new
+error under a known problem, and the shifter still wants to see it. With an Insight built at
+``level="template"`` the trends are per template.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import math
+import os
+from dataclasses import asdict, dataclass, field
+from typing import Sequence
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from opint_core.selection import Selection
+
+Z = 2.0
+RISE = 0.5
+MIN_COUNT = 10
+ORDERS = ("new", "rising", "falling", "score")
+
+
+@dataclass(frozen=True)
+class Trend:
+    count: int                  # rows now
+    baseline_count: int         # baseline rows mapped to this category
+    expected: float             # baseline scaled to the current window's length
+    new: bool                   # no baseline row at all (with a baseline available)
+    ratio: float | None         # count / expected; None when new or without a baseline
+    log2_ratio: float           # log2((count + 0.5) / (expected + 0.5))
+    score: float                # conservative log2 fold change (see module doc)
+    z: float                    # Anscombe z-score
+    rising: bool
+    falling: bool
+    matched_by: str | None = None   # "key", "template", "pattern" or None (nothing matched)
+    known: bool = True              # False when there was no baseline to compare with
+    new_templates: tuple[int, ...] = ()   # member templates absent from the baseline, biggest first
+    new_template_rows: int = 0            # rows of those templates (a new error inside a known category)
+
+    def to_dict(self) -> dict:
+        d = asdict(self)
+        d["new_templates"] = list(d["new_templates"])
+        for k in ("expected", "log2_ratio", "score", "z"):
+            d[k] = round(float(d[k]), 4)
+        if d["ratio"] is not None:
+            d["ratio"] = round(float(d["ratio"]), 4)
+        return d
+
+
+@dataclass
+class Trends:
+    """Trend of every current category (indexable by category index), and what the baseline was."""
+
+    items: list[Trend]
+    scale: float = 1.0
+    baseline_rows: int = 0
+    baseline_days: list[dt.date] = field(default_factory=list)
+    unmatched_rows: int = 0                  # baseline rows of problems absent now
+    gone: list[tuple[str, str, int]] = field(default_factory=list)   # (key, pattern, count), absent now
+    known: bool = True
+    level: str = "category"
+    min_count: int = MIN_COUNT
+
+    def __getitem__(self, i: int) -> Trend:
+        return self.items[i]
+
+    def __len__(self) -> int:
+        return len(self.items)
+
+    def __iter__(self):
+        return iter(self.items)
+
+    def order(self, by: str = "rising") -> list[int]:
+        """Category indices sorted: "new" (new first, biggest first, then rising), "rising"
+        (rising first by score), "falling", or "score" (plain score descending)."""
+        if by not in ORDERS:
+            raise ValueError(f"unknown trend order {by!r}: choose one of {', '.join(ORDERS)}")
+        idx = range(len(self.items))
+        it = self.items
+        if by == "new":
+            # wholly new categories (biggest first), then known categories with new templates of at
+            # least min_count rows (by those rows), then the rising ones
+            def key(i):
+                t = it[i]
+                fresh = t.new_template_rows if t.new_template_rows >= self.min_count else 0
+                return (not t.new, -t.count if t.new else 0, fresh == 0, -fresh, not t.rising, -t.score, i)
+        elif by == "rising":
+            key = lambda i: (not it[i].rising, -it[i].score, -it[i].count, i)
+        elif by == "falling":
+            key = lambda i: (not it[i].falling, it[i].score, -it[i].expected, i)
+        else:
+            key = lambda i: (-it[i].score, -it[i].count, i)
+        return sorted(idx, key=key)
+
+
+def score_counts(x, b, scale: float = 1.0, *, z: float = Z, rise: float = RISE, min_count: int = MIN_COUNT):
+    """Vectorised scores: arrays (expected, ratio (nan when b == 0), log2_ratio, score, anscombe z,
+    rising, falling) for current counts x and baseline counts b."""
+    x = np.asarray(x, dtype=np.float64)
+    b = np.asarray(b, dtype=np.float64)
+    e = b * scale
+    lfc = np.log2((x + 0.5) / (e + 0.5))
+    se = np.sqrt(1.0 / (x + 0.5) + 1.0 / (b + 0.5)) / math.log(2)
+    score = np.sign(lfc) * np.maximum(0.0, np.abs(lfc) - z * se)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio = np.where(b > 0, x / np.where(e > 0, e, 1), np.nan)
+    anscombe = 2.0 * (np.sqrt(x + 0.375) - np.sqrt(e + 0.375))
+    rising = (score >= rise) & (x >= min_count)
+    falling = (score <= -rise) & (e >= min_count)
+    return e, ratio, lfc, score, anscombe, rising, falling
+
+
+def _wild_regex(pattern: str) -> str:
+    from opint_core.insight.slots import _escape
+    return "(?s)^" + ".*".join(_escape(p) for p in pattern.split("<*>")) + "$"
+
+
+def _literal_len(pattern: str) -> int:
+    return len(pattern.replace("<*>", "").strip())
+
+
+# a template covers another only if it keeps at least this share of the other's literal text (and
+# MIN_LITERAL characters): a bare "<*> <*>" must not swallow every baseline problem
+COVER_SHARE = 0.5
+MIN_LITERAL = 10
+
+
+def map_templates(current, baseline) -> tuple[np.ndarray, list[str | None]]:
+    """For each baseline template, the current template it is (-1: none), and how: "template"
+    (identical pattern) or "pattern" (one covers the other). ``current``/``baseline``: Clusterings."""
+    cur_tmpl = {p: t for t, p in enumerate(current.templates)}
+    tmap = np.full(len(baseline.templates), -1, dtype=np.int64)
+    how: list[str | None] = [None] * len(baseline.templates)
+    pending = []
+    for t, p in enumerate(baseline.templates):
+        ct = cur_tmpl.get(p)
+        if ct is not None:
+            tmap[t], how[t] = ct, "template"
+        else:
+            pending.append(t)
+    if pending and len(current.templates):
+        covered = _cover(current, [baseline.templates[t] for t in pending])
+        for t, ct in zip(pending, covered.tolist()):
+            if ct >= 0:
+                tmap[t], how[t] = ct, "pattern"
+    return tmap, how
+
+
+def map_baseline(current, baseline, tmap=None, thow=None) -> tuple[np.ndarray, list[str | None], list[int]]:
+    """(baseline rows per current category, how each was matched, baseline categories of which
+    nothing matched). Categories match by key; the templates of a baseline category without a key
+    match go one by one through ``map_templates``."""
+    if tmap is None:
+        tmap, thow = map_templates(current, baseline)
+    ncat = len(current.categories)
+    counts = np.zeros(ncat, dtype=np.int64)
+    how: list[str | None] = [None] * ncat
+    by_key = {c.key: i for i, c in enumerate(current.categories)}
+    cur_tcat = np.asarray(current.template_category)
+    b_tcounts = np.asarray(baseline.template_counts)
+    hit_cat = np.zeros(len(baseline.categories), dtype=bool)
+    for j, cat in enumerate(baseline.categories):
+        i = by_key.get(cat.key)
+        if i is not None:
+            counts[i] += cat.count
+            how[i] = how[i] or "key"
+            hit_cat[j] = True
+            continue
+        for t in cat.templates:
+            ct = int(tmap[t])
+            if ct >= 0:
+                i = int(cur_tcat[ct])
+                counts[i] += int(b_tcounts[t])
+                how[i] = how[i] or thow[t]
+                hit_cat[j] = True
+    return counts, how, np.flatnonzero(~hit_cat).tolist()
+
+
+def _cover(current, patterns: list[str]) -> np.ndarray:
+    """For each baseline template pattern, a current template covering it (or covered by it), -1
+    if none: the most frequent current template whose wildcard regex matches the pattern text,
+    else the most frequent current template that the pattern's own wildcard regex matches."""
+    ptexts = pa.array(patterns, pa.string())
+    plit = np.array([_literal_len(p) for p in patterns], dtype=np.int64)
+    matched = np.full(len(patterns), -1, dtype=np.int64)
+    for ct in np.argsort(-np.asarray(current.template_counts), kind="stable").tolist():
+        pat = current.templates[ct]
+        lit = _literal_len(pat)
+        if "<*>" not in pat or lit < MIN_LITERAL:
+            continue
+        left = np.flatnonzero((matched < 0) & (plit * COVER_SHARE <= lit))
+        if not left.shape[0]:
+            if not (matched < 0).any():
+                break
+            continue
+        try:
+            hit = pc.match_substring_regex(ptexts.take(pa.array(left)), pattern=_wild_regex(pat))
+        except pa.ArrowException:
+            continue
+        hit = np.asarray(hit.to_numpy(zero_copy_only=False), dtype=bool)
+        matched[left[hit]] = ct
+    left = np.flatnonzero(matched < 0)
+    if left.shape[0]:
+        ctexts = pa.array(current.templates, pa.string())
+        clit = np.array([_literal_len(p) for p in current.templates], dtype=np.int64)
+        for k in left.tolist():
+            pat = patterns[k]
+            if "<*>" not in pat or plit[k] < MIN_LITERAL:
+                continue
+            try:
+                hit = pc.match_substring_regex(ctexts, pattern=_wild_regex(pat))
+            except pa.ArrowException:
+                continue
+            ok = np.asarray(hit.to_numpy(zero_copy_only=False), dtype=bool) & (clit * COVER_SHARE <= plit[k])
+            found = np.flatnonzero(ok)
+            if found.shape[0]:
+                matched[k] = int(found[0])      # templates are numbered most frequent first
+    return matched
+
+
+def trend(current, baseline, *, scale: float | None = None, baseline_clustering=None,
+          similarity: float | None = None, min_count: int = MIN_COUNT, z: float = Z, rise: float = RISE) -> Trends:
+    """Trend of every current category (or template) against a baseline.
+
+    ``current``: an Insight (its level decides: categories or templates) or a Clustering
+    (categories). ``baseline``: the baseline ErrorTable or Arrow table (its messages are clustered
+    here, or pass ``baseline_clustering``); None means no baseline: every trend has
+    ``known=False``, ``new=False`` and ``ratio=None``.
+    ``scale``: current window length / baseline window length; by default from the days of both
+    (the Insight's days and the baseline ErrorTable's report), else 1.
+    A category that exists in the baseline but holds templates that do not gets them in
+    ``new_templates`` (a new error the clustering files under a known problem).
+    """
+    from opint_core.clustering import cluster
+
+    clustering = getattr(current, "clustering", current)
+    level = getattr(current, "level", "category")
+    if level == "category":
+        n = len(clustering.categories)
+        counts_now = np.asarray(current.counts if hasattr(current, "counts") else
+                                [c.count for c in clustering.categories], dtype=np.int64)
+    else:
+        n = len(clustering.templates)
+        counts_now = np.asarray(clustering.template_counts, dtype=np.int64)
+    if baseline is None:
+        items = [Trend(int(x), 0, 0.0, False, None, 0.0, 0.0, 0.0, False, False, None, known=False)
+                 for x in counts_now.tolist()]
+        return Trends(items, known=False, level=level, min_count=min_count)
+    report = getattr(baseline, "report", None)
+    table = baseline.table if hasattr(baseline, "table") and isinstance(baseline.table, pa.Table) else baseline
+    base_days = sorted(set(getattr(report, "days", None) or []))
+    if scale is None:
+        cur_days = getattr(current, "days", None) or []
+        scale = (len(cur_days) / len(base_days)) if cur_days and base_days else 1.0
+    if baseline_clustering is None and table.num_rows:
+        kw = {} if similarity is None else {"similarity": similarity}
+        baseline_clustering = cluster(table.column("message"), **kw)
+    ntmpl = len(clustering.templates)
+    gone, gone_rows = [], 0
+    if baseline_clustering is not None and len(baseline_clustering.templates):
+        bcl = baseline_clustering
+        tmap, thow = map_templates(clustering, bcl)
+        ok = tmap >= 0
+        tb = np.bincount(tmap[ok], weights=np.asarray(bcl.template_counts)[ok], minlength=ntmpl).astype(np.int64)
+        if level == "category":
+            b, how, unmatched = map_baseline(clustering, bcl, tmap, thow)
+            for i, j in (getattr(current, "merged_into", None) or {}).items():   # manual merges
+                b[j] += b[i]
+                b[i] = 0
+                how[j] = how[j] or how[i]
+            gone = [(bcl.categories[j].key, bcl.categories[j].pattern, bcl.categories[j].count) for j in unmatched]
+        else:
+            b = tb
+            how = [None] * ntmpl
+            for t in np.flatnonzero(ok).tolist():
+                ct = int(tmap[t])
+                how[ct] = how[ct] or thow[t]
+            gone = [(f"t{t}", bcl.templates[t], int(bcl.template_counts[t])) for t in np.flatnonzero(~ok).tolist()]
+        gone_rows = int(len(bcl)) - int(b.sum())
+    else:
+        b, tb, how = np.zeros(n, dtype=np.int64), np.zeros(ntmpl, dtype=np.int64), [None] * n
+    e, ratio, lfc, score, anscombe, rising, falling = score_counts(
+        counts_now, b, scale, z=z, rise=rise, min_count=min_count)
+    tcounts = np.asarray(clustering.template_counts, dtype=np.int64)
+    members = getattr(current, "group_templates", None)
+    items = []
+    for i in range(n):
+        new = bool(b[i] == 0)
+        fresh: tuple[int, ...] = ()
+        if level == "category" and not new:
+            ts = members[i] if members is not None else clustering.categories[i].templates
+            fresh = tuple(t for t in ts if tb[t] == 0)
+        items.append(Trend(
+            count=int(counts_now[i]), baseline_count=int(b[i]), expected=float(e[i]), new=new,
+            ratio=None if new else float(ratio[i]), log2_ratio=float(lfc[i]), score=float(score[i]),
+            z=float(anscombe[i]), rising=bool(rising[i]), falling=bool(falling[i]), matched_by=how[i],
+            new_templates=fresh, new_template_rows=int(tcounts[list(fresh)].sum()) if fresh else 0))
+    gone.sort(key=lambda g: (-g[2], g[0]))
+    return Trends(items, scale=float(scale), baseline_rows=int(table.num_rows), baseline_days=base_days,
+                  unmatched_rows=max(0, gone_rows), gone=gone, level=level, min_count=min_count)
+
+
+# ---------------------------------------------------------------------------------------- baseline
+def _days_of(report_days) -> list[dt.date]:
+    if hasattr(report_days, "report"):
+        days = list(report_days.report.days or [])
+        if not days and len(report_days):
+            t = report_days.table.column("time")
+            lo, hi = pc.min(t).as_py(), pc.max(t).as_py()
+            if lo is not None:
+                days = [lo.date(), hi.date()]
+        return sorted(set(days))
+    return sorted(set(report_days))
+
+
+def baseline_selection(report_days) -> Selection:
+    """The same number of days just before the report's days (a day -> the day before; a week ->
+    the week before). ``report_days``: dates, or the report's ErrorTable."""
+    days = _days_of(report_days)
+    if not days:
+        raise ValueError("the report covers no days: a baseline needs the report's days")
+    first, last = days[0], days[-1]
+    n = (last - first).days + 1
+    return Selection.range(first - dt.timedelta(days=n), first - dt.timedelta(days=1))
+
+
+def load_baseline(report, archive=None, *, stream: str | None = None, use_cache: bool = True,
+                  cache_dir: str | os.PathLike | None = None, progress=None, cancel=None):
+    """Load the baseline of a report through the normal loader and its day cache.
+
+    ``report``: the report's ErrorTable (its archive, stream and days are used), or its days.
+    Days of the baseline window that the archive does not have are left out; returns None when it
+    has none of them. The returned ErrorTable's ``report.days`` are the days actually loaded.
+    """
+    from opint_core.archive import Archive
+    from opint_core.loader import ErrorTable, LoadReport, load_errors
+
+    rep = getattr(report, "report", None)
+    stream = stream or (rep.stream if rep is not None else "fts")
+    archive = archive if archive is not None else (rep.archive if rep is not None else None)
+    if archive is None:
+        raise ValueError("load_baseline needs the archive (or the report's ErrorTable)")
+    arch = archive if isinstance(archive, Archive) else Archive(archive)
+    sel = baseline_selection(report)
+    present = set(arch.days_present(stream))
+    want = [d for d in (sel.first + dt.timedelta(days=k) for k in range((sel.last - sel.first).days + 1))
+            if d in present]
+    if not want:
+        return None
+    runs: list[list[dt.date]] = []
+    for d in want:
+        if runs and (d - runs[-1][-1]).days == 1:
+            runs[-1].append(d)
+        else:
+            runs.append([d])
+    tables, merged = [], LoadReport(arch.uri, stream, f"baseline {sel.describe()}")
+    for run in runs:
+        et = load_errors(arch, Selection.range(run[0], run[-1]), stream=stream, use_cache=use_cache,
+                         cache_dir=cache_dir, progress=progress, cancel=cancel)
+        tables.append(et.table)
+        merged.days += et.report.days
+        merged.final = merged.final and et.report.final
+        merged.files += et.report.files
+        merged.empty_files += et.report.empty_files
+        merged.cached_days += et.report.cached_days
+        merged.seconds += et.report.seconds
+    return ErrorTable(pa.concat_tables(tables), merged)
+
+
+def trend_for(report_table, insight, archive=None, *, use_cache: bool = True, cache_dir=None,
+              progress=None, cancel=None, **kw) -> Trends:
+    """Load the default baseline of ``report_table`` and compute the trends of ``insight``."""
+    base = load_baseline(report_table, archive, use_cache=use_cache, cache_dir=cache_dir,
+                         progress=progress, cancel=cancel)
+    return trend(insight, base, **kw)

@@ -1,0 +1,270 @@
+"""Shift reports: markdown (GitHub/GitLab/Mattermost tables), JSON and CSV, from one analysis.
+
+Every text that comes from an error message or an annotation is escaped for its format: in markdown
+every ASCII punctuation character is backslash-escaped (CommonMark allows it for all of them), so no
+`|`, backtick, `<script>`, `[text](url)` or emphasis can break a table or inject markup; newlines and
+control characters become visible marks and very long strings are cut. Files are written atomically.
+"""
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import json
+import os
+import re
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+FORMATS = ("md", "json", "csv")
+SORTS = ("count", "new", "rising", "label")
+SAMPLES = 3
+MAX_CELL = 400
+
+
+@dataclass
+class ReportCategory:
+    key: str
+    pattern: str
+    count: int
+    share: float
+    first_seen: str | None
+    last_seen: str | None
+    top_src_sites: list
+    top_dst_sites: list
+    trend: dict | None
+    samples: list  # [message, count]
+    annotation: dict | None  # label, status, ticket, notes, author, time, inherited, similarity, source_key
+    merged: list = field(default_factory=list)  # keys of categories merged into this one
+
+
+@dataclass
+class Report:
+    stream: str
+    archive: str
+    days: list[str]
+    final: bool
+    generated: str
+    failures: int
+    categories_total: int
+    categories: list[ReportCategory]
+    options: dict
+
+
+def build_report(analysis, inherited: dict | None = None, merges: dict | None = None, *,
+                 annotated_only: bool = False, top: int | None = None, sort: str = "count") -> Report:
+    """The report of an Analysis (errors, clustering, insight, trends).
+
+    inherited: category key -> Inherited (TriageStore.carry_over), merges: child key -> parent key
+    (TriageStore.apply_merges result); both optional.
+    """
+    if sort not in SORTS:
+        raise ValueError(f"unknown sort {sort!r}: choose one of {', '.join(SORTS)}")
+    insight, trends = analysis.insight, analysis.trends
+    if merges:
+        from opint_core.insight import Insight
+
+        insight = Insight(analysis.errors, analysis.clustering, merges=merges)
+    inherited = inherited or {}
+    fields = insight.report_fields(trends, top=5)
+    merged_children: dict[int, list[str]] = {}
+    for child, parent in insight.merged_into.items():
+        merged_children.setdefault(parent, []).append(insight.keys[child])
+    rows = []
+    for g, f in enumerate(fields):
+        if g in insight.merged_into:
+            continue
+        found = inherited.get(f["key"])
+        annotation = None
+        if found is not None and not found.annotation.empty:
+            annotation = found.annotation.to_dict()
+            annotation.update(inherited=found.inherited, similarity=round(found.similarity, 1),
+                              source_key=found.source_key)
+        if annotated_only and annotation is None:
+            continue
+        messages, _ = insight.messages(g, SAMPLES)
+        rows.append(ReportCategory(
+            key=f["key"], pattern=insight.patterns[g], count=f["count"], share=f["share"],
+            first_seen=f["first_seen"], last_seen=f["last_seen"], top_src_sites=f["top_src_sites"],
+            top_dst_sites=f["top_dst_sites"], trend=f["trend"],
+            samples=[[m.message, m.count] for m in messages], annotation=annotation,
+            merged=sorted(merged_children.get(g, []))))
+    rows = _sorted(rows, sort)
+    if top:
+        rows = rows[:top]
+    r = analysis.report
+    return Report(stream=r.stream, archive=r.archive, days=[str(d) for d in r.days], final=r.final,
+                  generated=dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+                  failures=len(analysis.errors), categories_total=len(analysis.clustering.categories),
+                  categories=rows, options={"annotated_only": annotated_only, "top": top, "sort": sort})
+
+
+def _sorted(rows: list[ReportCategory], sort: str) -> list[ReportCategory]:
+    def trend(r, name, default=0.0):
+        return (r.trend or {}).get(name) or default
+
+    if sort == "new":
+        return sorted(rows, key=lambda r: (not trend(r, "new", False), -r.count, r.key))
+    if sort == "rising":
+        return sorted(rows, key=lambda r: (not trend(r, "rising", False), -trend(r, "score"), -r.count, r.key))
+    if sort == "label":
+        label = lambda r: ((r.annotation or {}).get("label") or "")  # noqa: E731
+        return sorted(rows, key=lambda r: (not label(r), label(r).lower(), -r.count, r.key))
+    return sorted(rows, key=lambda r: (-r.count, r.key))
+
+
+# --- escaping -------------------------------------------------------------------------------------
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+_MD_PUNCT = re.compile(r"([!-/:-@\[-`{-~])")  # every ASCII punctuation character
+
+
+def _plain(text, limit: int = MAX_CELL) -> str:
+    """One line: newlines as ⏎, control characters removed, cut at `limit` characters."""
+    s = "" if text is None else str(text)
+    s = _CONTROL.sub("", s.replace("\r\n", "\n").replace("\r", "\n").replace("\t", " ")).replace("\n", " ⏎ ")
+    return s if len(s) <= limit else s[: limit - 1] + "…"
+
+
+def md_escape(text, limit: int = MAX_CELL) -> str:
+    """Safe inside a GFM table cell: every punctuation escaped, so it renders as the literal text."""
+    return _MD_PUNCT.sub(r"\\\1", _plain(text, limit))
+
+
+def _sites(pairs) -> str:
+    return ", ".join(f"{site} ({count:,})" for site, count in pairs[:3])
+
+
+def _trend_text(trend: dict | None) -> str:
+    if not trend or not trend.get("known", True):
+        return ""
+    if trend.get("new"):
+        return "new"
+    ratio = trend.get("ratio")
+    arrow = " ↑" if trend.get("rising") else " ↓" if trend.get("falling") else ""
+    return f"×{ratio:.1f}{arrow}" if ratio is not None else ""
+
+
+# --- renderers ------------------------------------------------------------------------------------
+
+def render_markdown(report: Report) -> str:
+    days = ", ".join(report.days) if len(report.days) <= 3 else f"{report.days[0]} .. {report.days[-1]}"
+    out = [f"# opint shift report: {md_escape(report.stream)} errors, {md_escape(days or 'listed paths')}", ""]
+    state = "" if report.final else " (includes a day still being written)"
+    out.append(f"{report.failures:,} failures in {report.categories_total:,} categories{state}; "
+               f"generated {md_escape(report.generated)} from {md_escape(report.archive, 200)}.")
+    opts = report.options
+    shown = []
+    if opts.get("annotated_only"):
+        shown.append("annotated categories only")
+    if opts.get("top"):
+        shown.append(f"top {opts['top']}")
+    shown.append(f"sorted by {opts.get('sort', 'count')}")
+    out += [f"Showing {len(report.categories):,} categories: {', '.join(shown)}.", ""]
+    out.append("| # | status | label | count | share | trend | first seen | last seen | top sources | "
+               "top destinations | ticket | pattern | key |")
+    out.append("|---:|---|---|---:|---:|---|---|---|---|---|---|---|---|")
+    for i, c in enumerate(report.categories, 1):
+        a = c.annotation or {}
+        status = a.get("status") or ""
+        if a.get("inherited"):
+            status += f" (inherited {a.get('similarity', 0):.0f}%)"
+        cells = [str(i), md_escape(status), md_escape(a.get("label")), f"{c.count:,}", f"{100 * c.share:.1f}%",
+                 md_escape(_trend_text(c.trend)), md_escape(_short_time(c.first_seen)),
+                 md_escape(_short_time(c.last_seen)), md_escape(_sites(c.top_src_sites)),
+                 md_escape(_sites(c.top_dst_sites)), md_escape(a.get("ticket")), md_escape(c.pattern),
+                 md_escape(c.key)]
+        out.append("| " + " | ".join(cells) + " |")
+    details = [c for c in report.categories if c.samples or (c.annotation or {}).get("notes")]
+    if details:
+        out += ["", "## Details", ""]
+        for i, c in enumerate(report.categories, 1):
+            a = c.annotation or {}
+            out.append(f"### {i}. {md_escape(a.get('label') or c.key)}")
+            out.append("")
+            if a.get("notes"):
+                out += [f"Notes: {md_escape(a['notes'], 2000)}", ""]
+            if c.merged:
+                out += [f"Merged here: {md_escape(', '.join(c.merged))}", ""]
+            out += ["| count | sample message |", "|---:|---|"]
+            out += [f"| {n:,} | {md_escape(m)} |" for m, n in c.samples]
+            out.append("")
+    return "\n".join(out).rstrip() + "\n"
+
+
+def _short_time(iso: str | None) -> str:
+    return iso[:16].replace("T", " ") if iso else ""
+
+
+def report_dict(report: Report) -> dict:
+    return {
+        "stream": report.stream, "archive": report.archive, "days": report.days, "final": report.final,
+        "generated": report.generated, "failures": report.failures,
+        "categories_total": report.categories_total, "options": report.options,
+        "categories": [{
+            "key": c.key, "pattern": c.pattern, "count": c.count, "share": round(c.share, 6),
+            "first_seen": c.first_seen, "last_seen": c.last_seen, "trend": c.trend,
+            "top_src_sites": c.top_src_sites, "top_dst_sites": c.top_dst_sites,
+            "samples": [{"message": m, "count": n} for m, n in c.samples],
+            "annotation": c.annotation, "merged": c.merged,
+        } for c in report.categories],
+    }
+
+
+def render_json(report: Report) -> str:
+    return json.dumps(report_dict(report), indent=2, ensure_ascii=False) + "\n"
+
+
+CSV_COLUMNS = ("rank", "key", "pattern", "count", "share", "first_seen", "last_seen", "trend_new", "trend_ratio",
+               "top_src_sites", "top_dst_sites", "label", "status", "ticket", "notes", "inherited_from",
+               "similarity", "sample_message")
+
+
+def render_csv(report: Report) -> str:
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\n")
+    writer.writerow(CSV_COLUMNS)
+    for i, c in enumerate(report.categories, 1):
+        a, t = c.annotation or {}, c.trend or {}
+        writer.writerow([
+            i, c.key, _csv_safe(c.pattern), c.count, f"{c.share:.6f}", c.first_seen or "", c.last_seen or "",
+            t.get("new", ""), "" if t.get("ratio") is None else t["ratio"],
+            "; ".join(f"{s}:{n}" for s, n in c.top_src_sites), "; ".join(f"{s}:{n}" for s, n in c.top_dst_sites),
+            _csv_safe(a.get("label")), a.get("status") or "", _csv_safe(a.get("ticket")), _csv_safe(a.get("notes")),
+            a.get("source_key") if a.get("inherited") else "", a.get("similarity", ""),
+            _csv_safe(c.samples[0][0] if c.samples else ""),
+        ])
+    return buf.getvalue()
+
+
+def _csv_safe(text) -> str:
+    """No formula injection when the CSV is opened in a spreadsheet."""
+    s = "" if text is None else str(text)
+    return "'" + s if s[:1] in ("=", "+", "-", "@") else s
+
+
+RENDERERS = {"md": render_markdown, "json": render_json, "csv": render_csv}
+
+
+def render(report: Report, fmt: str) -> str:
+    if fmt not in RENDERERS:
+        raise ValueError(f"unknown report format {fmt!r}: choose one of {', '.join(FORMATS)}")
+    return RENDERERS[fmt](report)
+
+
+def write_atomic(path: str | os.PathLike, text: str) -> Path:
+    """Write via a temporary file in the same folder and rename: readers never see half a report."""
+    target = Path(path).expanduser()
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".part")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
+            f.write(text)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return target

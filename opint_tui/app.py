@@ -1,0 +1,319 @@
+"""The opint app: overview, drill-down, annotate, load, export. Slow work runs in thread workers that
+post their progress and results back to the UI thread; the UI never waits on the archive."""
+from __future__ import annotations
+
+import datetime as dt
+import threading
+import time
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from rich.text import Text
+from textual import work
+from textual.app import App
+from textual.command import Hit, Hits, Provider
+from textual.message import Message
+from textual.widgets import Input, Static, TextArea
+
+import opint_core as core
+from opint_tui.bindings import bindings
+from opint_tui.keymap import load_keymap, textual_keymap
+from opint_tui.screens.detail import DetailScreen
+from opint_tui.screens.dialogs import AnnotateScreen, ExportScreen, HelpScreen, LoadScreen
+from opint_tui.screens.overview import OverviewScreen
+from opint_tui.view import build_rows, detail_renderables, triage_state
+
+STAGES = {"list": "listing days", "files": "reading files", "cluster": "clustering", "insight": "breakdowns",
+          "baseline": "baseline days for trends", "write": "writing the sample archive"}
+
+
+@dataclass
+class Source:
+    archive: str | None  # None: the built-in demo archive, written on first use
+    selection: core.Selection
+    stream: str = "fts"
+    use_cache: bool = True
+
+
+class OpintCommands(Provider):
+    """The command palette: every action by name (also what `:` opens in the vim keymap)."""
+
+    COMMANDS = (("Sort by count", "sort_by('count')"), ("Sort by trend", "sort_by('trend')"),
+                ("Sort by new", "sort_by('new')"), ("Sort by label", "sort_by('label')"),
+                ("Show categories", "level_to('category')"), ("Show templates", "level_to('template')"),
+                ("Load…", "load"), ("Export markdown…", "export"), ("Copy report to clipboard", "copy_report"),
+                ("Help", "help"), ("Quit", "quit"))
+
+    async def search(self, query: str) -> Hits:
+        matcher = self.matcher(query)
+        for name, action in self.COMMANDS:
+            score = matcher.match(name)
+            if score > 0:
+                yield Hit(score, matcher.highlight(name), lambda a=action: self.app.run_action(a), help=action)
+
+
+class OpintApp(App):
+    TITLE = "opint"
+    COMMANDS = {OpintCommands}
+    ENABLE_COMMAND_PALETTE = True
+    CSS = """
+    Screen { background: $surface; }
+    """
+    BINDINGS = bindings(("quit", "help", "load", "export", "copy_report", "command_palette", "cancel_load"))
+
+    class Progress(Message):
+        def __init__(self, stage: str, done: int, total: int):
+            super().__init__()
+            self.stage, self.done, self.total = stage, done, total
+
+    class Loaded(Message):
+        def __init__(self, analysis, source: Source):
+            super().__init__()
+            self.analysis, self.source = analysis, source
+
+    class LoadFailed(Message):
+        def __init__(self, error: str, remedy: str = ""):
+            super().__init__()
+            self.error, self.remedy = error, remedy
+
+    def __init__(self, source: Source | None, *, store=None, keymap: str = "default", export_dir: str | None = None):
+        super().__init__()
+        self.source = source
+        self.store = store
+        self.keymap_name = keymap
+        self.keys = load_keymap(keymap)
+        self.single_keys, self.sequences = textual_keymap(self.keys)
+        self.analysis = None
+        self.insights: dict[str, object] = {}
+        self.triage = None
+        self.cancel_event: threading.Event | None = None
+        self.loading = False
+        self.export_dir = export_dir or str(Path.cwd())
+        self._pending_key: str | None = None
+        self.started = time.perf_counter()
+        self.first_data_frame: float | None = None
+
+    # --- life cycle ------------------------------------------------------------------------------
+    async def on_mount(self) -> None:
+        self.set_keymap(self.single_keys)
+        self.overview = OverviewScreen()
+        await self.push_screen(self.overview)
+        if self.source is not None:
+            self.start_load(self.source)
+        else:
+            self.action_load()
+
+    def notify_error(self, text: str, remedy: str = "") -> None:
+        message = Text(text)
+        if remedy:
+            message.append("\n" + remedy, style="italic")
+        self.notify(message, severity="error", timeout=30, markup=False)
+
+    # --- loading -----------------------------------------------------------------------------------
+    def start_load(self, source: Source) -> None:
+        if self.loading and self.cancel_event is not None:
+            self.cancel_event.set()
+        self.cancel_event = threading.Event()
+        self.loading = True
+        self._show_progress("starting", 0, 0)
+        self._load_worker(source, self.cancel_event)
+
+    @work(thread=True, exclusive=True, group="load")
+    def _load_worker(self, source: Source, cancel: threading.Event) -> None:
+        def progress(stage, done, total):
+            self.post_message(self.Progress(stage, done, total))
+
+        try:
+            if source.archive is None:
+                progress("write", 0, 0)
+                source = replace(source, archive=core.demo_archive())
+            analysis = core.analyse(source.archive, source.selection, stream=source.stream,
+                                    use_cache=source.use_cache, progress=progress, cancel=cancel)
+            if not cancel.is_set():
+                self.post_message(self.Loaded(analysis, source))
+        except core.LoadCancelled:
+            self.post_message(self.LoadFailed("load cancelled"))
+        except (core.ArchiveError, core.SelectionError, ValueError, OSError) as e:
+            self.post_message(self.LoadFailed(getattr(e, "message", None) or str(e), getattr(e, "remedy", "")))
+
+    def _show_progress(self, stage: str, done: int, total: int) -> None:
+        label = STAGES.get(stage, stage)
+        counts = f" {done:,}/{total:,}" if total else ""
+        widget = self.overview.query_one("#progress", Static)
+        widget.update(Text(f" {label}{counts}   (cancel: {self._key_hint('cancel_load')})"))
+        widget.add_class("active")
+
+    def on_opint_app_progress(self, message: Progress) -> None:
+        if self.loading:
+            self._show_progress(message.stage, message.done, message.total)
+
+    def on_opint_app_loaded(self, message: Loaded) -> None:
+        self.loading = False
+        self.overview.query_one("#progress", Static).remove_class("active")
+        self.analysis, self.source = message.analysis, message.source
+        self.insights = {"category": self.analysis.insight}
+        self.refresh_triage()
+        self.show_level(self.overview.level)
+        for note in self.analysis.notes:
+            self.notify(Text(note), severity="warning", timeout=10, markup=False)
+        problems = self.analysis.report.problems()
+        if problems:
+            self.notify(Text(f"{len(problems)} file(s) had damaged or skipped records: "
+                             f"{problems[0].path}: {problems[0].describe()}"), severity="warning", timeout=10,
+                        markup=False)
+        if self.first_data_frame is None:
+            self.call_after_refresh(self._mark_first_frame)
+
+    def _mark_first_frame(self) -> None:
+        self.first_data_frame = time.perf_counter()
+
+    def on_opint_app_load_failed(self, message: LoadFailed) -> None:
+        self.loading = False
+        self.overview.query_one("#progress", Static).remove_class("active")
+        self.notify_error(message.error, message.remedy)
+        self.update_summary()
+
+    def action_cancel_load(self) -> None:
+        if self.loading and self.cancel_event is not None:
+            self.cancel_event.set()
+            self._show_progress("cancelling", 0, 0)
+
+    # --- overview ------------------------------------------------------------------------------------
+    def refresh_triage(self) -> None:
+        if self.analysis is not None:
+            if self.store is not None:
+                self.store.reload()
+                for warning in self.store.warnings[:3]:
+                    self.notify(Text(warning), severity="warning", timeout=10, markup=False)
+            self.triage = triage_state(self.store, self.analysis.clustering)
+
+    def insight_for(self, level: str):
+        if level not in self.insights:
+            self.insights[level] = core.Insight(self.analysis.errors, self.analysis.clustering, level=level)
+        return self.insights[level]
+
+    def show_level(self, level: str, keep_key: str | None = None) -> None:
+        if self.analysis is None:
+            return
+        trends = self.analysis.trends if level == "category" else None
+        rows = build_rows(self.analysis, self.insight_for(level), self.triage, trends)
+        self.overview.set_rows(rows, keep_key)
+
+    def update_summary(self) -> None:
+        summary = self.overview.query_one("#summary", Static)
+        if self.analysis is None:
+            summary.update(Text(" opint · no data loaded" if not self.loading else " opint · loading…"))
+        else:
+            summary.update(self.overview.header(self.analysis))
+
+    def _key_hint(self, binding_id: str) -> str:
+        return self.keys.get(binding_id, "").split(",")[0]
+
+    # --- drill-down and annotation ---------------------------------------------------------------------
+    def open_detail(self, row) -> None:
+        insight = self.insight_for(self.overview.level)
+        sections = detail_renderables(self.analysis, insight, row.index, self.triage, self.size.width)
+        self.push_screen(DetailScreen(row, sections))
+
+    def annotate(self, row) -> None:
+        if self.store is None:
+            self.notify_error("no triage store is configured")
+            return
+        annotation, found = self.triage.annotation(row.key)
+        category = next(c for c in self.analysis.clustering.categories if c.key == row.key)
+
+        def saved(values: dict | None) -> None:
+            if not values:
+                return
+            try:
+                self.store.annotate(row.key, pattern=category.pattern, **values)
+            except (core.StoreError, ValueError) as e:
+                self.notify_error(f"the annotation was not saved: {e}")
+                return
+            self.refresh_triage()
+            self.show_level(self.overview.level)
+            if isinstance(self.screen, DetailScreen):
+                self.pop_screen()
+                self.open_detail(row)
+            self.notify(Text(f"saved to {self.store.journal}"), timeout=4, markup=False)
+
+        self.push_screen(AnnotateScreen(row.key, category.pattern, annotation, found), saved)
+
+    # --- app-wide actions ------------------------------------------------------------------------------
+    def action_help(self) -> None:
+        self.push_screen(HelpScreen(self.keys, self.keymap_name))
+
+    def action_load(self) -> None:
+        source = self.source
+        config_archive = source.archive if source else core.DEFAULT_ARCHIVE
+
+        def chosen(request) -> None:
+            if request is not None:
+                self.start_load(Source(request.archive, request.selection, request.stream,
+                                       source.use_cache if source else True))
+
+        self.push_screen(LoadScreen(source.stream if source else "fts", config_archive), chosen)
+
+    def _report_markdown(self, annotated_only: bool) -> str:
+        triage = self.triage.inherited if self.triage else {}
+        merges = self.store.apply_merges(self.analysis.clustering.categories, triage) if self.store else None
+        report = core.build_report(self.analysis, triage, merges, annotated_only=annotated_only)
+        return core.render_report(report, "md")
+
+    def action_export(self) -> None:
+        if self.analysis is None:
+            self.notify_error("nothing loaded yet")
+            return
+        days = self.analysis.report.days
+        name = f"opint-{self.analysis.report.stream}-{days[-1] if days else dt.date.today()}.md"
+
+        def chosen(request) -> None:
+            if request is None:
+                return
+            text = self._report_markdown(request.annotated_only)
+            if request.clipboard:
+                self.copy_to_clipboard(text)
+                self.notify(Text(f"copied {len(text):,} characters of markdown (OSC 52)"), markup=False)
+            if request.path:
+                try:
+                    path = core.write_atomic(request.path, text)
+                except OSError as e:
+                    self.notify_error(f"cannot write {request.path}: {e.strerror or e}",
+                                      "choose another file in the export dialog")
+                    return
+                self.notify(Text(f"wrote {path}"), markup=False)
+
+        self.push_screen(ExportScreen(str(Path(self.export_dir) / name)), chosen)
+
+    def action_copy_report(self) -> None:
+        if self.analysis is not None:
+            text = self._report_markdown(False)
+            self.copy_to_clipboard(text)
+            self.notify(Text(f"copied {len(text):,} characters of markdown (OSC 52)"), markup=False)
+
+    def action_sort_by(self, order: str) -> None:
+        self.overview.sort_order = order
+        self.overview.refresh_rows()
+
+    def action_level_to(self, level: str) -> None:
+        self.overview.level = level
+        self.show_level(level)
+
+    # --- two-key sequences (vim "g g") ---------------------------------------------------------------
+    def on_key(self, event) -> None:
+        if not self.sequences or isinstance(self.focused, (Input, TextArea)):
+            return
+        if self._pending_key is not None:
+            sequence = f"{self._pending_key} {event.key}"
+            self._pending_key = None
+            binding_id = self.sequences.get(sequence)
+            if binding_id:
+                event.stop()
+                event.prevent_default()
+                if hasattr(self.screen, f"action_{binding_id}"):
+                    self.screen.run_action(binding_id)
+                return
+        if any(seq.split(" ")[0] == event.key for seq in self.sequences):
+            self._pending_key = event.key
+            event.stop()
+            event.prevent_default()

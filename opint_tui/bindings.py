@@ -1,0 +1,48 @@
+"""Every binding of the app, with its id (keymaps remap by id) and what the help screen says of it."""
+from __future__ import annotations
+
+from textual.binding import Binding
+
+from opint_tui.keymap import load_keymap
+
+# id -> (action, description); the keys come from keymaps/default.toml (and the active keymap).
+DESCRIPTIONS: dict[str, tuple[str, str]] = {
+    "quit": ("quit", "Quit"),
+    "help": ("help", "Help: keys and what they do"),
+    "back": ("back", "Back / close / clear the filter"),
+    "command_palette": ("command_palette", "Command palette"),
+    "open": ("open", "Open the category under the cursor"),
+    "annotate": ("annotate", "Annotate: label, status, ticket, notes"),
+    "load": ("load", "Load another day, range or stream"),
+    "export": ("export", "Export the report as markdown"),
+    "copy_report": ("copy_report", "Copy the report to the clipboard (OSC 52)"),
+    "filter": ("filter", "Filter as you type"),
+    "next_match": ("next_match", "Next row"),
+    "previous_match": ("previous_match", "Previous row"),
+    "sort": ("sort", "Cycle the sort order: count, trend, new, label"),
+    "reverse_sort": ("reverse_sort", "Reverse the sort order"),
+    "level": ("level", "Switch between categories and templates"),
+    "cursor_down": ("cursor_down", "Down"),
+    "cursor_up": ("cursor_up", "Up"),
+    "page_down": ("page_down", "Page down"),
+    "page_up": ("page_up", "Page up"),
+    "first": ("first", "First row"),
+    "last": ("last", "Last row"),
+    "cancel_load": ("cancel_load", "Cancel a running load"),
+}
+
+DEFAULT_KEYS = load_keymap("default")
+
+# Shown in the footer (the rest are in the help screen).
+FOOTER = ("help", "filter", "open", "annotate", "sort", "level", "load", "export", "quit")
+
+
+def bindings(ids, keys: dict[str, str] = DEFAULT_KEYS, *, priority: tuple = ()) -> list[Binding]:
+    out = []
+    for binding_id in ids:
+        action, description = DESCRIPTIONS[binding_id]
+        plain = [k for k in keys.get(binding_id, "").split(",") if k and " " not in k]
+        out.append(Binding(",".join(plain) or "f24", action,
+                           description, show=binding_id in FOOTER, id=binding_id,
+                           priority=binding_id in priority))
+    return out

@@ -1,0 +1,268 @@
+"""Modal dialogs: annotate, load, export, help."""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from rich.table import Table
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Button, Checkbox, Input, Label, RadioButton, RadioSet, Select, Static, TextArea
+
+import opint_core as core
+from opint_tui.bindings import DESCRIPTIONS
+from opint_tui.safe import clean, pattern_text
+
+DIALOG_CSS = """
+{name} {{ align: center middle; }}
+{name} > Vertical {{
+    width: 90%; max-width: 100; height: auto; max-height: 95%;
+    border: round $accent; background: $panel; padding: 0 1;
+}}
+{name} .title {{ text-style: bold; color: $accent; }}
+{name} Input, {name} Select {{ margin: 0; }}
+{name} .buttons {{ height: auto; align-horizontal: right; margin-top: 1; }}
+{name} .buttons Button {{ margin-left: 1; min-width: 10; }}
+{name} .hint {{ color: $text-muted; }}
+"""
+
+
+class AnnotateScreen(ModalScreen[dict | None]):
+    """Label, status, ticket and notes of one category. Returns the changed fields, or None."""
+
+    DEFAULT_CSS = DIALOG_CSS.format(name="AnnotateScreen") + """
+    AnnotateScreen TextArea { height: 5; }
+    """
+    BINDINGS = [Binding("escape", "cancel", "Cancel", id="dialog_cancel"),
+                Binding("ctrl+s", "save", "Save", id="dialog_save", priority=True)]
+
+    def __init__(self, key: str, pattern: str, annotation=None, inherited=None):
+        super().__init__()
+        self.key, self.pattern = key, pattern
+        self.annotation, self.inherited = annotation, inherited
+
+    def compose(self) -> ComposeResult:
+        a = self.annotation
+        with Vertical():
+            yield Label("Annotate category", classes="title")
+            yield Static(pattern_text(self.pattern, limit=300), id="annotate-pattern")
+            if self.inherited is not None and self.inherited.inherited:
+                yield Static(Text(f"inherited from {self.inherited.source_key} (similarity "
+                                  f"{self.inherited.similarity:.0f}%): saving makes it this category's own",
+                                  style="italic"), classes="hint")
+            yield Label("Label")
+            yield Input(value=(a.label or "") if a else "", placeholder="e.g. BNL disk full", id="label")
+            yield Label("Status")
+            yield Select([(s, s) for s in core.STATUSES], value=(a.status if a and a.status else "new"),
+                         allow_blank=False, id="status")
+            yield Label("Ticket (id or URL)")
+            yield Input(value=(a.ticket or "") if a else "", placeholder="GGUS-123456", id="ticket")
+            yield Label("Notes")
+            yield TextArea((a.notes or "") if a else "", id="notes", soft_wrap=True)
+            with Horizontal(classes="buttons"):
+                yield Button("Save (ctrl+s)", variant="primary", id="save")
+                yield Button("Cancel (esc)", id="cancel")
+
+    def on_mount(self) -> None:
+        self.query_one("#label", Input).focus()
+
+    def _values(self) -> dict:
+        return {"label": self.query_one("#label", Input).value.strip(),
+                "status": self.query_one("#status", Select).value,
+                "ticket": self.query_one("#ticket", Input).value.strip(),
+                "notes": self.query_one("#notes", TextArea).text.strip()}
+
+    def action_save(self) -> None:
+        values = self._values()
+        old = self.annotation
+        if old is not None and (self.inherited is None or not self.inherited.inherited):
+            # its own annotation: write what changed ("" clears a field)
+            values = {k: v for k, v in values.items() if v != (getattr(old, k) or "")}
+        else:
+            # new, or inherited: everything shown becomes this category's own
+            values = {k: v for k, v in values.items() if v}
+        self.dismiss(values or None)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        self.action_save() if event.button.id == "save" else self.action_cancel()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        self.action_save()
+
+
+@dataclass
+class LoadRequest:
+    stream: str
+    selection: core.Selection
+    archive: str
+
+
+class LoadScreen(ModalScreen[LoadRequest | None]):
+    """Stream, day / range / last N days, archive."""
+
+    DEFAULT_CSS = DIALOG_CSS.format(name="LoadScreen") + """
+    LoadScreen RadioSet { width: 100%; }
+    LoadScreen #error { color: $error; }
+    """
+    BINDINGS = [Binding("escape", "cancel", "Cancel", id="dialog_cancel"),
+                Binding("ctrl+s", "submit", "Load", id="dialog_save", priority=True)]
+    MODES = (("latest", "Latest day"), ("day", "One day"), ("range", "Range"), ("last", "Last N days"))
+
+    def __init__(self, stream: str, archive: str):
+        super().__init__()
+        self.stream, self.archive = stream, archive
+
+    def compose(self) -> ComposeResult:
+        today = dt.datetime.now(dt.timezone.utc).date()
+        with Vertical():
+            yield Label("Load errors", classes="title")
+            yield Label("Stream")
+            yield Select([("fts", "fts"), ("rucio", "rucio")], value=self.stream, allow_blank=False, id="stream")
+            yield Label("Days")
+            with RadioSet(id="mode"):
+                for i, (mode, text) in enumerate(self.MODES):
+                    yield RadioButton(text, value=i == 0, id=f"mode-{mode}")
+            yield Label("Day, or first day of the range (YYYY-MM-DD, DD.MM.YYYY)")
+            yield Input(value=str(today - dt.timedelta(days=1)), id="first")
+            yield Label("Last day of the range")
+            yield Input(value=str(today), id="last")
+            yield Label("N days")
+            yield Input(value="3", id="n")
+            yield Label("Archive")
+            yield Input(value=self.archive, id="archive")
+            yield Static("", id="error")
+            with Horizontal(classes="buttons"):
+                yield Button("Load (ctrl+s)", variant="primary", id="load")
+                yield Button("Cancel (esc)", id="cancel")
+
+    def _mode(self) -> str:
+        pressed = self.query_one("#mode", RadioSet).pressed_button
+        return pressed.id.removeprefix("mode-") if pressed else "latest"
+
+    def action_submit(self) -> None:
+        mode = self._mode()
+        value = lambda name: self.query_one(f"#{name}", Input).value.strip()  # noqa: E731
+        try:
+            if mode == "day":
+                selection = core.Selection.day(value("first"))
+            elif mode == "range":
+                selection = core.Selection.range(value("first"), value("last"))
+            elif mode == "last":
+                selection = core.Selection.last_days(value("n"))
+            else:
+                selection = core.Selection.latest()
+        except core.SelectionError as e:
+            self.query_one("#error", Static).update(Text(str(e)))
+            return
+        archive = value("archive")
+        if not archive:
+            self.query_one("#error", Static).update("give an archive: hdfs://analytix, file:///path or a path")
+            return
+        self.dismiss(LoadRequest(self.query_one("#stream", Select).value, selection, archive))
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        self.action_submit() if event.button.id == "load" else self.action_cancel()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        self.action_submit()
+
+
+@dataclass
+class ExportRequest:
+    path: str | None          # None: clipboard only
+    annotated_only: bool
+    clipboard: bool
+
+
+class ExportScreen(ModalScreen[ExportRequest | None]):
+    """Markdown report to a file and/or the clipboard (OSC 52)."""
+
+    DEFAULT_CSS = DIALOG_CSS.format(name="ExportScreen")
+    BINDINGS = [Binding("escape", "cancel", "Cancel", id="dialog_cancel"),
+                Binding("ctrl+s", "save", "Save", id="dialog_save", priority=True)]
+
+    def __init__(self, default_path: str):
+        super().__init__()
+        self.default_path = default_path
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Label("Export the shift report (markdown)", classes="title")
+            yield Label("File")
+            yield Input(value=self.default_path, id="path")
+            yield Checkbox("Annotated categories only", value=False, id="annotated")
+            yield Static("The clipboard copy uses OSC 52: it works over ssh in terminals that allow it.",
+                         classes="hint")
+            with Horizontal(classes="buttons"):
+                yield Button("Save file (ctrl+s)", variant="primary", id="save")
+                yield Button("Copy", id="copy")
+                yield Button("Cancel (esc)", id="cancel")
+
+    def _request(self, to_file: bool, clipboard: bool) -> ExportRequest:
+        path = self.query_one("#path", Input).value.strip() if to_file else None
+        return ExportRequest(path or None, self.query_one("#annotated", Checkbox).value, clipboard)
+
+    def action_save(self) -> None:
+        self.dismiss(self._request(True, False))
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        if event.button.id == "save":
+            self.action_save()
+        elif event.button.id == "copy":
+            self.dismiss(self._request(False, True))
+        else:
+            self.action_cancel()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        self.action_save()
+
+
+class HelpScreen(ModalScreen[None]):
+    """Every binding with its active keys."""
+
+    DEFAULT_CSS = DIALOG_CSS.format(name="HelpScreen") + """
+    HelpScreen VerticalScroll { height: auto; max-height: 100%; }
+    """
+    BINDINGS = [Binding("escape,q,question_mark", "close", "Close", id="help_close")]
+
+    def __init__(self, keys: dict[str, str], keymap_name: str):
+        super().__init__()
+        self.keys, self.keymap_name = keys, keymap_name
+
+    def compose(self) -> ComposeResult:
+        table = Table(box=None, expand=True, pad_edge=False)
+        table.add_column("keys", style="bold", no_wrap=True)
+        table.add_column("does")
+        table.add_column("id", style="dim", no_wrap=True)
+        for binding_id, (_, description) in DESCRIPTIONS.items():
+            keys = ", ".join(_display(k) for k in self.keys.get(binding_id, "").split(",") if k)
+            table.add_row(Text(keys), Text(description), binding_id)
+        with Vertical():
+            yield Label(f"Keys — keymap: {clean(self.keymap_name)}", classes="title")
+            with VerticalScroll():
+                yield Static(table)
+            yield Static("Remap any id in a TOML file ([bindings] id = \"keys\") and pass it with --keymap FILE, "
+                         "or set keymap = in ~/.config/opint/config.toml.", classes="hint")
+
+    def action_close(self) -> None:
+        self.dismiss(None)
+
+
+_KEY_NAMES = {"question_mark": "?", "slash": "/", "colon": ":", "escape": "esc", "enter": "enter",
+              "pagedown": "PgDn", "pageup": "PgUp"}
+
+
+def _display(key: str) -> str:
+    return " ".join(_KEY_NAMES.get(k, k) for k in key.split(" "))

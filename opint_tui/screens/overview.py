@@ -1,0 +1,171 @@
+"""The categories overview: one row per category, filter as you type, sort, switch level."""
+from __future__ import annotations
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.containers import Vertical
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Input, Static
+
+from opint_tui.bindings import bindings
+from opint_tui.overview_model import LEVELS, SORTS, filter_rows, sort_rows
+from opint_tui.safe import pattern_text
+from opint_tui.view import header_text, label_cell, status_cell, trend_cell
+
+
+class OverviewScreen(Screen):
+    DEFAULT_CSS = """
+    OverviewScreen #summary { height: auto; background: $boost; padding: 0 0; }
+    OverviewScreen #progress { height: auto; color: $warning; display: none; }
+    OverviewScreen #progress.active { display: block; }
+    OverviewScreen DataTable { height: 1fr; }
+    OverviewScreen #filter { display: none; border: none; height: 1; padding: 0 1; }
+    OverviewScreen #filter.active { display: block; }
+    """
+    BINDINGS = bindings(("filter", "open", "annotate", "sort", "reverse_sort", "level", "next_match",
+                         "previous_match", "cursor_down", "cursor_up", "page_down", "page_up", "first", "last",
+                         "back"))
+
+    def __init__(self):
+        super().__init__()
+        self.rows = []          # all rows of the current level
+        self.shown = []         # after filter and sort
+        self.sort_order = "count"
+        self.reverse = False
+        self.level = "category"
+        self.filter_text = ""
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Static(Text(" opint · loading…"), id="summary")
+            yield Static("", id="progress")
+            yield DataTable(id="table", cursor_type="row", zebra_stripes=False)
+            yield Input(placeholder="filter: words of the pattern, label or sites (esc clears)", id="filter")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        table = self.query_one(DataTable)
+        table.add_column(" ", key="status", width=2)
+        table.add_column("count", key="count")
+        table.add_column("share", key="share")
+        table.add_column("trend", key="trend", width=16)
+        table.add_column("sites", key="sites")
+        table.add_column("pattern", key="pattern")
+        table.add_column("label", key="label")
+        table.focus()
+
+    # --- data ------------------------------------------------------------------------------------
+    @property
+    def table(self) -> DataTable:
+        return self.query_one(DataTable)
+
+    def set_rows(self, rows, keep_key: str | None = None) -> None:
+        self.rows = rows
+        self.refresh_rows(keep_key)
+
+    def refresh_rows(self, keep_key: str | None = None) -> None:
+        """Re-filter, re-sort and redraw, keeping the cursor on the same row when it is still shown."""
+        table = self.table
+        if keep_key is None and self.shown and 0 <= table.cursor_row < len(self.shown):
+            keep_key = f"{self.shown[table.cursor_row].index}"
+        self.shown = sort_rows(filter_rows(self.rows, self.filter_text), self.sort_order, self.reverse)
+        table.clear()
+        width = max(20, self.app.size.width - 2 - 2 - 8 - 6 - 16 - 22 - 16 - 14)
+        table.add_rows(
+            [(status_cell(r), f"{r.count:,}", f"{100 * r.share:.1f}%", trend_cell(r), Text(r.sites[:22]),
+              pattern_text(r.pattern, limit=width), label_cell(r)) for r in self.shown])
+        for i, r in enumerate(self.shown):
+            if keep_key is not None and f"{r.index}" == keep_key:
+                table.move_cursor(row=i, animate=False)
+                break
+        self.app.update_summary()
+
+    def current_row(self):
+        if not self.shown:
+            return None
+        row = self.table.cursor_row
+        return self.shown[row] if 0 <= row < len(self.shown) else None
+
+    # --- actions ---------------------------------------------------------------------------------
+    def action_filter(self) -> None:
+        box = self.query_one("#filter", Input)
+        box.add_class("active")
+        box.focus()
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        if event.input.id == "filter":
+            self.filter_text = event.value
+            self.refresh_rows()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        if event.input.id == "filter":
+            if not event.value:
+                event.input.remove_class("active")
+            self.table.focus()
+
+    def action_back(self) -> None:
+        box = self.query_one("#filter", Input)
+        if self.filter_text or box.has_class("active"):
+            box.value = ""
+            self.filter_text = ""
+            box.remove_class("active")
+            self.table.focus()
+            self.refresh_rows()
+
+    def action_sort(self) -> None:
+        self.sort_order = SORTS[(SORTS.index(self.sort_order) + 1) % len(SORTS)]
+        self.refresh_rows()
+
+    def action_reverse_sort(self) -> None:
+        self.reverse = not self.reverse
+        self.refresh_rows()
+
+    def action_level(self) -> None:
+        self.level = LEVELS[(LEVELS.index(self.level) + 1) % len(LEVELS)]
+        self.app.show_level(self.level)
+
+    def action_open(self) -> None:
+        row = self.current_row()
+        if row is not None:
+            self.app.open_detail(row)
+
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        self.action_open()
+
+    def action_annotate(self) -> None:
+        row = self.current_row()
+        if row is not None:
+            self.app.annotate(row)
+
+    def _move(self, delta: int) -> None:
+        if self.shown:
+            self.table.move_cursor(row=(self.table.cursor_row + delta) % len(self.shown), animate=False)
+
+    def action_next_match(self) -> None:
+        self._move(1)
+
+    def action_previous_match(self) -> None:
+        self._move(-1)
+
+    def action_cursor_down(self) -> None:
+        self.table.action_cursor_down()
+
+    def action_cursor_up(self) -> None:
+        self.table.action_cursor_up()
+
+    def action_page_down(self) -> None:
+        self.table.action_page_down()
+
+    def action_page_up(self) -> None:
+        self.table.action_page_up()
+
+    def action_first(self) -> None:
+        self.table.move_cursor(row=0, animate=False)
+
+    def action_last(self) -> None:
+        if self.shown:
+            self.table.move_cursor(row=len(self.shown) - 1, animate=False)
+
+    def header(self, analysis) -> Text:
+        return header_text(analysis, self.level, len(self.shown), len(self.rows), self.filter_text,
+                           self.sort_order + (" (reversed)" if self.reverse else ""))

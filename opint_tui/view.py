@@ -1,0 +1,205 @@
+"""What the screens show, computed from an Analysis and the triage store: overview rows and detail text.
+No widgets here; the screens only lay these out."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from rich.table import Table
+from rich.text import Text
+
+import opint_core as core
+from opint_tui.overview_model import Row
+from opint_tui.safe import clean, literal, pattern_text
+
+STATUS_GLYPHS = {"new": "●", "investigating": "◐", "ticketed": "T", "known": "K", "resolved": "✓",
+                 "ignored": "–"}
+STATUS_STYLES = {"new": "bold yellow", "investigating": "bold cyan", "ticketed": "bold blue",
+                 "known": "green", "resolved": "green", "ignored": "dim"}
+DIMENSION_TITLES = {"src_site": "source site", "dst_site": "destination site", "src_host": "source host",
+                    "dst_host": "destination host", "src_rse": "source RSE", "dst_rse": "destination RSE",
+                    "vo": "VO", "activity": "activity", "error_code": "error code"}
+
+
+@dataclass
+class TriageState:
+    """Annotations as they apply to today's categories: own (exact key) or inherited."""
+
+    inherited: dict  # category key -> core.Inherited
+
+    def annotation(self, key: str):
+        found = self.inherited.get(key)
+        return (found.annotation, found) if found else (None, None)
+
+
+def triage_state(store, clustering) -> TriageState:
+    return TriageState(store.carry_over(clustering.categories) if store is not None else {})
+
+
+def _sites(summary) -> str:
+    src = summary.top_src_sites[0].value if summary.top_src_sites else "?"
+    dst = summary.top_dst_sites[0].value if summary.top_dst_sites else "?"
+    return "" if src == dst == "?" else f"{src}→{dst}"
+
+
+def build_rows(analysis, insight, triage: TriageState, trends=None) -> list[Row]:
+    """One Row per group of `insight` (its level decides: categories or templates)."""
+    cl = analysis.clustering
+    rows = []
+    for g, summary in enumerate(insight.summaries(top=1)):
+        if summary.merged_into is not None:
+            continue  # shown inside the category it was merged into
+        key = summary.key if insight.level == "category" else cl.categories[int(cl.template_category[g])].key
+        annotation, found = triage.annotation(key)
+        row = Row(index=g, key=key, pattern=summary.pattern, count=summary.count, share=summary.share,
+                  sites=_sites(summary), timeline=summary.timeline)
+        if annotation is not None and not annotation.empty:
+            row.label = annotation.label or ""
+            row.status = annotation.status or ""
+            row.inherited = found.similarity if found.inherited else None
+        if trends is not None and insight.level == "category":
+            t = trends[g]
+            row.new, row.trend_score, row.ratio = bool(t.new), float(t.score), t.ratio
+        rows.append(row)
+    return rows
+
+
+def status_cell(row: Row) -> Text:
+    if not row.status:
+        return Text(" ")
+    glyph = STATUS_GLYPHS.get(row.status, "?")
+    return Text(glyph + ("~" if row.inherited is not None else ""), style=STATUS_STYLES.get(row.status, ""))
+
+
+def label_cell(row: Row) -> Text:
+    text = literal(row.label)
+    if row.inherited is not None and row.label:
+        text.stylize("italic")
+        text.append(f" ~{row.inherited:.0f}%", style="dim")
+    return text
+
+
+def trend_cell(row: Row) -> Text:
+    spark = Text(core.sparkline(row.timeline, 12), style="cyan")
+    if row.new:
+        spark.append(" new", style="bold yellow")
+    elif row.ratio is not None and row.trend_score >= 3:
+        spark.append(f" ×{row.ratio:.1f}", style="bold red")
+    return spark
+
+
+def detail_renderables(analysis, insight, g: int, triage: TriageState, width: int = 100):
+    """The sections of the drill-down, top to bottom, as (title, renderable) pairs."""
+    d = insight.detail(g)
+    key = d.key if insight.level == "category" else analysis.clustering.categories[
+        int(analysis.clustering.template_category[g])].key
+    sections = []
+
+    head = Text()
+    head.append("pattern  ", style="bold")
+    head.append_text(pattern_text(d.pattern))
+    head.append(f"\nkey      {key}   count {d.count:,}   share {100 * d.share:.1f}%")
+    if d.first_seen:
+        head.append(f"\nseen     {d.first_seen:%Y-%m-%d %H:%M} .. {d.last_seen:%Y-%m-%d %H:%M} UTC")
+    annotation, found = triage.annotation(key)
+    if annotation is not None and not annotation.empty:
+        head.append("\nstatus   ", style="bold")
+        head.append(annotation.status or "", style=STATUS_STYLES.get(annotation.status, ""))
+        for name in ("label", "ticket", "notes"):
+            value = getattr(annotation, name)
+            if value:
+                head.append(f"\n{name:<8} ", style="bold")
+                head.append_text(literal(value, keep_newlines=True))
+        if found.inherited:
+            head.append(f"\ninherited from {found.source_key} (similarity {found.similarity:.0f}%)",
+                        style="italic dim")
+    sections.append(("category", head))
+
+    msgs = Table(box=None, expand=True, show_header=True, pad_edge=False)
+    msgs.add_column("count", justify="right", no_wrap=True)
+    msgs.add_column(f"messages ({d.distinct_messages:,} distinct)", overflow="fold", ratio=1)
+    for m in d.messages:
+        msgs.add_row(f"{m.count:,}", literal(m.message))
+    sections.append(("messages", msgs))
+
+    dims = [dim for dim in ("src_site", "dst_site", "src_host", "dst_host", "src_rse", "dst_rse", "vo",
+                            "activity", "error_code") if dim in d.top]
+    grid = Table.grid(expand=True, padding=(0, 2))
+    columns = 3 if width >= 120 else 2 if width >= 70 else 1
+    for _ in range(columns):
+        grid.add_column(ratio=1)
+    cells = []
+    for dim in dims:
+        t = Table(box=None, pad_edge=False, expand=True, title=DIMENSION_TITLES[dim], title_justify="left",
+                  title_style="bold", show_header=False)
+        t.add_column(overflow="ellipsis", no_wrap=True, ratio=1)
+        t.add_column(justify="right", no_wrap=True)
+        t.add_column(justify="right", no_wrap=True)
+        for v in d.top[dim][:5]:
+            t.add_row(literal(v.value), f"{v.count:,}", f"{100 * v.share:.0f}%")
+        if d.nulls.get(dim):
+            t.add_row(Text("(none)", style="dim"), f"{d.nulls[dim]:,}", "")
+        cells.append(t)
+    for i in range(0, len(cells), columns):
+        chunk = cells[i:i + columns]
+        grid.add_row(*(chunk + [""] * (columns - len(chunk))))
+    sections.append(("where", grid))
+
+    when = Text()
+    if d.timeline:
+        peak = max(d.timeline) or 1
+        when.append(core.sparkline(d.timeline), style="cyan")
+        when.append(f"  peak {peak:,} per {_duration(insight.bin_timedelta())}")
+        if d.bin_edges:
+            when.append(f"\n{d.bin_edges[0]:%m-%d %H:%M} .. {d.bin_edges[-1]:%m-%d %H:%M} UTC", style="dim")
+    sections.append(("when", when))
+
+    if d.slots:
+        slots = Table(box=None, expand=True, pad_edge=False, show_header=True)
+        slots.add_column("template / slot", overflow="fold", ratio=2)
+        slots.add_column("values (count)", overflow="fold", ratio=3)
+        for ts in d.slots[:5]:
+            slots.add_row(pattern_text(ts.pattern, limit=width * 2), Text(f"{ts.count:,} rows", style="dim"))
+            for s in ts.slots:
+                values = Text()
+                for i, v in enumerate(s.values[:6]):
+                    if i:
+                        values.append(", ")
+                    values.append_text(literal(v.value[:80]))
+                    values.append(f" ({v.count:,})", style="dim")
+                if s.distinct > 6:
+                    values.append(f" … {s.distinct:,} distinct", style="dim")
+                slots.add_row(Text(f"  <*> #{s.position + 1}", style="magenta"), values)
+        sections.append(("slot values", slots))
+
+    if insight.level == "category":
+        tmpl = Table(box=None, expand=True, pad_edge=False)
+        tmpl.add_column("count", justify="right", no_wrap=True)
+        tmpl.add_column("share", justify="right", no_wrap=True)
+        tmpl.add_column(f"member templates ({len(d.templates)})", overflow="fold", ratio=1)
+        for t in d.templates[:30]:
+            tmpl.add_row(f"{t.count:,}", f"{100 * t.share:.0f}%", pattern_text(t.pattern))
+        sections.append(("templates", tmpl))
+    return sections
+
+
+def _duration(td) -> str:
+    hours = int(td.total_seconds() // 3600)
+    return f"{hours} h" if hours < 48 else f"{hours // 24} days"
+
+
+def header_text(analysis, level: str, shown: int, total_groups: int, filter_text: str, sort: str) -> Text:
+    r = analysis.report
+    days = ", ".join(str(d) for d in r.days) if len(r.days) <= 2 else f"{r.days[0]} .. {r.days[-1]}"
+    t = Text()
+    t.append(f" {r.stream} ", style="bold reverse")
+    t.append(f" {days or 'listed paths'}{'' if r.final else ' (.tmp)'} ", style="bold")
+    t.append(f"· {len(analysis.errors):,} failures · {total_groups:,} {level}s")
+    timing = " + ".join(f"{k} {v:.1f}s" for k, v in analysis.timings.items())
+    t.append(f" · {timing}", style="dim")
+    if filter_text:
+        t.append(f"\n filter: ", style="bold")
+        t.append(clean(filter_text))
+        t.append(f"  ({shown:,} shown)")
+    t.append(f"  sort: {sort}", style="dim")
+    return t
+
