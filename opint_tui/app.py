@@ -76,9 +76,12 @@ class OpintApp(App):
             super().__init__()
             self.error, self.remedy = error, remedy
 
-    def __init__(self, source: Source | None, *, store=None, keymap: str = "default", export_dir: str | None = None):
+    def __init__(self, source: Source | None, *, store=None, keymap: str = "default", export_dir: str | None = None,
+                 analysis=None):
+        """`analysis`: an already computed Analysis to show at once (tests, benchmarks); else `source` is loaded."""
         super().__init__()
         self.source = source
+        self.preloaded = analysis
         self.store = store
         self.keymap_name = keymap
         self.keys = load_keymap(keymap)
@@ -98,7 +101,9 @@ class OpintApp(App):
         self.set_keymap(self.single_keys)
         self.overview = OverviewScreen()
         await self.push_screen(self.overview)
-        if self.source is not None:
+        if self.preloaded is not None:
+            self.post_message(self.Loaded(self.preloaded, self.source))
+        elif self.source is not None:
             self.start_load(self.source)
         else:
             self.action_load()
@@ -300,7 +305,7 @@ class OpintApp(App):
         self.show_level(level)
 
     # --- two-key sequences (vim "g g") ---------------------------------------------------------------
-    def on_key(self, event) -> None:
+    async def on_key(self, event) -> None:
         if not self.sequences or isinstance(self.focused, (Input, TextArea)):
             return
         if self._pending_key is not None:
@@ -311,7 +316,7 @@ class OpintApp(App):
                 event.stop()
                 event.prevent_default()
                 if hasattr(self.screen, f"action_{binding_id}"):
-                    self.screen.run_action(binding_id)
+                    await self.screen.run_action(binding_id)
                 return
         if any(seq.split(" ")[0] == event.key for seq in self.sequences):
             self._pending_key = event.key

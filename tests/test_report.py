@@ -1,0 +1,146 @@
+"""Reports from a real archive: markdown tables that survive hostile messages, JSON and CSV fields."""
+import csv
+import datetime as dt
+import io
+import json
+
+import pytest
+from markdown_it import MarkdownIt
+
+import opint_core as core
+from archive_factory import day_dir, lines, rucio_record, write_part
+from opint_core.report import md_escape
+
+HOSTILE = [
+    "pipe | in | the | middle",
+    "back`ticks` and ``double``",
+    "<script>alert('x')</script> injected",
+    "see [the docs](https://evil.example/x) now",
+    "line one\nDetails: line two\r\nline three",
+    "**bold** _em_ # heading - list > quote ~~strike~~ \\ backslash &amp; entity",
+    "X" * 5000,
+    "\x1b[31mred\x1b[0m escape",
+]
+D1 = dt.date(2025, 11, 24)
+
+
+@pytest.fixture
+def analysis(tmp_path):
+    root = tmp_path / "archive"
+    recs = []
+    for i, reason in enumerate(HOSTILE):
+        recs += [rucio_record(reason, request_id=f"r{i}-{k}") for k in range(i + 1)]
+    write_part(day_dir(root, "rucio", D1), lines(recs))
+    return core.analyse(str(root), stream="rucio", with_trends=False)
+
+
+def table_rows(md: str):
+    """(header cells, body rows as lists of cell texts, tokens) of the first table, parsed as GFM does."""
+    parser = MarkdownIt("commonmark").enable("table")
+    tokens = parser.parse(md)
+    rows, row, in_head, head = [], None, False, []
+    for tok in tokens:
+        if tok.type == "thead_open":
+            in_head = True
+        elif tok.type == "thead_close":
+            in_head = False
+        elif tok.type == "tr_open":
+            row = []
+        elif tok.type == "inline" and row is not None:
+            row.append(tok)
+        elif tok.type == "tr_close":
+            (head if in_head else rows).append(row)
+            row = None
+        elif tok.type == "table_close":
+            break
+    return head[0], rows
+
+
+def text_of(inline_token) -> str:
+    return "".join(child.content for child in inline_token.children if child.type in ("text", "softbreak"))
+
+
+def test_markdown_table_structure_survives_hostile_messages(analysis):
+    report = core.build_report(analysis)
+    md = core.render_report(report, "md")
+    head, rows = table_rows(md)
+    assert len(rows) == len(report.categories) == len(analysis.clustering.categories)
+    assert all(len(r) == len(head) == 13 for r in rows)
+    for row in rows:
+        for cell in row:
+            kinds = {child.type for child in cell.children}
+            assert not kinds & {"html_inline", "link_open", "code_inline", "strong_open", "em_open", "image"}
+    # the pattern cell shows the pattern's text literally (one line, cut when very long)
+    by_key = {text_of(r[12]): r for r in rows}
+    for c in report.categories:
+        shown = text_of(by_key[c.key][11])
+        assert "\n" not in shown and len(shown) <= 400
+        assert shown.rstrip("…") == core.report._plain(c.pattern).rstrip("…")
+
+
+def test_md_escape_round_trips_through_a_commonmark_parser():
+    parser = MarkdownIt("commonmark")
+    for text in HOSTILE[:6]:
+        html = parser.render(md_escape(text))
+        assert "<script>" not in html and "<a " not in html and "<code>" not in html and "<strong>" not in html
+    assert "⏎" in md_escape("a\nb") and "\x1b" not in md_escape("\x1b[31m")
+
+
+def test_json_report_fields(analysis, tmp_path):
+    store = core.TriageStore(tmp_path / "store", user="alice")
+    top = analysis.clustering.categories[0]
+    store.annotate(top.key, pattern=top.pattern, label="the biggest", status="investigating", ticket="GGUS-1")
+    inherited = store.carry_over(analysis.clustering.categories)
+    data = json.loads(core.render_report(core.build_report(analysis, inherited), "json"))
+    cats = data["categories"]
+    assert len(cats) == len(analysis.clustering.categories)
+    assert sum(c["count"] for c in cats) == len(analysis.errors)
+    first = next(c for c in cats if c["key"] == top.key)
+    assert first["annotation"]["label"] == "the biggest" and first["annotation"]["status"] == "investigating"
+    assert first["annotation"]["inherited"] is False
+    for c in cats:
+        assert {"key", "pattern", "count", "annotation", "trend", "top_src_sites", "top_dst_sites",
+                "first_seen", "last_seen", "samples", "share"} <= set(c)
+        assert c["top_dst_sites"] == [["SITEB", c["count"]]]
+    only = json.loads(core.render_report(core.build_report(analysis, inherited, annotated_only=True), "json"))
+    assert [c["key"] for c in only["categories"]] == [top.key]
+
+
+def test_top_n_and_sort_orders(analysis):
+    counts = [c.count for c in core.build_report(analysis).categories]
+    assert counts == sorted(counts, reverse=True)
+    assert len(core.build_report(analysis, top=2).categories) == 2
+    with pytest.raises(ValueError):
+        core.build_report(analysis, sort="nonsense")
+
+
+def test_csv_report_parses_and_defuses_formulas(analysis):
+    text = core.render_report(core.build_report(analysis), "csv")
+    rows = list(csv.DictReader(io.StringIO(text)))
+    assert len(rows) == len(analysis.clustering.categories)
+    assert all(not r["pattern"].startswith(("=", "+", "@")) for r in rows)
+    assert {int(r["count"]) for r in rows} == {c.count for c in analysis.clustering.categories}
+
+
+def test_reports_are_written_atomically(tmp_path):
+    target = tmp_path / "out" / "report.md"
+    core.write_atomic(target, "first\n")
+    core.write_atomic(target, "second\n")
+    assert target.read_text() == "second\n"
+    assert [p.name for p in target.parent.iterdir()] == ["report.md"]  # no temporary left behind
+
+
+def test_cli_report_and_annotate(tmp_path, analysis, capsys):
+    from opint_tui.cli import main
+
+    root = analysis.report.archive
+    store = tmp_path / "team"
+    key = analysis.clustering.categories[0].key
+    assert main(["annotate", key, "--label", "known | issue", "--status", "known", "--store", str(store)]) == 0
+    out = tmp_path / "r.json"
+    assert main(["report", "--archive", root, "--source", "rucio", "--format", "json", "-o", str(out),
+                 "--store", str(store), "--annotated-only"]) == 0
+    data = json.loads(out.read_text())
+    assert [c["key"] for c in data["categories"]] == [key]
+    assert data["categories"][0]["annotation"]["label"] == "known | issue"
+    assert main(["annotate", key, "--store", str(store)]) == 2  # nothing to annotate: a clear error
