@@ -19,7 +19,7 @@ import platformdirs
 
 from opint_core.schema import ERROR_SCHEMA
 
-CACHE_FORMAT = 1  # bump when the ErrorTable columns or their derivation change
+CACHE_FORMAT = 2  # bump when the ErrorTable columns or their derivation change
 
 
 def default_cache_dir() -> Path:

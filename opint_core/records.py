@@ -51,10 +51,14 @@ def _blank_to_null(arr):
     return pc.if_else(pc.equal(arr, ""), pa.scalar(None, arr.type), arr)
 
 
+_CMS_SITE = r"^(?P<site>T[0-3]_[A-Z]{2}_[A-Za-z0-9-]+)"
+
+
 def _site(site_name, rse):
-    """The archive's site name when set (it usually is not), else the RSE prefix (BNL-OSG2_DATADISK -> BNL-OSG2)."""
-    from_rse = pc.list_element(pc.split_pattern(rse, "_", max_splits=1), 0)
-    from_rse = _blank_to_null(from_rse)
+    """The archive's site name when set (it usually is not), else from the RSE: the ATLAS-style prefix
+    (BNL-OSG2_DATADISK -> BNL-OSG2), or the CMS site of a CMS RSE (T1_US_FNAL_Disk -> T1_US_FNAL)."""
+    cms = _blank_to_null(pc.struct_field(pc.extract_regex(rse, _CMS_SITE), "site"))
+    from_rse = pc.coalesce(cms, _blank_to_null(pc.list_element(pc.split_pattern(rse, "_", max_splits=1), 0)))
     if site_name is None:
         return from_rse
     return pc.coalesce(_blank_to_null(site_name), from_rse)

@@ -261,7 +261,7 @@ class OpintApp(App):
 
     def _report_markdown(self, annotated_only: bool) -> str:
         triage = self.triage.inherited if self.triage else {}
-        merges = self.store.apply_merges(self.analysis.clustering.categories, triage) if self.store else None
+        merges = self.store.apply_merges(self.analysis.clustering.categories) if self.store else None
         report = core.build_report(self.analysis, triage, merges, annotated_only=annotated_only)
         return core.render_report(report, "md")
 

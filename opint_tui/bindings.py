@@ -6,29 +6,30 @@ from textual.binding import Binding
 from opint_tui.keymap import load_keymap
 
 # id -> (action, description); the keys come from keymaps/default.toml (and the active keymap).
-DESCRIPTIONS: dict[str, tuple[str, str]] = {
-    "quit": ("quit", "Quit"),
-    "help": ("help", "Help: keys and what they do"),
-    "back": ("back", "Back / close / clear the filter"),
-    "command_palette": ("command_palette", "Command palette"),
-    "open": ("open", "Open the category under the cursor"),
-    "annotate": ("annotate", "Annotate: label, status, ticket, notes"),
-    "load": ("load", "Load another day, range or stream"),
-    "export": ("export", "Export the report as markdown"),
-    "copy_report": ("copy_report", "Copy the report to the clipboard (OSC 52)"),
-    "filter": ("filter", "Filter as you type"),
-    "next_match": ("next_match", "Next row"),
-    "previous_match": ("previous_match", "Previous row"),
-    "sort": ("sort", "Cycle the sort order: count, trend, new, label"),
-    "reverse_sort": ("reverse_sort", "Reverse the sort order"),
-    "level": ("level", "Switch between categories and templates"),
-    "cursor_down": ("cursor_down", "Down"),
-    "cursor_up": ("cursor_up", "Up"),
-    "page_down": ("page_down", "Page down"),
-    "page_up": ("page_up", "Page up"),
-    "first": ("first", "First row"),
-    "last": ("last", "Last row"),
-    "cancel_load": ("cancel_load", "Cancel a running load"),
+DESCRIPTIONS: dict[str, tuple[str, str, str]] = {
+    # id: (action, footer label, help text)
+    "quit": ("quit", "Quit", "Quit"),
+    "help": ("help", "Help", "Help: keys and what they do"),
+    "back": ("back", "Back", "Back / close / clear the filter"),
+    "command_palette": ("command_palette", "Commands", "Command palette"),
+    "open": ("open", "Open", "Open the category under the cursor"),
+    "annotate": ("annotate", "Annotate", "Annotate: label, status, ticket, notes"),
+    "load": ("load", "Load", "Load another day, range or stream"),
+    "export": ("export", "Export", "Export the report as markdown"),
+    "copy_report": ("copy_report", "Copy", "Copy the report to the clipboard (OSC 52)"),
+    "filter": ("filter", "Filter", "Filter as you type"),
+    "next_match": ("next_match", "Next", "Next row"),
+    "previous_match": ("previous_match", "Previous", "Previous row"),
+    "sort": ("sort", "Sort", "Cycle the sort order: count, trend, new, label"),
+    "reverse_sort": ("reverse_sort", "Reverse", "Reverse the sort order"),
+    "level": ("level", "Level", "Switch between categories and templates"),
+    "cursor_down": ("cursor_down", "Down", "Down"),
+    "cursor_up": ("cursor_up", "Up", "Up"),
+    "page_down": ("page_down", "Page down", "Page down"),
+    "page_up": ("page_up", "Page up", "Page up"),
+    "first": ("first", "First", "First row"),
+    "last": ("last", "Last", "Last row"),
+    "cancel_load": ("cancel_load", "Cancel", "Cancel a running load"),
 }
 
 DEFAULT_KEYS = load_keymap("default")
@@ -40,9 +41,9 @@ FOOTER = ("help", "filter", "open", "annotate", "sort", "level", "load", "export
 def bindings(ids, keys: dict[str, str] = DEFAULT_KEYS, *, priority: tuple = ()) -> list[Binding]:
     out = []
     for binding_id in ids:
-        action, description = DESCRIPTIONS[binding_id]
+        action, description, help_text = DESCRIPTIONS[binding_id]
         plain = [k for k in keys.get(binding_id, "").split(",") if k and " " not in k]
         out.append(Binding(",".join(plain) or "f24", action,
-                           description, show=binding_id in FOOTER, id=binding_id,
+                           description, show=binding_id in FOOTER, id=binding_id, tooltip=help_text,
                            priority=binding_id in priority))
     return out

@@ -178,7 +178,7 @@ def cmd_report(args, console: Console) -> int:
         analysis = core.analyse(archive, selection, stream=stream, use_cache=not args.no_cache, progress=progress)
     store = open_store(args)
     inherited = store.carry_over(analysis.clustering.categories)
-    merges = store.apply_merges(analysis.clustering.categories, inherited)
+    merges = store.apply_merges(analysis.clustering.categories)
     for warning in store.warnings:
         errors.print(Text(f"opint: warning: {warning}", style="yellow"))
     report = core.build_report(analysis, inherited, merges, annotated_only=args.annotated_only, top=args.top,

@@ -193,7 +193,8 @@ def header_text(analysis, level: str, shown: int, total_groups: int, filter_text
     t = Text()
     t.append(f" {r.stream} ", style="bold reverse")
     t.append(f" {days or 'listed paths'}{'' if r.final else ' (.tmp)'} ", style="bold")
-    t.append(f"· {len(analysis.errors):,} failures · {total_groups:,} {level}s")
+    noun = "categories" if level == "category" else "templates"
+    t.append(f"· {len(analysis.errors):,} failures · {total_groups:,} {noun}")
     timing = " + ".join(f"{k} {v:.1f}s" for k, v in analysis.timings.items())
     t.append(f" · {timing}", style="dim")
     if filter_text:

@@ -280,3 +280,11 @@ def test_cancel_stops_a_load(archive):
     cancel.set()
     with pytest.raises(LoadCancelled):
         load(archive, Selection.last_days(2), cancel=cancel)
+
+
+def test_cms_rses_keep_their_site_name(tmp_path):
+    root = tmp_path / "a"
+    write_part(day_dir(root, "fts", D1), lines([fts_record(file_metadata={"src_rse": "T1_US_FNAL_Disk",
+                                                                         "dst_rse": "T2_CH_CERN"})]))
+    row = load(root).table.to_pylist()[0]
+    assert row["src_site"] == "T1_US_FNAL" and row["dst_site"] == "T2_CH_CERN"

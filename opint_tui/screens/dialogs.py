@@ -246,7 +246,7 @@ class HelpScreen(ModalScreen[None]):
         table.add_column("keys", style="bold", no_wrap=True)
         table.add_column("does")
         table.add_column("id", style="dim", no_wrap=True)
-        for binding_id, (_, description) in DESCRIPTIONS.items():
+        for binding_id, (_, _, description) in DESCRIPTIONS.items():
             keys = ", ".join(_display(k) for k in self.keys.get(binding_id, "").split(",") if k)
             table.add_row(Text(keys), Text(description), binding_id)
         with Vertical():
