@@ -71,7 +71,7 @@ def test_mask_real_formats(raw, expected):
 def test_mask_many_equals_mask():
     raws = [raw for raw, _ in CASES] + ["", "   ", "vibrate=[100] sound=null", "error 451 x",
                                          "HTTP/1.1 503 busy", "size 1024 bytes (1.0 KB) left",
-                                         "500 End.", "errno 2"]
+                                         "500 End.", "errno 2", "\ta\u00a0b\n 12\r\n", "x" * 5000 + " 1"]
     assert mask_many(raws) == [mask(r) for r in raws]
 
 

@@ -153,6 +153,8 @@ def mask(message: str | None) -> str:
 # messages of a day most tokens repeat, and only new variable values cost a regex run.
 _CTX_TAIL_RE = re.compile(r"(?:\[\d{1,5}\]|(?:^|[^\w.:/\-])\d{3})$")
 _CTX_HEAD = frozenset("0123456789")
+_FTP_CONT_RE = re.compile(r"\d{3}-[^\d\s]")
+_BRACKET_CODE_RE = re.compile(r"\[\d{1,5}\]")
 _CTX_SIGN = frozenset("[(<>+-")
 
 
@@ -160,7 +162,10 @@ def _needs_context(tok: str) -> bool:
     """Numeric-looking tokens, and tokens ending in what a code rule looks past (``x=[100]``)."""
     c = tok[0]
     if c in _CTX_HEAD or (c in _CTX_SIGN and len(tok) > 1 and tok[1] in _CTX_HEAD):
-        return True
+        # exceptions that mask the same in any context: FTP continuation lines ("530-globus…")
+        # and bracketed IPv6 ("[2001:db8::1]:1094")
+        if not (_FTP_CONT_RE.match(tok) or (c == "[" and not _BRACKET_CODE_RE.match(tok))):
+            return True
     last = tok[-1]
     return (last == "]" or last in _CTX_HEAD) and _CTX_TAIL_RE.search(tok[-12:]) is not None
 
@@ -201,11 +206,14 @@ def mask_many(messages) -> list[str]:
     out = []
     append = out.append
     for message in messages:
-        text = normalize(message)
-        if not text:
+        if message.__class__ is str and len(message) <= MAX_CHARS and message.isprintable():
+            toks = message.split()          # = normalize(message).split(" "), one pass
+        else:
+            text = normalize(message)
+            toks = text.split(" ") if text else []
+        if not toks:
             append(EMPTY_PATTERN)
             continue
-        toks = text.split(" ")
         res = [pget(t) for t in toks]
         todo = [i for i, r in enumerate(res) if r.__class__ is not str]
         fallback = False
@@ -238,7 +246,7 @@ def mask_many(messages) -> list[str]:
                 break
             res[i] = r
         if fallback:
-            append(_mask_normalized(text))
+            append(_mask_normalized(" ".join(toks)))
             continue
         text = " ".join(res)
         if "<*><*>" in text:

@@ -142,10 +142,10 @@ def _merge_block(current: dict[tuple, tuple], n: int) -> None:
     pairwise comparison.  Repeats until nothing changes (a merge can enable another).
     """
     hashes: dict[tuple, tuple[int, list[int]]] = {}
+    cur = sorted(set(current.values()))
     for _round in range(8):
         changed = False
         for i in range(n):
-            cur = sorted(set(current.values()))
             if len(cur) < 2:
                 return
             buckets: dict[int, list[tuple]] = defaultdict(list)
@@ -178,5 +178,6 @@ def _merge_block(current: dict[tuple, tuple], n: int) -> None:
                     nc = repl.get(c)
                     if nc is not None:
                         current[g] = nc
+                cur = sorted(set(current.values()))
         if not changed:
             return
