@@ -18,6 +18,7 @@ from textual.widgets import Input, Static, TextArea
 import opint_core as core
 from opint_tui.bindings import bindings
 from opint_tui.keymap import load_keymap, textual_keymap
+from opint_tui.safe import clean
 from opint_tui.screens.detail import DetailScreen
 from opint_tui.screens.dialogs import AnnotateScreen, ExportScreen, HelpScreen, LoadScreen
 from opint_tui.screens.overview import OverviewScreen
@@ -108,11 +109,12 @@ class OpintApp(App):
         else:
             self.action_load()
 
+    def say(self, text: str, *, severity: str = "information", timeout: float = 5) -> None:
+        """A toast with text shown literally (file names and messages may hold brackets or escapes)."""
+        self.notify(clean(text, keep_newlines=True), severity=severity, timeout=timeout, markup=False)
+
     def notify_error(self, text: str, remedy: str = "") -> None:
-        message = Text(text)
-        if remedy:
-            message.append("\n" + remedy, style="italic")
-        self.notify(message, severity="error", timeout=30, markup=False)
+        self.say(f"{text}\n{remedy}" if remedy else text, severity="error", timeout=30)
 
     # --- loading -----------------------------------------------------------------------------------
     def start_load(self, source: Source) -> None:
@@ -160,12 +162,11 @@ class OpintApp(App):
         self.refresh_triage()
         self.show_level(self.overview.level)
         for note in self.analysis.notes:
-            self.notify(Text(note), severity="warning", timeout=10, markup=False)
+            self.say(note, severity="warning", timeout=10)
         problems = self.analysis.report.problems()
         if problems:
-            self.notify(Text(f"{len(problems)} file(s) had damaged or skipped records: "
-                             f"{problems[0].path}: {problems[0].describe()}"), severity="warning", timeout=10,
-                        markup=False)
+            self.say(f"{len(problems)} file(s) had damaged or skipped records: "
+                     f"{problems[0].path}: {problems[0].describe()}", severity="warning", timeout=10)
         if self.first_data_frame is None:
             self.call_after_refresh(self._mark_first_frame)
 
@@ -189,7 +190,7 @@ class OpintApp(App):
             if self.store is not None:
                 self.store.reload()
                 for warning in self.store.warnings[:3]:
-                    self.notify(Text(warning), severity="warning", timeout=10, markup=False)
+                    self.say(warning, severity="warning", timeout=10)
             self.triage = triage_state(self.store, self.analysis.clustering)
 
     def insight_for(self, level: str):
@@ -240,7 +241,7 @@ class OpintApp(App):
             if isinstance(self.screen, DetailScreen):
                 self.pop_screen()
                 self.open_detail(row)
-            self.notify(Text(f"saved to {self.store.journal}"), timeout=4, markup=False)
+            self.say(f"saved to {self.store.journal}", timeout=4)
 
         self.push_screen(AnnotateScreen(row.key, category.pattern, annotation, found), saved)
 
@@ -278,7 +279,7 @@ class OpintApp(App):
             text = self._report_markdown(request.annotated_only)
             if request.clipboard:
                 self.copy_to_clipboard(text)
-                self.notify(Text(f"copied {len(text):,} characters of markdown (OSC 52)"), markup=False)
+                self.say(f"copied {len(text):,} characters of markdown (OSC 52)")
             if request.path:
                 try:
                     path = core.write_atomic(request.path, text)
@@ -286,7 +287,7 @@ class OpintApp(App):
                     self.notify_error(f"cannot write {request.path}: {e.strerror or e}",
                                       "choose another file in the export dialog")
                     return
-                self.notify(Text(f"wrote {path}"), markup=False)
+                self.say(f"wrote {path}")
 
         self.push_screen(ExportScreen(str(Path(self.export_dir) / name)), chosen)
 
@@ -294,7 +295,7 @@ class OpintApp(App):
         if self.analysis is not None:
             text = self._report_markdown(False)
             self.copy_to_clipboard(text)
-            self.notify(Text(f"copied {len(text):,} characters of markdown (OSC 52)"), markup=False)
+            self.say(f"copied {len(text):,} characters of markdown (OSC 52)")
 
     def action_sort_by(self, order: str) -> None:
         self.overview.sort_order = order

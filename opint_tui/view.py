@@ -78,8 +78,13 @@ def label_cell(row: Row) -> Text:
     return text
 
 
-def trend_cell(row: Row) -> Text:
-    spark = Text(core.sparkline(row.timeline, 12), style="cyan")
+def trend_cell(row: Row, width: int = 16) -> Text:
+    """Sparkline of the timeline, then "new" or the rise factor when there is room."""
+    spark = Text(core.sparkline(row.timeline, width if width < 12 else width - 4), style="cyan")
+    if width < 12:
+        if row.new:
+            spark = Text("new", style="bold yellow")
+        return spark
     if row.new:
         spark.append(" new", style="bold yellow")
     elif row.ratio is not None and row.trend_score >= 3:

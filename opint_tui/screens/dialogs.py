@@ -19,13 +19,23 @@ from opint_tui.safe import clean, pattern_text
 DIALOG_CSS = """
 {name} {{ align: center middle; }}
 {name} > Vertical {{
-    width: 90%; max-width: 100; height: auto; max-height: 95%;
+    width: 90%; max-width: 100; height: auto; max-height: 100%;
     border: round $accent; background: $panel; padding: 0 1;
 }}
 {name} .title {{ text-style: bold; color: $accent; }}
-{name} Input, {name} Select {{ margin: 0; }}
-{name} .buttons {{ height: auto; align-horizontal: right; margin-top: 1; }}
-{name} .buttons Button {{ margin-left: 1; min-width: 10; }}
+{name} Label {{ color: $text-muted; }}
+/* one line per field: fits an 80x24 ssh window */
+{name} Input {{ height: 1; border: none; padding: 0 1; background: $boost; }}
+{name} Input:focus {{ border: none; background: $primary 30%; }}
+{name} Select {{ height: 1; }}
+{name} SelectCurrent {{ height: 1; border: none; padding: 0 1; background: $boost; }}
+{name} Select:focus > SelectCurrent {{ background: $primary 30%; }}
+{name} RadioSet {{ border: none; padding: 0; height: auto; layout: horizontal; }}
+{name} Checkbox {{ border: none; padding: 0; margin-top: 1; }}
+{name} .buttons {{ height: 1; align-horizontal: right; margin-top: 1; }}
+{name} .buttons Button {{ margin-left: 1; min-width: 10; height: 1; border: none; color: $text; }}
+{name} .buttons Button.primary {{ background: $primary; text-style: bold; }}
+{name} .buttons Button:focus {{ text-style: bold reverse; }}
 {name} .hint {{ color: $text-muted; }}
 """
 
@@ -34,7 +44,8 @@ class AnnotateScreen(ModalScreen[dict | None]):
     """Label, status, ticket and notes of one category. Returns the changed fields, or None."""
 
     DEFAULT_CSS = DIALOG_CSS.format(name="AnnotateScreen") + """
-    AnnotateScreen TextArea { height: 5; }
+    AnnotateScreen TextArea { height: 3; border: none; background: $boost; }
+    AnnotateScreen #annotate-pattern { height: auto; max-height: 3; }
     """
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="dialog_cancel"),
                 Binding("ctrl+s", "save", "Save", id="dialog_save", priority=True)]
@@ -63,7 +74,7 @@ class AnnotateScreen(ModalScreen[dict | None]):
             yield Label("Notes")
             yield TextArea((a.notes or "") if a else "", id="notes", soft_wrap=True)
             with Horizontal(classes="buttons"):
-                yield Button("Save (ctrl+s)", variant="primary", id="save")
+                yield Button("Save (ctrl+s)", classes="primary", id="save")
                 yield Button("Cancel (esc)", id="cancel")
 
     def on_mount(self) -> None:
@@ -138,7 +149,7 @@ class LoadScreen(ModalScreen[LoadRequest | None]):
             yield Input(value=self.archive, id="archive")
             yield Static("", id="error")
             with Horizontal(classes="buttons"):
-                yield Button("Load (ctrl+s)", variant="primary", id="load")
+                yield Button("Load (ctrl+s)", classes="primary", id="load")
                 yield Button("Cancel (esc)", id="cancel")
 
     def _mode(self) -> str:
@@ -203,7 +214,7 @@ class ExportScreen(ModalScreen[ExportRequest | None]):
             yield Static("The clipboard copy uses OSC 52: it works over ssh in terminals that allow it.",
                          classes="hint")
             with Horizontal(classes="buttons"):
-                yield Button("Save file (ctrl+s)", variant="primary", id="save")
+                yield Button("Save file (ctrl+s)", classes="primary", id="save")
                 yield Button("Copy", id="copy")
                 yield Button("Cancel (esc)", id="cancel")
 

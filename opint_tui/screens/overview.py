@@ -9,8 +9,27 @@ from textual.widgets import DataTable, Footer, Input, Static
 
 from opint_tui.bindings import bindings
 from opint_tui.overview_model import LEVELS, SORTS, filter_rows, sort_rows
-from opint_tui.safe import pattern_text
+from opint_tui.safe import literal, pattern_text
 from opint_tui.view import header_text, label_cell, status_cell, trend_cell
+
+
+def columns_for(width: int) -> tuple:
+    """(key, label, width) of the overview columns for a terminal width: the pattern gets what is left.
+    Narrow terminals (an 80-column ssh window) drop share and sites first."""
+    if width >= 140:
+        fixed = [("status", " ", 2), ("count", "count", 8), ("share", "share", 6), ("trend", "trend", 16),
+                 ("sites", "top sites src→dst", 26)]
+        label = 22
+    elif width >= 100:
+        fixed = [("status", " ", 2), ("count", "count", 7), ("share", "share", 6), ("trend", "trend", 12),
+                 ("sites", "top sites", 18)]
+        label = 14
+    else:
+        fixed = [("status", " ", 2), ("count", "count", 7), ("trend", "trend", 8)]
+        label = 12
+    # each column is padded by one cell on either side; 2 more for the scrollbar
+    used = sum(w + 2 for _, _, w in fixed) + label + 2 + 2 + 2
+    return tuple(fixed + [("pattern", "pattern", max(16, width - used)), ("label", "label", label)])
 
 
 class OverviewScreen(Screen):
@@ -44,15 +63,12 @@ class OverviewScreen(Screen):
         yield Footer()
 
     def on_mount(self) -> None:
-        table = self.query_one(DataTable)
-        table.add_column(" ", key="status", width=2)
-        table.add_column("count", key="count")
-        table.add_column("share", key="share")
-        table.add_column("trend", key="trend", width=16)
-        table.add_column("sites", key="sites")
-        table.add_column("pattern", key="pattern")
-        table.add_column("label", key="label")
-        table.focus()
+        self.columns = ()
+        self.table.focus()
+
+    def on_resize(self) -> None:
+        if self.rows and columns_for(self.app.size.width) != self.columns:
+            self.refresh_rows()
 
     # --- data ------------------------------------------------------------------------------------
     @property
@@ -69,11 +85,24 @@ class OverviewScreen(Screen):
         if keep_key is None and self.shown and 0 <= table.cursor_row < len(self.shown):
             keep_key = f"{self.shown[table.cursor_row].index}"
         self.shown = sort_rows(filter_rows(self.rows, self.filter_text), self.sort_order, self.reverse)
-        table.clear()
-        width = max(20, self.app.size.width - 2 - 2 - 8 - 6 - 16 - 22 - 16 - 14)
-        table.add_rows(
-            [(status_cell(r), f"{r.count:,}", f"{100 * r.share:.1f}%", trend_cell(r), Text(r.sites[:22]),
-              pattern_text(r.pattern, limit=width), label_cell(r)) for r in self.shown])
+        columns = columns_for(self.app.size.width)
+        if columns != self.columns:
+            table.clear(columns=True)
+            for key, label, width in columns:
+                table.add_column(label, key=key, width=width)
+            self.columns = columns
+        else:
+            table.clear()
+        widths = {key: width for key, _, width in columns}
+        cells = {
+            "status": status_cell, "count": lambda r: Text(f"{r.count:,}", justify="right"),
+            "share": lambda r: Text(f"{100 * r.share:.1f}%", justify="right"),
+            "trend": lambda r: trend_cell(r, widths["trend"]), "sites": lambda r: literal(r.sites),
+            "pattern": lambda r: pattern_text(r.pattern, limit=widths["pattern"]),
+            "label": label_cell,
+        }
+        makers = [cells[key] for key, _, _ in columns]
+        table.add_rows([tuple(make(r) for make in makers) for r in self.shown])
         for i, r in enumerate(self.shown):
             if keep_key is not None and f"{r.index}" == keep_key:
                 table.move_cursor(row=i, animate=False)

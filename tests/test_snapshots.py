@@ -1,0 +1,59 @@
+"""SVG snapshots of the main screens at 80x24 (an ssh terminal) and 160x48.
+Regenerate after a deliberate change with: ./run-tests tests/test_snapshots.py --snapshot-update"""
+import pytest
+
+import opint_core as core
+from opint_tui.app import OpintApp, Source
+
+SIZES = [(80, 24), (160, 48)]
+
+
+def app_for(sample_root, sample_analysis, tmp_path):
+    (tmp_path / "store").mkdir()  # an existing, empty store: no "will be created" notice on screen
+    return OpintApp(Source(sample_root, core.Selection.latest()), store=core.TriageStore(tmp_path / "store", user="s"),
+                    analysis=sample_analysis, export_dir="/tmp")
+
+
+async def wait_ready(pilot):
+    for _ in range(100):
+        await pilot.pause(0.05)
+        if pilot.app.overview.shown:
+            break
+    await pilot.pause(0.1)
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_overview(snap_compare, sample_root, sample_analysis, tmp_path, size):
+    assert snap_compare(app_for(sample_root, sample_analysis, tmp_path), terminal_size=size, run_before=wait_ready)
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_detail(snap_compare, sample_root, sample_analysis, tmp_path, size):
+    async def open_detail(pilot):
+        await wait_ready(pilot)
+        await pilot.press("enter")
+        await pilot.pause(0.2)
+
+    assert snap_compare(app_for(sample_root, sample_analysis, tmp_path), terminal_size=size, run_before=open_detail)
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_annotate(snap_compare, sample_root, sample_analysis, tmp_path, size):
+    async def annotate(pilot):
+        await wait_ready(pilot)
+        await pilot.press("a")
+        await pilot.pause(0.1)
+        await pilot.press(*"site disk full")
+        await pilot.pause(0.1)
+
+    assert snap_compare(app_for(sample_root, sample_analysis, tmp_path), terminal_size=size, run_before=annotate)
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_help(snap_compare, sample_root, sample_analysis, tmp_path, size):
+    async def show_help(pilot):
+        await wait_ready(pilot)
+        await pilot.press("question_mark")
+        await pilot.pause(0.1)
+
+    assert snap_compare(app_for(sample_root, sample_analysis, tmp_path), terminal_size=size, run_before=show_help)
