@@ -1,7 +1,7 @@
 """Insight speed: the overview of every category and the drill-down of one, on 1,000,000 rows.
 
     .venv/bin/python benchmarks/bench_insight.py [--rows 1000000] [--categories 1000] [--repeat 3]
-    .venv/bin/python benchmarks/bench_insight.py --archive DIR [--date YYYY-MM-DD]   # a real load + cluster()
+    .venv/bin/python benchmarks/bench_insight.py --archive DIR [--date YYYY-MM-DD | --last N]   # load + cluster()
 
 Synthetic by default: a table in the ErrorTable schema with `--rows` rows over one day, messages drawn
 (long-tailed) from ~`--distinct` distinct strings of ~2.5 templates per category (hosts, paths and
@@ -60,8 +60,9 @@ def synthetic(rows: int, ncat: int, ndistinct: int, seed: int = 1):
     templates, fmts = [], []
     for t in range(ntmpl):
         c = int(tcat[t])
+        j = t - int(np.searchsorted(tcat, c))          # rank within the category: same across seeds
         phrase = PHRASES[c % len(PHRASES)]
-        tag = f"{WORDS[c % len(WORDS)]} {WORDS[(c // len(WORDS)) % len(WORDS)]} case {WORDS[t % len(WORDS)]}"
+        tag = f"{WORDS[c % len(WORDS)]} {WORDS[(c // len(WORDS)) % len(WORDS)]} {c} case {WORDS[j]}"
         fmt = f"[{tag}] {phrase}".replace("{c}", str(c % 97 + 3))
         fmts.append(fmt)
         templates.append(fmt.replace("{h}", "<*>").replace("{p}", "<*>").replace("{x}", "<*>")
@@ -88,7 +89,7 @@ def synthetic(rows: int, ncat: int, ndistinct: int, seed: int = 1):
     trank = np.empty(ntmpl, dtype=np.int32)
     trank[torder] = np.arange(ntmpl)
     ccount = np.bincount(tcat, weights=tcount, minlength=ncat).astype(np.int64)
-    keys = [category_key(f"category {c} " + templates[np.flatnonzero(tcat == c)[0]]) for c in range(ncat)]
+    keys = [category_key(f"synthetic category {c}") for c in range(ncat)]   # the same problem, any seed
     corder = sorted(range(ncat), key=lambda c: (-int(ccount[c]), keys[c]))
     crank = np.empty(ncat, dtype=np.int32)
     crank[np.asarray(corder)] = np.arange(ncat)
@@ -137,9 +138,9 @@ def synthetic(rows: int, ncat: int, ndistinct: int, seed: int = 1):
     return table, clustering
 
 
-def from_archive(root: str, date: str | None):
+def from_archive(root: str, date: str | None, last: int | None = None):
     from opint_core import Selection, cluster, load_errors
-    sel = Selection.day(date) if date else Selection.latest()
+    sel = Selection.last_days(last) if last else Selection.day(date) if date else Selection.latest()
     t0 = time.perf_counter()
     et = load_errors(root, sel, stream="fts")
     t1 = time.perf_counter()
@@ -176,13 +177,14 @@ def main() -> None:
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--archive")
     ap.add_argument("--date")
+    ap.add_argument("--last", type=int, help="with --archive: the last N days")
     args = ap.parse_args()
 
     from opint_core.insight import DIMENSIONS, Insight
 
     t0 = time.perf_counter()
     if args.archive:
-        table, clustering = from_archive(args.archive, args.date)
+        table, clustering = from_archive(args.archive, args.date, args.last)
     else:
         table, clustering = synthetic(args.rows, args.categories, args.distinct)
         print(f"synthetic table: {table.num_rows:,} rows, {len(clustering.categories):,} categories, "
@@ -227,6 +229,25 @@ def main() -> None:
         slots = sum(len(ts.slots) for ts in d.slots)
         print(f"detail({g}) {name}: {d.count:,} rows, {d.distinct_messages:,} distinct messages, "
               f"{len(d.templates)} templates, {slots} slots: first {first * 1000:.1f} ms, again {again * 1000:.1f} ms")
+    if not args.archive:
+        base_table, base_cl = synthetic(args.rows, args.categories, args.distinct, seed=2)
+        keep = base_cl.category_of % 50 != 7                      # 2% of the categories are new today
+        from opint_core import Clustering
+        # (a baseline with rows dropped: its Clustering is sliced alongside)
+        idx = np.flatnonzero(keep)
+        base_table = base_table.take(pa.array(idx))
+        tc = np.bincount(base_cl.template_of[idx], minlength=len(base_cl.templates))
+        from opint_core import Category
+        cats = [Category(c.key, c.pattern, int(tc[list(c.templates)].sum()), c.templates) for c in base_cl.categories]
+        base_cl = Clustering(base_cl.template_of[idx], base_cl.category_of[idx], base_cl.templates, tc,
+                             base_cl.template_category, cats, base_cl.distinct_of[idx], base_cl.distinct_messages)
+        from opint_core.insight import trend
+        s = time.perf_counter()
+        tr = trend(insight, base_table, baseline_clustering=base_cl)
+        print(f"trend vs a clustered baseline of {base_table.num_rows:,} rows (mapping {len(base_cl.templates):,} "
+              f"templates, scoring): {(time.perf_counter() - s) * 1000:.0f} ms; {sum(t.new for t in tr)} new, "
+              f"{sum(t.rising for t in tr)} rising, {sum(t.falling for t in tr)} falling, "
+              f"{sum(bool(t.new_templates) for t in tr)} with new templates")
     print(f"peak RSS growth during the overview: {peak - rss_before:.0f} MB (RSS {rss_before:.0f} MB before); "
           f"process peak RSS {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB")
 

@@ -47,7 +47,7 @@ def analyse_errors(errors: ErrorTable, *, progress: Progress | None = None,
 
         notify("insight", 0, 1)
         started = time.perf_counter()
-        insight = Insight(errors.table, clustering)
+        insight = Insight(errors, clustering)  # the ErrorTable: its days fix the timeline window
         timings["insight"] = time.perf_counter() - started
         notify("insight", 1, 1)
     trends, notes = None, []

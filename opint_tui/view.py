@@ -72,6 +72,7 @@ def status_cell(row: Row) -> Text:
 
 def label_cell(row: Row) -> Text:
     text = literal(row.label)
+    text.no_wrap, text.overflow = True, "ellipsis"  # one line, cut with … at the column width
     if row.inherited is not None and row.label:
         text.stylize("italic")
         text.append(f" ~{row.inherited:.0f}%", style="dim")

@@ -37,7 +37,7 @@ BIN_WIDTHS_MS = tuple(h * HOUR_MS for h in (1, 2, 3, 4, 6, 8, 12, 24, 48, 72, 96
 MAX_BINS = 48
 
 # a dense (groups x values) count matrix is used up to this many cells, np.unique above it
-_DENSE_CELLS = 8_000_000
+_DENSE_CELLS = 4_000_000
 _NAT = np.iinfo(np.int64).min
 
 
@@ -280,6 +280,8 @@ class Insight:
         self.level = level
         self.top_k = top_k
         self.days = sorted(set(days)) if days else sorted(set(getattr(report, "days", None) or []))
+        # a day still being written (DD.tmp) covers only part of its window: trends scale by that
+        self.final = bool(getattr(report, "final", True)) if not days else True
         self._lock = threading.RLock()
         self._aligner = SlotAligner()
 
@@ -298,7 +300,14 @@ class Insight:
                     i, j = index.get(k), index.get(eff)
                     if i is not None and j is not None and i != j:
                         remap[i] = j
-                        self.merged_into[i] = j
+                # follow chains (a child -> parent map, not yet resolved): pointer jumping; a cycle
+                # (which apply_merges resolves beforehand) would stay put after ~log2(n) rounds
+                for _ in range(max(1, int(np.ceil(np.log2(max(2, self.ngroups)))) + 1)):
+                    nxt = remap[remap]
+                    if np.array_equal(nxt, remap):
+                        break
+                    remap = nxt
+                self.merged_into = {i: int(j) for i, j in enumerate(remap.tolist()) if i != j}
                 if self.merged_into:
                     groups = remap[groups]
                     members: dict[int, list[int]] = {}
@@ -394,6 +403,17 @@ class Insight:
             self.last_seen_ms[nonempty] = last
 
     @property
+    def covered_ms(self) -> int:
+        """Length of time the table covers: the window, or for a day still being written (not
+        final) the window up to the last record."""
+        start, end = self.window
+        if not self.final:
+            valid = self.times[self.times != _NAT]
+            if valid.shape[0]:
+                end = min(end, max(start + HOUR_MS, int(valid.max()) + 1))
+        return max(0, end - start)
+
+    @property
     def bin_edges(self) -> np.ndarray:
         """nbins + 1 edges, datetime64[ms] (UTC)."""
         return (self.bin_start + self.bin_width * np.arange(self.nbins + 1, dtype=np.int64)).astype("datetime64[ms]")
@@ -423,7 +443,8 @@ class Insight:
                 got = self._dims.get(dim)
                 if got is None:
                     if dim not in self.table.column_names:
-                        raise KeyError(f"no column {dim!r} in the table (columns: {', '.join(self.table.column_names)})")
+                        raise KeyError(f"no column {dim!r} in the table "
+                                       f"(columns: {', '.join(self.table.column_names)})")
                     got = encode_column(self.table.column(dim))
                     self._dims[dim] = got
         return got
@@ -495,7 +516,33 @@ class Insight:
 
     def summaries(self, top: int = 3) -> list[CategorySummary]:
         """One overview row per group, in group order (categories: count descending)."""
-        return [self.summary(g, top) for g in range(self.ngroups)]
+        cols = self.table.column_names
+        tops = []
+        for dim in ("src_site", "dst_site"):
+            if dim in cols:
+                tv = self.top_values(dim, top)
+                tops.append((tv.codes.tolist(), tv.counts.tolist(), tv.dictionary))
+            else:
+                tops.append(None)
+        counts, shares = self.counts.tolist(), self.shares.tolist()
+        first, last = self.first_seen_ms.tolist(), self.last_seen_ms.tolist()
+        timelines = self.timelines.tolist()
+        out = []
+        for g in range(self.ngroups):
+            total = counts[g]
+            pairs = []
+            for t in tops:
+                if t is None:
+                    pairs.append([])
+                    continue
+                codes, cnts, dictionary = t
+                pairs.append([ValueCount(dictionary[c], n, n / total) for c, n in zip(codes[g], cnts[g])
+                              if c >= 0 and n > 0])
+            out.append(CategorySummary(
+                index=g, key=self.keys[g], pattern=self.patterns[g], count=total, share=shares[g],
+                first_seen=_datetime(first[g]), last_seen=_datetime(last[g]), timeline=tuple(timelines[g]),
+                top_src_sites=pairs[0], top_dst_sites=pairs[1], merged_into=self.merged_into.get(g)))
+        return out
 
     # ------------------------------------------------------------------ per-message structure
     def _distinct_index(self):
@@ -520,7 +567,8 @@ class Insight:
                     col = col.cast(col.type.value_type)
                 enc = pc.dictionary_encode(col) if len(col) else None
                 if enc is not None and enc.num_chunks:
-                    arrow_texts = pa.concat_arrays([enc.chunk(0).dictionary, pa.array([""], enc.chunk(0).dictionary.type)])
+                    dictionary = enc.chunk(0).dictionary
+                    arrow_texts = pa.concat_arrays([dictionary, pa.array([""], dictionary.type)])
                     nd = len(arrow_texts)
                     idx = pa.chunked_array([c.indices for c in enc.chunks], type=enc.chunk(0).indices.type)
                     ids = np.asarray(idx.fill_null(nd - 1).to_numpy(), dtype=np.int64)
@@ -568,18 +616,22 @@ class Insight:
             top = np.arange(total)
         top = top[np.lexsort((ids[top], -w[top]))]
         texts = self._texts(ids[top]).to_pylist()
-        return [MessageCount(s or "", int(c), int(t)) for s, c, t in zip(texts, w[top].tolist(), tm[top].tolist())], total
+        out = [MessageCount(s or "", int(c), int(t)) for s, c, t in zip(texts, w[top].tolist(), tm[top].tolist())]
+        return out, total
 
     def slots(self, g: int, top: int = 10, budget: int | None = 5_000) -> list[TemplateSlots]:
         """Slot values of each template of group g. Alignment is done once per distinct message
-        (cached); with a ``budget`` only that many of the most frequent distinct messages of a
-        template are aligned (``exact`` says whether that covered all of them)."""
+        (cached). With a ``budget``, about that many of the group's most frequent distinct
+        messages are aligned, shared by its templates (at least min(500, budget) each); ``exact``
+        says whether all of a template's were. ``budget=None`` aligns them all."""
         tc = self.clustering.template_counts
+        members = self.group_templates[g]
+        per = None if budget is None else max(min(500, budget), budget // max(1, len(members)))
         out = []
-        for t in self.group_templates[g]:
+        for t in members:
             pattern = self.clustering.templates[t]
             ids, w = self.template_distinct(t)
-            res = self._aligner.values(t, pattern, ids, w, self._texts, budget)
+            res = self._aligner.values(t, pattern, ids, w, self._texts, per)
             count = int(tc[t])
             slots = [SlotValues(j, [ValueCount(v, c, c / res.aligned if res.aligned else 0.0)
                                     for v, c in vals[:top]], nd)
@@ -622,8 +674,11 @@ class Insight:
     def report_fields(self, trends=None, top: int = 5) -> list[dict]:
         """Per category (in category order), the JSON-ready insight fields of the report:
         ``count``, ``share``, ``first_seen``/``last_seen`` (ISO), ``timeline`` (counts per bin),
-        ``top_src_sites``/``top_dst_sites`` (lists of [site, count]) and ``trend`` (a dict with
-        ``new`` and ``ratio`` at least, or None without a baseline)."""
+        ``top_src_sites``/``top_dst_sites`` (lists of [site, count]) and ``trend`` (None without
+        trends, else ``Trend.to_dict()``: ``new``, ``ratio`` (null when new), ``baseline_count``,
+        ``expected``, ``score``, ``rising``, ``falling``, ``known``, ``new_templates`` (patterns of
+        member templates absent from the baseline), ``new_template_rows`` ...). Timelines use the
+        bins of ``timeline_meta()``."""
         out = []
         has_src = "src_site" in self.table.column_names
         has_dst = "dst_site" in self.table.column_names
@@ -642,9 +697,14 @@ class Insight:
                                   self._pairs(src.codes[g], src.counts[g], src.dictionary, 1)] if src else [],
                 "top_dst_sites": [[v.value, v.count] for v in
                                   self._pairs(dst.codes[g], dst.counts[g], dst.dictionary, 1)] if dst else [],
-                "trend": trends[g].to_dict() if trends is not None else None,
+                "trend": self._trend_dict(trends[g]) if trends is not None else None,
             })
         return out
+
+    def _trend_dict(self, t) -> dict:
+        d = t.to_dict()
+        d["new_templates"] = [self.clustering.templates[i] for i in t.new_templates]   # patterns, not ids
+        return d
 
     def timeline_meta(self) -> dict:
         """The bins of every ``timeline``: first edge (ISO), bin width in seconds, number of bins."""

@@ -29,10 +29,11 @@ error under a known problem, and the shifter still wants to see it. With an Insi
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import math
 import os
+import re
 from dataclasses import asdict, dataclass, field
-from typing import Sequence
 
 import numpy as np
 import pyarrow as pa
@@ -41,6 +42,7 @@ import pyarrow.compute as pc
 from opint_core.selection import Selection
 
 Z = 2.0
+DAY_MS = 86_400_000
 RISE = 0.5
 MIN_COUNT = 10
 ORDERS = ("new", "rising", "falling", "score")
@@ -153,23 +155,66 @@ MIN_LITERAL = 10
 
 def map_templates(current, baseline) -> tuple[np.ndarray, list[str | None]]:
     """For each baseline template, the current template it is (-1: none), and how: "template"
-    (identical pattern) or "pattern" (one covers the other). ``current``/``baseline``: Clusterings."""
+    (identical pattern) or "pattern" (one covers the other). ``current``/``baseline``: Clusterings.
+
+    A baseline template whose category key exists today is looked for among that category's
+    templates only (token by token, then by wildcard regex); the others among all templates."""
     cur_tmpl = {p: t for t, p in enumerate(current.templates)}
     tmap = np.full(len(baseline.templates), -1, dtype=np.int64)
     how: list[str | None] = [None] * len(baseline.templates)
-    pending = []
+    by_key = {c.key: i for i, c in enumerate(current.categories)}
+    b_tcat = np.asarray(baseline.template_category)
+    unscoped: list[int] = []
     for t, p in enumerate(baseline.templates):
         ct = cur_tmpl.get(p)
         if ct is not None:
             tmap[t], how[t] = ct, "template"
-        else:
-            pending.append(t)
-    if pending and len(current.templates):
-        covered = _cover(current, [baseline.templates[t] for t in pending])
-        for t, ct in zip(pending, covered.tolist()):
+            continue
+        i = by_key.get(baseline.categories[int(b_tcat[t])].key) if len(b_tcat) else None
+        if i is None:
+            unscoped.append(t)
+            continue
+        # within the category: a few candidates, checked in Python with linear-time searches
+        cands = current.categories[i].templates
+        found = next((ct for ct in cands if _covers(current.templates[ct], p)), None)
+        if found is not None:
+            tmap[t], how[t] = found, "pattern"
+    if unscoped and len(current.templates):
+        covered = _cover(current, list(range(len(current.templates))), [baseline.templates[t] for t in unscoped])
+        for t, ct in zip(unscoped, covered.tolist()):
             if ct >= 0:
                 tmap[t], how[t] = ct, "pattern"
     return tmap, how
+
+
+def _covers(a: str, b: str) -> bool:
+    """Two templates of one category are the same template generalised differently: token by
+    token, or the literal text of one found in order in the other (left-most search)."""
+    from opint_core.insight.slots import align_one
+    if _token_cover(a, b):
+        return True
+    return ("<*>" in a and align_one(a, b) is not None) or ("<*>" in b and align_one(b, a) is not None)
+
+
+@functools.lru_cache(maxsize=4096)
+def _token_regex(token: str) -> re.Pattern:
+    return re.compile(".*".join(re.escape(p) for p in token.split("<*>")), re.S)
+
+
+def _token_cover(a: str, b: str) -> bool:
+    """Same tokens, except where a token of one side holds a wildcard matching the other's."""
+    ta, tb = a.split(" "), b.split(" ")
+    if len(ta) != len(tb):
+        return False
+    for x, y in zip(ta, tb):
+        if x == y:
+            continue
+        if "<*>" in x and _token_regex(x).fullmatch(y):
+            continue
+        if "<*>" in y and _token_regex(y).fullmatch(x):
+            continue
+        return False
+    return True
 
 
 def map_baseline(current, baseline, tmap=None, thow=None) -> tuple[np.ndarray, list[str | None], list[int]]:
@@ -202,14 +247,17 @@ def map_baseline(current, baseline, tmap=None, thow=None) -> tuple[np.ndarray, l
     return counts, how, np.flatnonzero(~hit_cat).tolist()
 
 
-def _cover(current, patterns: list[str]) -> np.ndarray:
-    """For each baseline template pattern, a current template covering it (or covered by it), -1
-    if none: the most frequent current template whose wildcard regex matches the pattern text,
-    else the most frequent current template that the pattern's own wildcard regex matches."""
+def _cover(current, candidates: list[int], patterns: list[str]) -> np.ndarray:
+    """For each baseline template pattern, a current template (among ``candidates``) covering it
+    or covered by it, -1 if none: the most frequent candidate whose wildcard regex matches the
+    pattern text, else the most frequent candidate that the pattern's own wildcard regex matches.
+    Regexes run in pyarrow (RE2: linear time), one per template over the other side's texts."""
     ptexts = pa.array(patterns, pa.string())
     plit = np.array([_literal_len(p) for p in patterns], dtype=np.int64)
     matched = np.full(len(patterns), -1, dtype=np.int64)
-    for ct in np.argsort(-np.asarray(current.template_counts), kind="stable").tolist():
+    tcounts = np.asarray(current.template_counts)
+    cands = sorted(candidates, key=lambda t: (-int(tcounts[t]), t))
+    for ct in cands:
         pat = current.templates[ct]
         lit = _literal_len(pat)
         if "<*>" not in pat or lit < MIN_LITERAL:
@@ -227,8 +275,8 @@ def _cover(current, patterns: list[str]) -> np.ndarray:
         matched[left[hit]] = ct
     left = np.flatnonzero(matched < 0)
     if left.shape[0]:
-        ctexts = pa.array(current.templates, pa.string())
-        clit = np.array([_literal_len(p) for p in current.templates], dtype=np.int64)
+        ctexts = pa.array([current.templates[t] for t in cands], pa.string())
+        clit = np.array([_literal_len(current.templates[t]) for t in cands], dtype=np.int64)
         for k in left.tolist():
             pat = patterns[k]
             if "<*>" not in pat or plit[k] < MIN_LITERAL:
@@ -240,7 +288,7 @@ def _cover(current, patterns: list[str]) -> np.ndarray:
             ok = np.asarray(hit.to_numpy(zero_copy_only=False), dtype=bool) & (clit * COVER_SHARE <= plit[k])
             found = np.flatnonzero(ok)
             if found.shape[0]:
-                matched[k] = int(found[0])      # templates are numbered most frequent first
+                matched[k] = int(cands[int(found[0])])     # the most frequent first
     return matched
 
 
@@ -253,7 +301,8 @@ def trend(current, baseline, *, scale: float | None = None, baseline_clustering=
     here, or pass ``baseline_clustering``); None means no baseline: every trend has
     ``known=False``, ``new=False`` and ``ratio=None``.
     ``scale``: current window length / baseline window length; by default from the days of both
-    (the Insight's days and the baseline ErrorTable's report), else 1.
+    (the Insight's days and the baseline ErrorTable's report; a current day still being written
+    counts up to its last record), else 1.
     A category that exists in the baseline but holds templates that do not gets them in
     ``new_templates`` (a new error the clustering files under a known problem).
     """
@@ -277,7 +326,10 @@ def trend(current, baseline, *, scale: float | None = None, baseline_clustering=
     base_days = sorted(set(getattr(report, "days", None) or []))
     if scale is None:
         cur_days = getattr(current, "days", None) or []
-        scale = (len(cur_days) / len(base_days)) if cur_days and base_days else 1.0
+        scale = 1.0
+        if cur_days and base_days:
+            covered = getattr(current, "covered_ms", None)
+            scale = covered / (len(base_days) * DAY_MS) if covered else len(cur_days) / len(base_days)
     if baseline_clustering is None and table.num_rows:
         kw = {} if similarity is None else {"similarity": similarity}
         baseline_clustering = cluster(table.column("message"), **kw)

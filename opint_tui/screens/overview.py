@@ -53,6 +53,7 @@ class OverviewScreen(Screen):
         self.reverse = False
         self.level = "category"
         self.filter_text = ""
+        self.filter_committed = False
 
     def compose(self) -> ComposeResult:
         with Vertical():
@@ -119,15 +120,22 @@ class OverviewScreen(Screen):
     def action_filter(self) -> None:
         box = self.query_one("#filter", Input)
         box.add_class("active")
+        self.filter_committed = False
         box.focus()
 
     def on_input_changed(self, event: Input.Changed) -> None:
         if event.input.id == "filter":
             self.filter_text = event.value
+            self.filter_committed = False
             self.refresh_rows()
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         if event.input.id == "filter":
+            if self.filter_committed:
+                # a second enter typed before the focus moved: it meant "open", as it does on the list
+                self.action_open()
+                return
+            self.filter_committed = True
             if not event.value:
                 event.input.remove_class("active")
             self.table.focus()

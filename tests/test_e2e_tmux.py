@@ -1,0 +1,102 @@
+"""End to end: the real `opint --demo` in tmux (xterm-256color, 80x24), driven with send-keys and read
+with capture-pane, as a shifter over ssh would use it; then the journal and the export on disk."""
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.skipif(shutil.which("tmux") is None and not os.environ.get("CI"),
+                                reason="tmux is not installed (.ci/run installs it)")
+
+OPINT = str(Path(sys.executable).with_name("opint"))
+
+
+class Tmux:
+    def __init__(self, tmp_path: Path):
+        self.socket = f"opint-e2e-{os.getpid()}"
+        self.tmp = tmp_path
+
+    def run(self, *args, check=True):
+        return subprocess.run(["tmux", "-L", self.socket, "-f", "/dev/null", *args], capture_output=True,
+                              text=True, check=check)
+
+    def start(self, command: str, env: dict):
+        exports = " ".join(f"{k}={v}" for k, v in env.items())
+        self.run("new-session", "-d", "-s", "e2e", "-x", "80", "-y", "24", "-c", str(self.tmp),
+                 f"env {exports} {command}; echo EXITED $?; sleep 30")
+
+    def keys(self, *keys):
+        self.run("send-keys", "-t", "e2e", *keys)
+
+    def type(self, text: str):
+        self.run("send-keys", "-t", "e2e", "-l", text)
+
+    def screen(self) -> str:
+        return self.run("capture-pane", "-p", "-t", "e2e").stdout
+
+    def wait_for(self, *texts: str, timeout: float = 60) -> str:
+        """The screen once it shows all of `texts`."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            screen = self.screen()
+            if all(t in screen for t in texts):
+                return screen
+            time.sleep(0.2)
+        raise AssertionError(f"{texts!r} never appeared together; the screen was:\n{self.screen()}")
+
+    def kill(self):
+        self.run("kill-server", check=False)
+
+
+def test_shifter_session_in_tmux(tmp_path):
+    tmux = Tmux(tmp_path)
+    env = {"TERM": "xterm-256color", "USER": "e2e", "OPINT_CACHE_DIR": tmp_path / "cache",
+           "OPINT_DATA_DIR": tmp_path / "data", "OPINT_CONFIG": tmp_path / "config.toml",
+           "OPINT_DEMO_SCALE": "0.2", "COLORTERM": ""}
+    try:
+        tmux.start(f"{OPINT} --demo", env)
+        screen = tmux.wait_for("categories", timeout=180)
+        assert "fts" in screen and "failures" in screen
+        assert len(screen.splitlines()[0]) <= 80
+
+        tmux.keys("/")
+        tmux.type("permission")
+        screen = tmux.wait_for("filter: permission")
+        assert "Permission denied" in screen
+        tmux.keys("Enter")   # keep the filter, back to the list
+        tmux.keys("Enter")   # drill down
+        screen = tmux.wait_for("messages")
+        assert "where" in screen or "distinct" in screen
+
+        tmux.keys("a")
+        tmux.wait_for("Annotate category")
+        time.sleep(0.5)  # as a person would: the dialog is drawn, then focused
+        tmux.type("e2e disk label")
+        tmux.keys("C-s")
+        tmux.wait_for("saved to")   # the toast naming the journal
+        tmux.keys("Escape")
+        screen = tmux.wait_for("filter: permission", "e2e disk")  # the overview's label column
+        assert "●" in screen
+
+        tmux.keys("e")
+        tmux.wait_for("Export the shift report")
+        time.sleep(0.5)
+        tmux.keys("C-s")
+        tmux.wait_for("wrote")
+        tmux.keys("q")
+        tmux.wait_for("EXITED 0", timeout=30)
+    finally:
+        tmux.kill()
+
+    journal = tmp_path / "data" / "triage" / "e2e.jsonl"
+    events = [json.loads(line) for line in journal.read_text().splitlines()]
+    assert any(e["set"].get("label") == "e2e disk label" for e in events)
+    assert oct(journal.stat().st_mode & 0o777) == "0o600"
+    (export,) = tmp_path.glob("opint-fts-*.md")
+    text = export.read_text()
+    assert text.startswith("# opint shift report") and "e2e disk label" in text
