@@ -29,7 +29,7 @@ DIALOG_CSS = """
 {name} Input:focus {{ border: none; background: $primary 30%; }}
 {name} Select {{ height: 1; }}
 {name} SelectCurrent {{ height: 1; border: none; padding: 0 1; background: $boost; }}
-{name} Select:focus > SelectCurrent {{ background: $primary 30%; }}
+{name} Select:focus > SelectCurrent {{ border: none; background: $primary 30%; }}
 {name} RadioSet {{ border: none; padding: 0; height: auto; layout: horizontal; }}
 {name} Checkbox {{ border: none; padding: 0; margin-top: 1; }}
 {name} .buttons {{ height: 1; align-horizontal: right; margin-top: 1; }}

@@ -5,10 +5,11 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Input, Static
+from textual.widgets import Footer, Input, Static
 
 from opint_tui.bindings import bindings
 from opint_tui.overview_model import LEVELS, SORTS, filter_rows, sort_rows
+from opint_tui.row_list import RowList
 from opint_tui.safe import literal, pattern_text
 from opint_tui.view import header_text, label_cell, status_cell, trend_cell
 
@@ -27,8 +28,8 @@ def columns_for(width: int) -> tuple:
     else:
         fixed = [("status", " ", 2), ("count", "count", 7), ("trend", "trend", 8)]
         label = 12
-    # each column is padded by one cell on either side; 2 more for the scrollbar
-    used = sum(w + 2 for _, _, w in fixed) + label + 2 + 2 + 2
+    # one space before each column, 2 cells for the scrollbar
+    used = sum(w + 1 for _, _, w in fixed) + (label + 1) + 1 + 2
     return tuple(fixed + [("pattern", "pattern", max(16, width - used)), ("label", "label", label)])
 
 
@@ -37,7 +38,7 @@ class OverviewScreen(Screen):
     OverviewScreen #summary { height: auto; background: $boost; padding: 0 0; }
     OverviewScreen #progress { height: auto; color: $warning; display: none; }
     OverviewScreen #progress.active { display: block; }
-    OverviewScreen DataTable { height: 1fr; }
+    OverviewScreen RowList { height: 1fr; }
     OverviewScreen #filter { display: none; border: none; height: 1; padding: 0 1; }
     OverviewScreen #filter.active { display: block; }
     """
@@ -59,7 +60,7 @@ class OverviewScreen(Screen):
         with Vertical():
             yield Static(Text(" opint · loading…"), id="summary")
             yield Static("", id="progress")
-            yield DataTable(id="table", cursor_type="row", zebra_stripes=False)
+            yield RowList(self.cells, id="table")
             yield Input(placeholder="filter: words of the pattern, label or sites (esc clears)", id="filter")
         yield Footer()
 
@@ -73,12 +74,24 @@ class OverviewScreen(Screen):
 
     # --- data ------------------------------------------------------------------------------------
     @property
-    def table(self) -> DataTable:
-        return self.query_one(DataTable)
+    def table(self) -> RowList:
+        return self.query_one(RowList)
 
     def set_rows(self, rows, keep_key: str | None = None) -> None:
         self.rows = rows
         self.refresh_rows(keep_key)
+
+    def cells(self, row) -> list:
+        """The cells of one row for the current columns; called only for rows on screen."""
+        widths = {key: width for key, _, width in self.columns}
+        makers = {
+            "status": status_cell, "count": lambda r: Text(f"{r.count:,}", justify="right"),
+            "share": lambda r: Text(f"{100 * r.share:.1f}%", justify="right"),
+            "trend": lambda r: trend_cell(r, widths["trend"]), "sites": lambda r: literal(r.sites),
+            "pattern": lambda r: pattern_text(r.pattern, limit=widths["pattern"]),
+            "label": label_cell,
+        }
+        return [makers[key](row) for key, _, _ in self.columns]
 
     def refresh_rows(self, keep_key: str | None = None) -> None:
         """Re-filter, re-sort and redraw, keeping the cursor on the same row when it is still shown."""
@@ -86,28 +99,14 @@ class OverviewScreen(Screen):
         if keep_key is None and self.shown and 0 <= table.cursor_row < len(self.shown):
             keep_key = f"{self.shown[table.cursor_row].index}"
         self.shown = sort_rows(filter_rows(self.rows, self.filter_text), self.sort_order, self.reverse)
-        columns = columns_for(self.app.size.width)
-        if columns != self.columns:
-            table.clear(columns=True)
-            for key, label, width in columns:
-                table.add_column(label, key=key, width=width)
-            self.columns = columns
-        else:
-            table.clear()
-        widths = {key: width for key, _, width in columns}
-        cells = {
-            "status": status_cell, "count": lambda r: Text(f"{r.count:,}", justify="right"),
-            "share": lambda r: Text(f"{100 * r.share:.1f}%", justify="right"),
-            "trend": lambda r: trend_cell(r, widths["trend"]), "sites": lambda r: literal(r.sites),
-            "pattern": lambda r: pattern_text(r.pattern, limit=widths["pattern"]),
-            "label": label_cell,
-        }
-        makers = [cells[key] for key, _, _ in columns]
-        table.add_rows([tuple(make(r) for make in makers) for r in self.shown])
+        self.columns = columns_for(self.app.size.width)
+        table.set_items(self.shown, self.columns)
+        cursor = 0
         for i, r in enumerate(self.shown):
             if keep_key is not None and f"{r.index}" == keep_key:
-                table.move_cursor(row=i, animate=False)
+                cursor = i
                 break
+        table.move_cursor(row=cursor)
         self.app.update_summary()
 
     def current_row(self):
@@ -166,7 +165,7 @@ class OverviewScreen(Screen):
         if row is not None:
             self.app.open_detail(row)
 
-    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+    def on_row_list_selected(self, event: RowList.Selected) -> None:
         self.action_open()
 
     def action_annotate(self) -> None:
