@@ -17,9 +17,11 @@ from opint_core.report import Report, build_report, render as render_report, wri
 from opint_core.sample_archive import write_sample_archive
 from opint_core.schema import ERROR_COLUMNS, ERROR_SCHEMA, STREAMS
 from opint_core.selection import Selection, SelectionError, parse_date
-from opint_core.triage import STATUSES, Annotation, Inherited, StoreError, TriageStore
+from opint_core.triage import (CARRY_OVER_THRESHOLD, STATUSES, Annotation, Inherited, StoreError, TriageStore,
+                               apply_merges, carry_over, default_store_dir)
 
 __all__ = [
+    "CARRY_OVER_THRESHOLD", "apply_merges", "carry_over", "default_store_dir",
     "Analysis", "Annotation", "Archive", "ArchiveError", "Category", "Clustering", "Config", "ConfigError",
     "DEFAULT_ARCHIVE", "ERROR_COLUMNS", "ERROR_SCHEMA", "ErrorTable", "FileReport", "Inherited", "Insight",
     "LoadCancelled", "LoadReport", "REPORT_FORMATS", "REPORT_SORTS", "Report", "STATUSES", "STREAMS",

@@ -18,20 +18,29 @@ fields of one category at once (so a dialog's "label + status" is saved together
 - ``set`` holds the changed fields: ``label``, ``status``, ``ticket``, ``notes``, ``merge_into``
   (the category this one belongs to; ``null`` un-merges). ``null`` clears a field.
 - ``pattern`` is the category's pattern when the change was made: it lets a category of another
-  day, with another key, inherit the annotation by similarity (``carry_over``).
+  day, with another key, inherit the annotation by similarity (``carry_over``). The latest
+  recorded pattern of a key counts, so a writer records it with the key's first change in its
+  journal (and again if it differs) and leaves it out of later changes: patterns are most of a
+  line's bytes, and so of the time to read a journal.
 - ``time`` is UTC with microseconds; ``seq`` counts the writer's changes and ``w`` identifies the
   writer (one random id per process and store), so the order of changes is total and depends only
-  on the lines, not on file order: the latest ``(time, author, w, seq)`` of each field wins.
+  on the lines, not on file order: the latest ``(time, author, w, seq)`` of each field wins (equal
+  stamps, only possible in a corrupt journal, are ordered by content). A writer stamps a change
+  after every change of that key it has read, so it wins even when a teammate's clock is ahead.
 
 Appending: every change is ONE ``os.write`` of one complete line to a file descriptor opened with
 ``O_APPEND``, then ``fsync``. Writers in different processes therefore never interleave inside a
 line (the kernel serialises appends to a local file), and a crash can tear at most the line being
 written. A torn line is skipped with a warning when reading; the next append starts with a newline
-when the file does not end with one, so it never glues onto the fragment. Nothing already written
-is ever rewritten, truncated or removed.
+when the file does not end with one, so it never glues onto the fragment (a reader also recovers
+a change glued after a fragment, and ignores the blank line two racing writers may leave). Nothing
+already written is ever rewritten, truncated or removed. On EOS/AFS, appends from two *hosts* to
+one file are not atomic: one journal per user confines that to one person's two simultaneous
+sessions on different machines.
 
-Reading folds every ``*.jsonl`` journal of the directory. Lines and fields written by a newer
-version are kept (unknown fields in ``Annotation.extra``) and never dropped from disk.
+Reading folds every ``*.jsonl`` journal of the directory; ``reload()`` then reads only what was
+appended. Lines and fields written by a newer version are kept (unknown fields in
+``Annotation.extra``, other lines in ``TriageStore.unknown_events``) and never dropped from disk.
 """
 from __future__ import annotations
 
@@ -44,9 +53,10 @@ import os
 import re
 import secrets
 import stat
-from operator import itemgetter
-from collections.abc import Iterable, Mapping
+import threading
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from operator import itemgetter
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -54,7 +64,7 @@ import platformdirs
 
 __all__ = [
     "Annotation", "CARRY_OVER_THRESHOLD", "Change", "FORMAT_VERSION", "Inherited", "STATUSES", "StoreError",
-    "TriageStore", "apply_merges", "carry_over", "current_user", "default_store_dir",
+    "TriageStore", "apply_merges", "carry_over", "current_user", "default_store_dir", "pattern_similarity",
 ]
 
 FORMAT_VERSION = 1
@@ -62,18 +72,20 @@ STATUSES = ("new", "investigating", "ticketed", "known", "resolved", "ignored")
 ANNOTATION_FIELDS = ("label", "status", "ticket", "notes")
 MERGE_FIELD = "merge_into"
 
-#: Default similarity (rapidfuzz 0..100, ``token_sort_ratio`` of the two patterns) above which a new
-#: category inherits the annotation of an annotated pattern. 90 keeps inheritance to patterns that
-#: differ by a word or a wildcard (a shifted prefix, one more ``<*>``): on the 203 ground-truth
-#: templates of the fts-10k sample, the nearest other template at >= 90 is the same issue in
-#: nearly every case, while at 80 different issues of one protocol start to match. Inherited
-#: annotations are always shown as such, with their similarity and source.
+#: Default similarity (0..100, ``pattern_similarity``: rapidfuzz's Indel ratio over the patterns'
+#: words) from which a category inherits the annotation, or merge, of a similar recorded pattern.
+#: Measured on the 203 ground-truth templates of the fts-10k sample (82 issues), matching each
+#: template to its most similar other one: at >= 90, 77 match and 75 of them are the same issue
+#: (the 2 others: "Broken pipe" vs "ClosedChannelException" after the same long gridftp text);
+#: at 85, 101 match but 10 are wrong; at 92 and above none is wrong but 12 fewer match.
+#: Word-level beats character-level here: rapidfuzz's token_sort_ratio at 90 matches 79 with 9
+#: wrong ("[3011] No such file" vs "[3012] failed tpc" differ by few characters but by 3 words).
+#: Inherited annotations are always shown as such, with their similarity and source.
 CARRY_OVER_THRESHOLD = 90.0
 
 _KNOWN_MEMBERS = frozenset(("v", "key", "set", "pattern", "author", "time", "seq", "w"))
 _PATTERN = "\x00pattern"    # the per-key slot of the latest pattern (never a field name)
 _USER_RE = re.compile(r"[A-Za-z0-9_@+][A-Za-z0-9._@+-]*")
-_CANONICAL_TIME_LEN = len("2026-01-01T00:00:00.000000+00:00")
 
 
 class StoreError(Exception):
@@ -231,48 +243,47 @@ class _Fold:
         self.unknown_events: list[dict] = []
 
     def fold(self, events: list) -> list:
-        """Fold parsed lines into an empty state; the ones that are not clean changes are returned
-        (for ``_normalize`` and ``apply``) instead.
+        """Fold parsed lines; those that are not clean changes are returned instead (for
+        ``_normalize`` and ``apply``).
 
-        Sort by time (journals are appended in time order: the sort merges sorted runs), then a
-        later change simply overwrites: one ``dict.update`` per change, no comparisons. Only
-        changes with the same time as the one before (rare) go through ``apply``'s full stamp
-        comparison. Every check here is a cheap type or length test of what the fold touches anyway.
+        A journal is appended in time order (and several are sorted into time order first), so
+        nearly every change is later than all before it and simply overwrites: one assignment per
+        changed field, no comparison. A change not later than the latest so far (same
+        microsecond, or another process's clock) goes through ``apply``'s full stamp comparison
+        instead, so any order gives the same result.
+        Every check here is a cheap type or length test of what the fold touches anyway.
         """
         odd: list = []
-        try:
-            events.sort(key=_time_of)
-        except (KeyError, TypeError):  # some line lacks a time, or it is not a string
-            timed = []
-            for e in events:
-                (timed if type(e) is dict and type(e.get("time")) is str else odd).append(e)
-            events = timed
-            events.sort(key=_time_of)
         state = self.state
         get = state.get
         fromkeys = dict.fromkeys
-        known = _KNOWN_MEMBERS
-        previous = None
+        is_known = _KNOWN_MEMBERS.issuperset
+        latest = ""
         for e in events:
-            k = e.get("key")
-            t = e["time"]
-            ch = e.get("set")
-            if (type(k) is not str or type(ch) is not dict or len(t) != 32 or t[26:] != "+00:00"
-                    or not k or not known.issuperset(e) or type(e.get("author")) is not str):
+            try:
+                k = e["key"]
+                t = e["time"]
+                ch = e["set"]
+                if (type(k) is not str or type(ch) is not dict or len(t) != 32 or not t.endswith("+00:00")  # canonical
+                        or not k or type(e["author"]) is not str or not is_known(e)):
+                    odd.append(e)
+                    continue
+            except (KeyError, TypeError):
                 odd.append(e)
                 continue
-            if t == previous:  # same time as the change before: the rest of the stamp decides
+            if t <= latest:  # not after everything folded so far: the whole stamp decides
                 if "pattern" in e and type(e["pattern"]) is not str:
                     odd.append(e)
                 else:
                     self.apply(e)
                 continue
-            previous = t
+            latest = t
             rec = get(k)
             if rec is None:
                 state[k] = rec = fromkeys(ch, e)
             else:
-                rec.update(fromkeys(ch, e))
+                for name in ch:
+                    rec[name] = e
             if "pattern" in e:
                 if type(e["pattern"]) is str:
                     rec[_PATTERN] = e
@@ -290,11 +301,38 @@ class _Fold:
         slots.extend(_EXTRA + name for name in e.keys() - _KNOWN_MEMBERS)
         for slot in slots:
             cur = rec.get(slot)
-            if cur is None or _stamp_of(cur) <= stamp:
+            if cur is None or _wins(e, cur, stamp):
                 rec[slot] = e
 
+    def merge(self, other: _Fold) -> None:
+        """Fold another fold's winners into this one (an incremental read), comparing stamps."""
+        state = self.state
+        for key, rec in other.state.items():
+            mine = state.get(key)
+            if mine is None:
+                state[key] = rec
+                continue
+            for slot, e in rec.items():
+                cur = mine.get(slot)
+                if cur is None:
+                    mine[slot] = e
+                else:
+                    t, cur_t = e["time"], cur["time"]
+                    if cur_t < t or (cur_t == t and _wins(e, cur)):
+                        mine[slot] = e
+        self.unknown_events.extend(other.unknown_events)
 
-_time_of = itemgetter("time")
+
+def _wins(e: dict, cur: dict, stamp: tuple | None = None) -> bool:
+    """Whether change ``e`` is not older than ``cur``; equal stamps (only in a corrupt or hand-made
+    journal) are ordered by content, so the result never depends on the order of reading."""
+    stamp = stamp or _stamp_of(e)
+    cur_stamp = _stamp_of(cur)
+    return cur_stamp < stamp or (cur_stamp == stamp and _content(cur) <= _content(e))
+
+
+def _content(e: dict) -> str:
+    return json.dumps(e, sort_keys=True, default=repr)
 
 
 def _stamp_of(e: dict) -> tuple:
@@ -306,7 +344,7 @@ def _stamp_of(e: dict) -> tuple:
 def _slot_value(slot: str, e: dict):
     if slot == _PATTERN:
         return e["pattern"]
-    if slot[0] == _EXTRA:
+    if slot[:1] == _EXTRA:
         return e[slot[1:]]
     return e["set"][slot]
 
@@ -314,6 +352,9 @@ def _slot_value(slot: str, e: dict):
 def _is_newer(ev) -> bool:
     v = ev.get("v") if isinstance(ev, dict) else None
     return isinstance(v, int) and not isinstance(v, bool) and v > FORMAT_VERSION
+
+
+_new_tuple = tuple.__new__
 
 
 def _annotation(key: str, rec: dict) -> Annotation | None:
@@ -325,13 +366,14 @@ def _annotation(key: str, rec: dict) -> Annotation | None:
     for slot, e in rec.items():
         if slot == _PATTERN or slot == MERGE_FIELD:
             continue
-        name = slot[1:] if slot[0] == _EXTRA else slot
+        top_level = slot[:1] == _EXTRA
+        name = slot[1:] if top_level else slot
         value = _slot_value(slot, e)
-        if name in ANNOTATION_FIELDS and slot[0] != _EXTRA and (value is None or isinstance(value, str)):
+        if name in ANNOTATION_FIELDS and not top_level and (value is None or isinstance(value, str)):
             values[name] = value
         else:
             extra[name] = value
-        changes[name] = Change(e["author"], e["time"])
+        changes[name] = _new_tuple(Change, (e["author"], e["time"]))  # Change(...) without its slow __new__
         if latest is None or _stamp_of(latest) < _stamp_of(e):
             latest = e
     if latest is None:
@@ -350,27 +392,27 @@ _TORN_HINT = ("it is left as it is (the next change starts on a new line); delet
               "if you are sure nobody needs it")
 
 
-def _parse_lines(lines: list[bytes], path: Path, warnings: list[str]) -> list[tuple[int, Any]]:
+def _parse_lines(lines: list[bytes], journal: _Journal, first: int) -> list[tuple[int, Any]]:
     """Per-line parse (the slow path): (line number, parsed object), a warning for every bad line."""
     out = []
-    for n, line in enumerate(lines, 1):
+    for n, line in enumerate(lines, first):
         if not line.strip():
             continue
         try:
             ev = json.loads(line)
-        except ValueError:
+        except (ValueError, RecursionError):
             ev = None
         if isinstance(ev, dict):
             out.append((n, ev))
             continue
         recovered = _recover(line)
         if recovered is not None:
-            warnings.append(f"{path}:{n}: the start of this line is a fragment of an interrupted write "
-                            f"and was skipped; the change after it was read")
+            journal.warn(n, "the start of this line is a fragment of an interrupted write and was skipped; "
+                            "the change after it was read")
             out.append((n, recovered))
         else:
-            warnings.append(f"{path}:{n}: not a valid JSON change line (garbage, or an interrupted "
-                            f"write); skipped. {_TORN_HINT}")
+            journal.warn(n, f"not a valid JSON change line (garbage, or an interrupted write); skipped. "
+                            f"{_TORN_HINT}")
     return out
 
 
@@ -381,88 +423,154 @@ def _recover(line: bytes):
         return None
     try:
         ev = json.loads(line[at:])
-    except ValueError:
+    except (ValueError, RecursionError):
         return None
     return ev if isinstance(ev, dict) else None
 
 
-def _read_journal(path: Path, warnings: list[str]) -> tuple[list, list[int] | None]:
-    """The parsed lines of one journal and their line numbers (None: line i + 1); a warning for
-    each line that is not JSON, naming the file and line. Never raises."""
+@dataclass(eq=False)
+class _Journal:
+    """What has been read of one journal: up to ``offset`` (the end of its last complete line),
+    with the warnings about those lines; and, for the read in progress, its new parsed lines."""
+    path: Path
+    identity: tuple[int, int] | None = None   # (st_dev, st_ino): another file under the name means re-read all
+    offset: int = 0
+    lines: int = 0
+    warnings: list[str] = field(default_factory=list)        # about complete lines: kept across reads
+    tail_warnings: list[str] = field(default_factory=list)   # about the unterminated last line: this read only
+    events: list = field(default_factory=list)               # this read: parsed lines (None for a blank one)
+    line_numbers: list[int] | None = None                    # this read: their line numbers (None: in order)
+    blank_lines: bool = False                                # this read: events has None placeholders
+
+    def line_of(self, i: int) -> int:
+        return self.line_numbers[i] if self.line_numbers is not None else self.lines - self._new_lines + i + 1
+
+    _new_lines: int = 0
+
+    def warn(self, line: int, message: str) -> None:
+        (self.warnings if line <= self.lines else self.tail_warnings).append(f"{self.path}:{line}: {message}")
+
+
+def _read_journal(path: Path, known: _Journal | None) -> _Journal | None:
+    """Read what is new in one journal since ``known`` (all of it when None): its parsed lines and
+    a warning for each line that is not JSON, naming the file and line. Never raises; None when
+    the journal is no longer the file ``known`` read (replaced, or shorter): read everything again."""
+    j = _Journal(path)
     try:
-        with open(path, "rb") as f:
+        # O_NONBLOCK: a FIFO or device named like a journal must not hang the read
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+        with open(fd, "rb") as f:
+            st = os.fstat(fd)
+            if not stat.S_ISREG(st.st_mode):
+                if known is not None and known.identity is not None:
+                    return None
+                j.tail_warnings.append(f"{path}: not a regular file; skipped. Move it out of the store directory")
+                return j
+            j.identity = (st.st_dev, st.st_ino)
+            if known is not None and known.identity is not None:
+                if known.identity != j.identity or st.st_size < known.offset:
+                    return None
+                j.offset, j.lines, j.warnings = known.offset, known.lines, list(known.warnings)
+                f.seek(j.offset)
             data = f.read()
     except OSError as e:
-        warnings.append(f"{path}: cannot read this journal ({e.strerror or e}); its annotations are not "
-                        f"shown. Check its permissions (its owner can run: chmod a+r {path})")
-        return [], None
+        if known is not None and known.identity is not None:
+            return None  # it was read before: its changes must go, so read everything again
+        j.tail_warnings.append(f"{path}: cannot read this journal ({e.strerror or e}); its annotations are not "
+                               f"shown. Check its permissions (its owner can run: chmod a+r {path})")
+        return j
     cut = data.rfind(b"\n") + 1
     body, tail = data[:cut], data[cut:]  # tail: an unterminated last line, normally empty
     del data
+    first = j.lines + 1
     n_lines = body.count(b"\n")
+    j.offset += cut
+    j.lines += n_lines
+    j._new_lines = n_lines
     events = None
-    line_numbers = None
     if n_lines:
         buf = bytearray(b"[")
         buf += body
-        buf[-1] = 0x5D  # "]" for the last newline, "," for the others: the journal as one JSON array
-        try:  # one C call for the whole journal; any bad line sends us to the per-line parse
+        if body[:1] == b"\n" or b"\n\n" in body:
+            # blank lines (two writers racing over the no-glue newline): null placeholders, so that
+            # element i is still line first + i
+            j.blank_lines = True
+            buf[1:1] = b"null" if body[:1] == b"\n" else b""
+            while b"\n\n" in buf:
+                buf = buf.replace(b"\n\n", b"\nnull\n")
+        buf[-1] = 0x5D  # "]" for the last newline, "," for the others: the lines as one JSON array
+        try:  # one C call for all the lines; any bad line sends us to the per-line parse
             events = json.loads(buf.replace(b"\n", b","))
-        except ValueError:
+        except (ValueError, RecursionError):
             events = None
         del buf
         if events is not None and len(events) != n_lines:
             events = None
         if events is None:
-            numbered = _parse_lines(body.split(b"\n")[:-1], path, warnings)
+            numbered = _parse_lines(body.split(b"\n")[:-1], j, first)
             events = [ev for _, ev in numbered]
-            line_numbers = [n for n, _ in numbered]
+            j.line_numbers = [n for n, _ in numbered]
     else:
         events = []
-    if tail.strip():
-        n = n_lines + 1
+    if tail.strip():  # read again next time: it may be a line being written right now
+        n = j.lines + 1
         try:
             ev = json.loads(tail)
-        except ValueError:
+        except (ValueError, RecursionError):
             ev = None
         if not isinstance(ev, dict):
             ev = _recover(tail)
-            warnings.append(f"{path}:{n}: the start of the last line is a fragment of an interrupted write "
-                            f"and was skipped; the change after it was read" if ev is not None else
-                            f"{path}:{n}: the last line is incomplete (its writer was interrupted "
-                            f"mid-write); skipped. {_TORN_HINT}")
+            j.warn(n, "the start of the last line is a fragment of an interrupted write and was skipped; "
+                      "the change after it was read" if ev is not None else
+                      f"the last line is incomplete (its writer was interrupted mid-write, or is writing it "
+                      f"now); skipped. {_TORN_HINT}")
         if ev is not None:  # complete but for its newline: a change like any other
+            if j.line_numbers is None:
+                j.line_numbers = list(range(first, first + len(events)))
             events.append(ev)
-            if line_numbers is not None:
-                line_numbers.append(n)
-    return events, line_numbers
+            j.line_numbers.append(n)
+    j.events = events
+    return j
 
 
-def _fold_journals(fold: _Fold, journals: list[tuple[Path, list, list[int] | None]], warnings: list[str]) -> None:
-    """Fold the parsed lines of all journals at once; odd lines are cleaned and folded one by one,
-    or named in a warning."""
+def _fold_journals(fold: _Fold, journals: list[_Journal]) -> None:
+    """Fold the new lines of every journal; odd lines are cleaned and folded one by one, or named
+    in a warning. One journal is folded in file order; several are merged into time order first
+    (each is already in time order: the sort merges sorted runs)."""
     everything: list = []
-    for _, events, _ in journals:
-        everything += events
+    for j in journals:
+        everything += [e for e in j.events if e is not None] if j.blank_lines else j.events
+    if sum(1 for j in journals if j.events) > 1:
+        try:
+            everything.sort(key=_time_of)
+        except (KeyError, TypeError):  # a line without a time, or not a change at all: those last
+            everything.sort(key=_time_or_last)
     odd = fold.fold(everything)
     del everything
-    if not odd:
-        return
-    odd_ids = {id(e) for e in odd}
-    for path, events, line_numbers in journals:
-        default_author = path.name[:-len(".jsonl")]
-        for i, ev in enumerate(events):
-            if id(ev) not in odd_ids:
-                continue
-            clean = _normalize(ev, default_author)
-            if clean is not None:
-                fold.apply(clean)
-            elif _is_newer(ev):
-                fold.unknown_events.append(ev)  # a newer version's kind of line: kept, not ours to judge
-            else:
-                n = line_numbers[i] if line_numbers is not None else i + 1
-                warnings.append(f"{path}:{n}: not a triage change (no usable key, set or time); skipped. "
-                                f"{_TORN_HINT}")
+    if odd:
+        odd_ids = {id(e) for e in odd}
+        for j in journals:
+            default_author = j.path.name[:-len(".jsonl")]
+            for i, ev in enumerate(j.events):
+                if id(ev) not in odd_ids:
+                    continue
+                clean = _normalize(ev, default_author)
+                if clean is not None:
+                    fold.apply(clean)
+                elif _is_newer(ev):
+                    fold.unknown_events.append(ev)  # a newer version's kind of line: kept, not ours to judge
+                else:
+                    j.warn(j.line_of(i), f"not a triage change (no usable key, set or time); skipped. {_TORN_HINT}")
+    for j in journals:
+        j.events, j.line_numbers = [], None  # only what was read is kept, not the lines
+
+
+_time_of = itemgetter("time")
+
+
+def _time_or_last(e) -> str:
+    t = e.get("time") if type(e) is dict else None
+    return t if type(t) is str else "\U0010ffff"
 
 
 # --------------------------------------------------------------------------------------------------
@@ -495,11 +603,16 @@ class TriageStore:
         self.unknown_events: list[dict] = []
         self._fold: _Fold | None = None
         self._annotations: dict[str, Annotation] | None = None
+        self._dirty: set[str] | None = None  # keys whose Annotation is stale; None: all
         self._writer = ""
         self._pid = -1
         self._seq = 0
         self._last_time = ""
         self._patterns_written: dict[str, str] = {}
+        self._lock = threading.Lock()  # the app reloads in a worker thread while the UI may write
+        self._reload_lock = threading.Lock()
+        self._written_during_reload: list[dict] | None = None
+        self._journal_reads: dict[str, _Journal] = {}
 
     @classmethod
     def from_config(cls, config=None, store: str | os.PathLike | None = None, *, user: str | None = None):
@@ -512,23 +625,53 @@ class TriageStore:
 
     # ---- reading ----------------------------------------------------------------------------------
 
-    def reload(self) -> None:
-        """Fold every journal of the directory again; ``warnings`` then describes this read."""
-        fold = _Fold()
+    def reload(self, *, full: bool = False) -> None:
+        """Read the journals again (teammates' changes); ``warnings`` then describes the store.
+
+        Only what was appended since the last read is read and folded in, unless a journal was
+        replaced, shortened or removed (or ``full``): then everything is read again.
+        """
+        with self._reload_lock:
+            self._reload(full)
+
+    def _reload(self, full: bool) -> None:
         warnings: list[str] = []
+        paths = self._journals(warnings)
+        known = {} if full or self._fold is None else self._journal_reads
+        if known and not known.keys() <= {p.name for p in paths}:
+            known = {}  # a journal went away: its changes must go too
         gc_was_enabled = gc.isenabled()
         gc.disable()  # parsing creates ~4 containers per change and none is garbage: the collector only costs
         try:
-            journals = [(path, *_read_journal(path, warnings)) for path in self._journals(warnings)]
-            _fold_journals(fold, journals, warnings)
-            del journals
+            while True:
+                if not known:
+                    with self._lock:
+                        self._written_during_reload = []
+                reads = [_read_journal(p, known.get(p.name)) for p in paths]
+                if all(j is not None for j in reads):
+                    break
+                known = {}  # a journal is not the file we read before: read everything again
+            batch = _Fold()
+            _fold_journals(batch, reads)
         finally:
             if gc_was_enabled:
                 gc.enable()
-        self._fold = fold
-        self._annotations = None
-        self.warnings = warnings
-        self.unknown_events = fold.unknown_events
+        with self._lock:
+            if known:
+                self._fold.merge(batch)
+                self._changed(batch.state)
+            else:  # changes this object wrote meanwhile (another thread) may be missing from the read
+                for event in self._written_during_reload or ():
+                    batch.apply(event)
+                self._written_during_reload = None
+                self._fold = batch
+                self._changed(None)
+        self._journal_reads = {j.path.name: j for j in reads}
+        for j in reads:
+            warnings += j.warnings
+            warnings += j.tail_warnings
+        self.warnings = sorted(warnings, key=_warning_order)  # by journal, then line
+        self.unknown_events = self._fold.unknown_events
 
     def _journals(self, warnings: list[str]) -> list[Path]:
         d = self.directory
@@ -555,41 +698,67 @@ class TriageStore:
         return self._fold
 
     def annotations(self) -> dict[str, Annotation]:
-        """Every annotated category key -> its folded Annotation (cleared ones included, ``empty``)."""
-        if self._annotations is None:
-            out = {}
-            for key, rec in self._loaded().state.items():
-                a = _annotation(key, rec)
-                if a is not None:
-                    out[key] = a
-            self._annotations = out
-        return self._annotations
+        """Every annotated category key -> its folded Annotation (cleared ones included, ``empty``).
+
+        The dict is built once per change of the store (only the changed keys are rebuilt) and
+        shared between calls: do not modify it.
+        """
+        state = self._loaded().state
+        with self._lock:
+            dirty, self._dirty = self._dirty, set()
+            if dirty is None or self._annotations is None:
+                out = {}
+                for key, rec in state.items():
+                    a = _annotation(key, rec)
+                    if a is not None:
+                        out[key] = a
+                self._annotations = out
+            elif dirty:
+                out = dict(self._annotations)
+                for key in dirty:
+                    a = _annotation(key, state[key]) if key in state else None
+                    if a is None:
+                        out.pop(key, None)
+                    else:
+                        out[key] = a
+                self._annotations = out
+            return self._annotations
+
+    def _changed(self, keys) -> None:
+        """Keys whose annotation must be rebuilt (None: all); call with the lock held."""
+        if keys is None or self._dirty is None:
+            self._dirty = None
+        else:
+            self._dirty.update(keys)
 
     def get(self, key: str) -> Annotation | None:
         return self.annotations().get(key)
 
     def merges(self) -> dict[str, str]:
         """Manual merges in force: child category key -> the key it belongs to."""
-        out = {}
-        for key, rec in self._loaded().state.items():
-            e = rec.get(MERGE_FIELD)
-            if e is not None:
-                parent = e["set"][MERGE_FIELD]
-                if isinstance(parent, str) and parent and parent != key:
-                    out[key] = parent
-        return out
+        return {k: p for k, p in self.merge_records().items() if p is not None}
 
     def patterns(self) -> dict[str, str]:
         """The latest recorded pattern of every key the store knows (annotated or merged)."""
         return {k: rec[_PATTERN]["pattern"] for k, rec in self._loaded().state.items() if _PATTERN in rec}
 
+    def merge_records(self) -> dict[str, str | None]:
+        """Every key with a merge record: child -> parent, or None when it was un-merged."""
+        out = {}
+        for key, rec in self._loaded().state.items():
+            e = rec.get(MERGE_FIELD)
+            if e is not None:
+                parent = e["set"][MERGE_FIELD]
+                out[key] = parent if isinstance(parent, str) and parent and parent != key else None
+        return out
+
     def carry_over(self, categories, *, threshold: float = CARRY_OVER_THRESHOLD) -> dict[str, Inherited]:
-        """``carry_over(categories, self.annotations())``."""
+        """``carry_over(categories, self.annotations(), threshold=threshold)``."""
         return carry_over(categories, self.annotations(), threshold=threshold)
 
-    def apply_merges(self, categories, inherited: Mapping[str, Inherited] | None = None) -> dict[str, str]:
-        """``apply_merges(categories, self.merges(), inherited)``."""
-        return apply_merges(categories, self.merges(), inherited)
+    def apply_merges(self, categories, *, threshold: float = CARRY_OVER_THRESHOLD) -> dict[str, str]:
+        """``apply_merges`` with this store's merge records and patterns (merges carry over too)."""
+        return apply_merges(categories, self.merge_records(), patterns=self.patterns(), threshold=threshold)
 
     # ---- writing ----------------------------------------------------------------------------------
 
@@ -681,9 +850,12 @@ class TriageStore:
         self._append(line + b"\n")
         if "pattern" in event:
             self._patterns_written[key] = pattern
-        if self._fold is not None:
-            self._fold.apply(event)
-            self._annotations = None
+        with self._lock:
+            if self._fold is not None:
+                self._fold.apply(event)
+                self._changed((key,))
+            if self._written_during_reload is not None:
+                self._written_during_reload.append(event)
 
     def _pattern_recorded(self, key: str, pattern: str) -> bool:
         """Whether our own journal already records ``pattern`` as ``key``'s latest pattern: then a
@@ -799,6 +971,14 @@ def _write_error(path: Path, e: OSError, store: TriageStore) -> str:
     return f"cannot save the change to {path}: {reason}. The change is NOT saved; {what}. Nothing saved before was changed."
 
 
+_WARNING_LINE_RE = re.compile(r"^(.*?\.jsonl):(\d+): ")
+
+
+def _warning_order(warning: str) -> tuple[str, int]:
+    m = _WARNING_LINE_RE.match(warning)
+    return (m.group(1), int(m.group(2))) if m else (warning.split(": ", 1)[0], 0)
+
+
 def _fsync_directory(directory: Path) -> None:
     """Make a new journal's directory entry durable; best effort (not every filesystem allows it)."""
     try:
@@ -834,25 +1014,55 @@ def _categories(categories) -> list:
     return list(getattr(categories, "categories", categories))
 
 
-def carry_over(categories, annotations: Mapping[str, Annotation], *, threshold: float = CARRY_OVER_THRESHOLD,
-               scorer=None) -> dict[str, Inherited]:
-    """The annotation each category gets: category key -> Inherited (categories without one are absent).
+def pattern_similarity(a: str, b: str) -> float:
+    """The carry-over similarity of two patterns, 0..100: rapidfuzz's Indel ratio over their words."""
+    from rapidfuzz import fuzz
+    return float(fuzz.ratio(a.split(), b.split()))
+
+
+def _best_matches(queries: list[str], choices: list[str], threshold: float) -> list[tuple[int, float] | None]:
+    """For each query pattern, (index of the most similar choice, similarity) when >= threshold, else None.
+
+    Similarity is rapidfuzz's ``fuzz.ratio`` over the patterns' *words* (a word-level Indel
+    similarity: the share of words the two have in common, in order; ``<*>`` is a word). All
+    scores come from ``process.cdist`` (C, all cores) in row blocks that bound memory; ties go to
+    the first choice, so callers order choices by preference.
+    """
+    import numpy as np
+    from rapidfuzz import fuzz, process
+
+    out: list[tuple[int, float] | None] = [None] * len(queries)
+    if not queries or not choices:
+        return out
+    q_words = [q.split() for q in queries]
+    c_words = [c.split() for c in choices]
+    block = max(1, 4_000_000 // len(c_words))  # a score matrix of at most ~16 MB at a time
+    for start in range(0, len(q_words), block):
+        scores = process.cdist(q_words[start:start + block], c_words, scorer=fuzz.ratio,
+                               score_cutoff=threshold, dtype=np.float32, workers=-1)
+        best = scores.argmax(axis=1)
+        top = scores[np.arange(scores.shape[0]), best]
+        for row in np.flatnonzero(top >= threshold).tolist():
+            out[start + row] = (int(best[row]), round(float(top[row]), 1))
+    return out
+
+
+def carry_over(categories, annotations: Mapping[str, Annotation] | TriageStore, *,
+               threshold: float = CARRY_OVER_THRESHOLD) -> dict[str, Inherited]:
+    """The annotation each category gets: category key -> Inherited (categories with none are absent).
 
     ``categories``: a Clustering, or an iterable of objects with ``key`` and ``pattern``.
     ``annotations``: ``store.annotations()`` (or the store itself).
-    An exact key match always wins (even a cleared annotation: someone reset it on purpose).
-    Otherwise the most similar annotated, non-empty pattern with a score >= ``threshold`` is
-    inherited; ties go to the most recently annotated, then the smaller key. Scores come from
-    rapidfuzz's ``token_sort_ratio`` (word order and spacing do not matter, ``<*>`` counts as a
-    word), computed in C over all pairs of (unmatched category, annotated pattern) by
-    ``process.cdist`` in blocks, never in a Python loop over pairs.
+    An exact key match always wins, even a cleared annotation (someone reset it on purpose).
+    Otherwise the category inherits the non-empty annotation whose recorded pattern is the most
+    similar to its own, when the similarity (``pattern_similarity``) is >= ``threshold``; ties go
+    to the most recently changed annotation, then the smaller key.
     """
     if isinstance(annotations, TriageStore):
         annotations = annotations.annotations()
-    cats = _categories(categories)
     result: dict[str, Inherited] = {}
     pending = []
-    for c in cats:
+    for c in _categories(categories):
         a = annotations.get(c.key)
         if a is not None:
             result[c.key] = Inherited(c.key, c.key, 100.0, a)
@@ -861,61 +1071,63 @@ def carry_over(categories, annotations: Mapping[str, Annotation], *, threshold: 
     sources = [a for a in annotations.values() if a.pattern and not a.empty]
     if not pending or not sources:
         return result
-    import numpy as np
-    from rapidfuzz import fuzz, process
-
     sources.sort(key=lambda a: a.key)
-    sources.sort(key=lambda a: a.time or "", reverse=True)  # argmax takes the first best: the newest
-    choices = [a.pattern for a in sources]
-    queries = [c.pattern for c in pending]
-    scorer = scorer or fuzz.token_sort_ratio
-    block = max(1, 4_000_000 // len(choices))  # bounds the score matrix to ~16 MB
-    for start in range(0, len(queries), block):
-        scores = process.cdist(queries[start:start + block], choices, scorer=scorer,
-                               score_cutoff=threshold, dtype=np.float32, workers=-1)
-        best = scores.argmax(axis=1)
-        top = scores[np.arange(scores.shape[0]), best]
-        for row in np.flatnonzero(top >= threshold).tolist():
-            c = pending[start + row]
-            a = sources[int(best[row])]
-            result[c.key] = Inherited(c.key, a.key, round(float(top[row]), 1), a)
+    sources.sort(key=lambda a: a.time or "", reverse=True)  # the first best wins: the newest
+    matches = _best_matches([c.pattern for c in pending], [a.pattern for a in sources], threshold)
+    for c, m in zip(pending, matches):
+        if m is not None:
+            a = sources[m[0]]
+            result[c.key] = Inherited(c.key, a.key, m[1], a)
     return result
 
 
-def apply_merges(categories, merges: Mapping[str, str],
-                 inherited: Mapping[str, Inherited] | None = None) -> dict[str, str]:
+def apply_merges(categories, merges: Mapping[str, str | None], *, patterns: Mapping[str, str] | None = None,
+                 threshold: float = CARRY_OVER_THRESHOLD) -> dict[str, str]:
     """Category key -> effective key (the category it is shown in), for every given category.
 
-    ``merges``: ``store.merges()`` (child -> parent). A category is folded into its parent, the
-    parent into its own parent and so on, stopping at the last one present in ``categories`` (a
-    parent absent today folds nothing). With ``inherited`` (``carry_over``'s result) merges also
-    carry over: a category that inherited from a merged key is merged like it, and a parent key
-    absent today stands for the present category that inherited from it (the most similar).
-    Merge cycles (two teammates merging both ways) resolve to the smallest key of the cycle.
+    ``merges``: child key -> parent key, as ``store.merges()``; a ``None`` parent records an
+    explicit un-merge (``store.merge_records()``), which keeps that category from inheriting a merge.
+    A category is folded into its parent, the parent into its own parent and so on, stopping at
+    the last one present in ``categories``: a parent absent today folds nothing.
 
-    To fold counts: ``for k, eff in mapping.items(): total[eff] += count[k]``.
+    With ``patterns`` (``store.patterns()``: the recorded pattern of each merged key) merges carry
+    over like annotations: a merged key absent today stands for the present category with the
+    most similar pattern (>= ``threshold``), as a child (unless that category has a merge record
+    of its own) and as a parent. Merge cycles (teammates merging both ways) resolve to the
+    smallest present key of the cycle. To fold counts: ``total[mapping[c.key]] += c.count``.
     """
-    keys = [c.key for c in _categories(categories)]
+    cats = _categories(categories)
+    keys = [c.key for c in cats]
     present = set(keys)
-    heir: dict[str, tuple[float, str]] = {}  # absent source key -> best present category inheriting it
-    if inherited:
-        for k, inh in inherited.items():
-            if k in present and inh.inherited:
-                cand = (inh.similarity, k)
-                cur = heir.get(inh.source_key)
-                if cur is None or cand[0] > cur[0] or (cand[0] == cur[0] and cand[1] < cur[1]):
-                    heir[inh.source_key] = cand
+    alias: dict[str, tuple[str, float]] = {}  # absent key -> (most similar present key, similarity)
+    if patterns:
+        absent = sorted({k for pair in merges.items() for k in pair
+                         if k and k not in present and isinstance(patterns.get(k), str) and patterns[k]})
+        if absent:
+            by_pattern = [c for c in cats if c.pattern]
+            found = _best_matches([patterns[k] for k in absent], [c.pattern for c in by_pattern], threshold)
+            for k, m in zip(absent, found):
+                if m is not None:
+                    alias[k] = (by_pattern[m[0]].key, m[1])
+    parent_of: dict[str, str | None] = {k: merges[k] for k in keys if k in merges}
+    inherited: dict[str, tuple[float, str, str]] = {}  # present key -> (similarity, absent child, parent)
+    for child in sorted(merges):
+        parent = merges[child]
+        if child in present or child not in alias or parent is None:
+            continue
+        target, similarity = alias[child]
+        if target in parent_of:
+            continue  # the category's own merge record wins
+        cur = inherited.get(target)
+        if cur is None or similarity > cur[0]:
+            inherited[target] = (similarity, child, parent)
+    for target, (_, _, parent) in inherited.items():
+        parent_of[target] = parent
 
     def parent(k: str) -> str | None:
-        p = merges.get(k)
-        if p is None and inherited and k in present:
-            inh = inherited.get(k)
-            if inh is not None and inh.inherited:
-                p = merges.get(inh.source_key)
-        if p is None:
-            return None
-        if p not in present and p in heir:
-            p = heir[p][1]
+        p = parent_of.get(k) if k in present else merges.get(k)
+        if p is not None and p not in present and p in alias:
+            p = alias[p][0]
         return p
 
     out: dict[str, str] = {}
