@@ -90,6 +90,7 @@ class OpintApp(App):
         self.analysis = None
         self.insights: dict[str, object] = {}
         self.triage = None
+        self.merges: dict[str, str] = {}
         self.cancel_event: threading.Event | None = None
         self.loading = False
         self.export_dir = export_dir or str(Path.cwd())
@@ -159,6 +160,7 @@ class OpintApp(App):
         self.overview.query_one("#progress", Static).remove_class("active")
         self.analysis, self.source = message.analysis, message.source
         self.insights = {"category": self.analysis.insight}
+        self.merges = {}
         self.refresh_triage()
         self.show_level(self.overview.level)
         for note in self.analysis.notes:
@@ -192,6 +194,13 @@ class OpintApp(App):
                 for warning in self.store.warnings[:3]:
                     self.say(warning, severity="warning", timeout=10)
             self.triage = triage_state(self.store, self.analysis.clustering)
+            merges = self.store.apply_merges(self.analysis.clustering.categories) if self.store else {}
+            merges = {k: v for k, v in merges.items() if k != v}
+            if merges != self.merges:
+                # manual merges fold a category's rows into another: the category breakdowns change
+                self.merges = merges
+                self.insights = {"category": core.Insight(self.analysis.errors, self.analysis.clustering,
+                                                          merges=merges) if merges else self.analysis.insight}
 
     def insight_for(self, level: str):
         if level not in self.insights:

@@ -220,3 +220,17 @@ def screen_text(svg: str) -> str:
     import re
 
     return "\n".join(html.unescape(t) for t in re.findall(r"<text[^>]*>([^<]*)</text>", svg)).replace("\xa0", " ")
+
+
+async def test_manual_merge_folds_a_category_into_another(sample_root, sample_analysis, tmp_path):
+    app = make_app(sample_root, sample_analysis, tmp_path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await ready(pilot)
+        first, second = app.overview.shown[0], app.overview.shown[1]
+        total = len(app.overview.shown)
+        app.store.merge(second.key, first.key, pattern=second.pattern)
+        app.refresh_triage()
+        app.show_level("category")
+        merged = next(r for r in app.overview.shown if r.key == first.key)
+        assert merged.count == first.count + second.count
+        assert len(app.overview.shown) == total - 1
