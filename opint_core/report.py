@@ -104,8 +104,9 @@ def _sorted(rows: list[ReportCategory], sort: str) -> list[ReportCategory]:
     def trend(r, name, default=0.0):
         return (r.trend or {}).get(name) or default
 
-    if sort == "new":
-        return sorted(rows, key=lambda r: (not trend(r, "new", False), -r.count, r.key))
+    if sort == "new":  # most rows of never-seen messages first: new categories and new kinds inside known ones
+        new_rows = lambda r: r.count if trend(r, "new", False) else trend(r, "new_template_rows", 0)  # noqa: E731
+        return sorted(rows, key=lambda r: (-new_rows(r), -r.count, r.key))
     if sort == "rising":
         return sorted(rows, key=lambda r: (not trend(r, "rising", False), -trend(r, "score"), -r.count, r.key))
     if sort == "label":
@@ -141,6 +142,9 @@ def _trend_text(trend: dict | None) -> str:
         return ""
     if trend.get("new"):
         return "new"
+    if trend.get("new_template_rows"):
+        ratio = trend.get("ratio")
+        return f"+new messages{f' ×{ratio:.1f}' if ratio is not None else ''}"
     ratio = trend.get("ratio")
     arrow = " ↑" if trend.get("rising") else " ↓" if trend.get("falling") else ""
     return f"×{ratio:.1f}{arrow}" if ratio is not None else ""

@@ -28,6 +28,7 @@ class Row:
     sites: str = ""
     timeline: tuple = ()
     new: bool = False
+    new_templates: int = 0          # rows of templates never seen in the baseline (inside a known category)
     trend_score: float = 0.0
     ratio: float | None = None
 
@@ -56,7 +57,8 @@ def sort_rows(rows: list[Row], order: str, reverse: bool = False) -> list[Row]:
     if order == "trend":
         key = lambda r: (-r.trend_score, -r.count, r.key)  # noqa: E731
     elif order == "new":
-        key = lambda r: (not r.new, -r.trend_score, -r.count, r.key)  # noqa: E731
+        # most rows of never-seen messages first: new categories and new kinds inside known ones
+        key = lambda r: (-(r.count if r.new else r.new_templates), -r.trend_score, -r.count, r.key)  # noqa: E731
     elif order == "label":
         key = lambda r: (not r.label, r.label.lower(), -r.count, r.key)  # noqa: E731
     else:

@@ -59,6 +59,7 @@ def build_rows(analysis, insight, triage: TriageState, trends=None) -> list[Row]
         if trends is not None and insight.level == "category":
             t = trends[g]
             row.new, row.trend_score, row.ratio = bool(t.new), float(t.score), t.ratio
+            row.new_templates = int(getattr(t, "new_template_rows", 0) or 0)
         rows.append(row)
     return rows
 
@@ -81,13 +82,15 @@ def label_cell(row: Row) -> Text:
 
 def trend_cell(row: Row, width: int = 16) -> Text:
     """Sparkline of the timeline, then "new" or the rise factor when there is room."""
-    spark = Text(core.sparkline(row.timeline, width if width < 12 else width - 4), style="cyan")
+    spark = Text(core.sparkline(row.timeline, width if width < 12 else width - 5), style="cyan")
     if width < 12:
-        if row.new:
-            spark = Text("new", style="bold yellow")
+        if row.new or row.new_templates:
+            spark = Text("new" if row.new else "+new", style="bold yellow")
         return spark
     if row.new:
         spark.append(" new", style="bold yellow")
+    elif row.new_templates:
+        spark.append(" +new", style="yellow")
     elif row.ratio is not None and row.trend_score >= 3:
         spark.append(f" ×{row.ratio:.1f}", style="bold red")
     return spark

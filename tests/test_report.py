@@ -144,3 +144,15 @@ def test_cli_report_and_annotate(tmp_path, analysis, capsys):
     assert [c["key"] for c in data["categories"]] == [key]
     assert data["categories"][0]["annotation"]["label"] == "known | issue"
     assert main(["annotate", key, "--store", str(store)]) == 2  # nothing to annotate: a clear error
+
+
+def test_sort_new_puts_the_planted_new_error_first(sample_analysis):
+    """The sample archive's last day has an error never seen before: 'new' brings it to the top."""
+    report = core.build_report(sample_analysis, sort="new")
+    first = report.categories[0]
+    assert first.trend["new"] or first.trend["new_template_rows"] > 0
+    members = [sample_analysis.clustering.templates[t] for t in first.trend["new_templates"]] \
+        if first.trend["new_templates"] and isinstance(first.trend["new_templates"][0], int) \
+        else first.trend["new_templates"]
+    assert any("bearer token rejected" in str(m) for m in members) or \
+        any("bearer token rejected" in m for m, _ in first.samples)
