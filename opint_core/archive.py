@@ -66,36 +66,38 @@ class Archive:
                       if i.type == pafs.FileType.Directory and len(i.base_name) == width
                       and i.base_name.isdigit())
 
-    def days_present(self, stream: str) -> list[dt.date]:
-        """Every day with a folder (DD or DD.tmp), oldest first. Lists years and months, not files."""
+    def _months(self, stream: str, newest_first: bool = False):
+        """(year, month) folder names of a stream, in order; lists years and months, not files."""
         base = self.stream_dir(stream)
-        days = set()
-        for year in self._numeric_dirs(base, f"the {stream} archive", 4):
-            for month in self._numeric_dirs(posixpath.join(base, year), f"{stream} year {year}", 2):
-                for info in self._names(posixpath.join(base, year, month), f"{stream} month {year}-{month}"):
-                    m = _DAY_DIR.match(info.base_name)
-                    if m and info.type == pafs.FileType.Directory:
-                        try:
-                            days.add(dt.date(int(year), int(month), int(m.group(1))))
-                        except ValueError:
-                            continue
-        return sorted(days)
+        years = self._numeric_dirs(base, f"the {stream} archive", 4)
+        for year in reversed(years) if newest_first else years:
+            months = self._numeric_dirs(posixpath.join(base, year), f"{stream} year {year}", 2)
+            for month in reversed(months) if newest_first else months:
+                yield year, month
+
+    def _days_in_month(self, stream: str, year: str, month: str) -> list[dt.date]:
+        """Days with a folder (DD or DD.tmp) in one month folder."""
+        days = []
+        for info in self._names(posixpath.join(self.stream_dir(stream), year, month), f"{stream} month {year}-{month}"):
+            m = _DAY_DIR.match(info.base_name)
+            if m and info.type == pafs.FileType.Directory:
+                try:
+                    days.append(dt.date(int(year), int(month), int(m.group(1))))
+                except ValueError:
+                    continue  # e.g. a stray 31 in a 30-day month
+        return days
+
+    def days_present(self, stream: str) -> list[dt.date]:
+        """Every day with a folder (DD or DD.tmp), oldest first."""
+        return sorted({d for year, month in self._months(stream) for d in self._days_in_month(stream, year, month)})
 
     def latest_day(self, stream: str) -> dt.date:
-        """The newest day folder, found by walking down from the newest year; .tmp days count."""
+        """The newest day folder, found by walking down from the newest month; .tmp days count."""
         base = self.stream_dir(stream)
-        for year in reversed(self._numeric_dirs(base, f"the {stream} archive", 4)):
-            for month in reversed(self._numeric_dirs(posixpath.join(base, year), f"{stream} year {year}", 2)):
-                found = []
-                for info in self._names(posixpath.join(base, year, month), f"{stream} month {year}-{month}"):
-                    m = _DAY_DIR.match(info.base_name)
-                    if m and info.type == pafs.FileType.Directory:
-                        try:
-                            found.append(dt.date(int(year), int(month), int(m.group(1))))
-                        except ValueError:
-                            continue
-                if found:
-                    return max(found)
+        for year, month in self._months(stream, newest_first=True):
+            found = self._days_in_month(stream, year, month)
+            if found:
+                return max(found)
         raise ArchiveError(f"the {stream} archive at {self.uri} holds no day folders under {base}",
                            cause="not-found", path=base,
                            remedy="check --archive and --source; on lxplus check `hdfs dfs -ls` of that folder")

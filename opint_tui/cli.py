@@ -133,6 +133,18 @@ def _progress_bar(console: Console) -> Progress:
                     console=console, transient=True)
 
 
+def _stage_progress(bar: Progress):
+    """The core's progress(stage, done, total) callback, one bar per stage."""
+    tasks: dict[str, int] = {}
+
+    def progress(stage, done, total):
+        if stage not in tasks:
+            tasks[stage] = bar.add_task(STAGE_LABELS.get(stage, stage), total=total or None)
+        bar.update(tasks[stage], completed=done, total=total or None)
+
+    return progress
+
+
 def resolve_source(args, *, write_demo: bool = True) -> tuple[str | None, str, "core.Selection"]:
     """(archive URI, stream, selection) from the flags, the config file and the defaults.
     With --demo and write_demo=False the archive is None: the app writes it in its worker."""
@@ -168,13 +180,7 @@ def cmd_report(args, console: Console) -> int:
     archive, stream, selection = resolve_source(args)
     errors = Console(stderr=True, highlight=False)
     with _progress_bar(errors) as bar:
-        tasks: dict[str, int] = {}
-
-        def progress(stage, done, total):
-            if stage not in tasks:
-                tasks[stage] = bar.add_task(STAGE_LABELS.get(stage, stage), total=total or None)
-            bar.update(tasks[stage], completed=done, total=total or None)
-
+        progress = _stage_progress(bar)
         analysis = core.analyse(archive, selection, stream=stream, use_cache=not args.no_cache, progress=progress)
     store = open_store(args)
     inherited = store.carry_over(analysis.clustering.categories)
@@ -208,13 +214,7 @@ def cmd_annotate(args, console: Console) -> int:
 
 def cmd_load(args, console: Console) -> int:
     with _progress_bar(console) as bar:
-        tasks: dict[str, int] = {}
-
-        def progress(stage, done, total):
-            if stage not in tasks:
-                tasks[stage] = bar.add_task(STAGE_LABELS.get(stage, stage), total=total or None)
-            bar.update(tasks[stage], completed=done, total=total or None)
-
+        progress = _stage_progress(bar)
         if args.demo:
             progress("write", 0, 0)
         archive, stream, selection = resolve_source(args)
