@@ -1,9 +1,9 @@
 """Shift reports: markdown (GitHub/GitLab/Mattermost tables), JSON and CSV, from one analysis.
 
 Every text that comes from an error message or an annotation is escaped for its format: in markdown
-every ASCII punctuation character is backslash-escaped (CommonMark allows it for all of them), so no
-`|`, backtick, `<script>`, `[text](url)` or emphasis can break a table or inject markup; newlines and
-control characters become visible marks and very long strings are cut. Files are written atomically.
+each character that can start markup is backslash-escaped (CommonMark allows it for any punctuation),
+so no `|`, backtick, `<script>`, `[text](url)` or emphasis can break a table or inject markup; newlines
+and control characters become visible marks and very long strings are cut. Files are written atomically.
 """
 from __future__ import annotations
 
@@ -118,7 +118,10 @@ def _sorted(rows: list[ReportCategory], sort: str) -> list[ReportCategory]:
 # --- escaping -------------------------------------------------------------------------------------
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
-_MD_PUNCT = re.compile(r"([!-/:-@\[-`{-~])")  # every ASCII punctuation character
+# What can start markup inside a table cell: emphasis, code, links/images, HTML and entities, table
+# pipes, strikethrough, math. Hyphens, dots, colons and slashes stay as they are, so hosts, dates and
+# paths read normally in the markdown source too.
+_MD_PUNCT = re.compile(r"([\\`*_{}\[\]<>|~&!$#])")
 
 
 def _plain(text, limit: int = MAX_CELL) -> str:
