@@ -196,7 +196,9 @@ def _duration(td) -> str:
     return f"{hours} h" if hours < 48 else f"{hours // 24} days"
 
 
-def header_text(analysis, level: str, shown: int, total_groups: int, filter_text: str, sort: str) -> Text:
+def header_text(analysis, level: str, shown: int, total_groups: int, filter_text: str, sort: str,
+                width: int = 200) -> Text:
+    """The overview's header: stream, days, totals, stage timings (when there is room), filter, sort."""
     r = analysis.report
     days = ", ".join(str(d) for d in r.days) if len(r.days) <= 2 else f"{r.days[0]} .. {r.days[-1]}"
     t = Text()
@@ -205,7 +207,10 @@ def header_text(analysis, level: str, shown: int, total_groups: int, filter_text
     noun = "categories" if level == "category" else "templates"
     t.append(f"· {len(analysis.errors):,} failures · {total_groups:,} {noun}")
     timing = " + ".join(f"{k} {v:.1f}s" for k, v in analysis.timings.items())
-    t.append(f" · {timing}", style="dim")
+    if timing and t.cell_len + len(timing) + 20 <= width:
+        t.append(f" · {timing}", style="dim")
+    elif analysis.timings:
+        t.append(f" · {sum(analysis.timings.values()):.1f}s", style="dim")
     if filter_text:
         t.append(f"\n filter: ", style="bold")
         t.append(clean(filter_text))
