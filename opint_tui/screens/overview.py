@@ -204,4 +204,4 @@ class OverviewScreen(Screen):
 
     def header(self, analysis) -> Text:
         return header_text(analysis, self.level, len(self.shown), len(self.rows), self.filter_text,
-                           self.sort_order + (" (reversed)" if self.reverse else ""))
+                           self.sort_order + (" (reversed)" if self.reverse else ""), self.app.size.width)
