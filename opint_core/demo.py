@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 import os
 import shutil
-from pathlib import Path
 
 from opint_core.cache import default_cache_dir
 

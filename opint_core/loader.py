@@ -13,7 +13,7 @@ from typing import Callable
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from opint_core.archive import DEFAULT_ARCHIVE, Archive, DaySource
+from opint_core.archive import DEFAULT_ARCHIVE, Archive
 from opint_core.cache import DayCache
 from opint_core.reader import FileReport, read_part_file
 from opint_core.schema import ERROR_SCHEMA, STREAMS

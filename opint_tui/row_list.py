@@ -3,7 +3,6 @@ re-sorting thousands of categories costs one list assignment, not a widget per r
 from __future__ import annotations
 
 from rich.segment import Segment
-from rich.style import Style
 from rich.text import Text
 from textual.binding import Binding
 from textual.geometry import Region, Size

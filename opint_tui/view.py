@@ -212,7 +212,7 @@ def header_text(analysis, level: str, shown: int, total_groups: int, filter_text
     elif analysis.timings:
         t.append(f" · {sum(analysis.timings.values()):.1f}s", style="dim")
     if filter_text:
-        t.append(f"\n filter: ", style="bold")
+        t.append("\n filter: ", style="bold")
         t.append(clean(filter_text))
         t.append(f"  ({shown:,} shown)")
     t.append(f"  sort: {sort}", style="dim")

@@ -1,7 +1,5 @@
 """The app driven by Pilot: filter, sort, level, drill down, annotate, load, export, keymaps, help."""
-import json
 
-import pytest
 
 import opint_core as core
 from opint_tui.app import OpintApp, Source

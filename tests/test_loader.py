@@ -4,7 +4,6 @@ import gzip
 import json
 import os
 
-import pyarrow as pa
 import pytest
 
 from archive_factory import day_dir, fts_record, lines, rucio_record, write_part

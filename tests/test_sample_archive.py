@@ -395,7 +395,7 @@ def tree(root: Path) -> dict[str, bytes]:
 def test_same_seed_gives_byte_identical_files(tmp_path):
     a = write_sample_archive(tmp_path / "a", days=2, seed=11, scale=0.04, end=END)
     b = write_sample_archive(tmp_path / "b", days=2, seed=11, scale=0.04, end=END)
-    c = write_sample_archive(tmp_path / "c", days=2, seed=12, scale=0.04, end=END)
+    write_sample_archive(tmp_path / "c", days=2, seed=12, scale=0.04, end=END)
     ta, tb, tc = tree(tmp_path / "a"), tree(tmp_path / "b"), tree(tmp_path / "c")
     assert ta == tb and len(ta) == len(a.files)
     assert set(ta) != set(tc)                               # file-name uuids depend on the seed

@@ -5,7 +5,7 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Footer, Rule, Static
+from textual.widgets import Footer, Static
 
 from opint_tui.bindings import bindings
 
@@ -14,7 +14,6 @@ class DetailScreen(Screen):
     DEFAULT_CSS = """
     DetailScreen VerticalScroll { height: 1fr; padding: 0 1; }
     DetailScreen .section-title { text-style: bold; color: $accent; margin-top: 1; }
-    DetailScreen Rule { margin: 0; color: $primary-darken-2; }
     """
     BINDINGS = bindings(("back", "annotate", "cursor_down", "cursor_up", "page_down", "page_up", "first", "last"))
 
