@@ -17,6 +17,7 @@ from opint_core.report import Report, build_report, render as render_report, wri
 from opint_core.sample_archive import write_sample_archive
 from opint_core.schema import ERROR_COLUMNS, ERROR_SCHEMA, STREAMS
 from opint_core.selection import Selection, SelectionError, parse_date
+from opint_core.spark import SparkError, analyse_spark, load_errors_spark, spark_available
 from opint_core.triage import (CARRY_OVER_THRESHOLD, STATUSES, Annotation, Inherited, StoreError, TriageStore,
                                apply_merges, carry_over, default_store_dir)
 
@@ -29,4 +30,5 @@ __all__ = [
     "build_report", "cluster", "config_path", "demo_archive", "load_baseline", "load_config", "load_errors",
     "open_archive_fs", "parse_date", "render_report", "sparkline", "top_values", "trend", "write_atomic",
     "write_sample_archive",
+    "SparkError", "analyse_spark", "load_errors_spark", "spark_available",
 ]

@@ -4,6 +4,7 @@
     source = "fts"                # fts | rucio
     store = "/eos/.../opint-team" # triage store directory (default: the user data dir)
     keymap = "default"            # default | vim | a path to a keymap file
+    spark_master = "yarn"         # --spark: where the Spark job runs (yarn on analytix, local[2] on a laptop)
 """
 from __future__ import annotations
 
@@ -32,6 +33,7 @@ class Config:
     source: str = "fts"
     store: str | None = None
     keymap: str = "default"
+    spark_master: str = "yarn"
     path: Path | None = None
 
 

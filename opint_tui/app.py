@@ -25,7 +25,9 @@ from opint_tui.screens.overview import OverviewScreen
 from opint_tui.view import build_rows, detail_renderables, triage_state
 
 STAGES = {"list": "listing days", "files": "reading files", "cluster": "clustering", "insight": "breakdowns",
-          "baseline": "baseline days for trends", "write": "writing the sample archive"}
+          "baseline": "baseline days for trends", "write": "writing the sample archive",
+          "spark": "starting the Spark job", "spark-scan": "Spark: reading the archive (tasks)",
+          "spark-group": "Spark: grouping by template (tasks)", "spark-result": "loading the Spark result"}
 
 
 @dataclass
@@ -34,6 +36,7 @@ class Source:
     selection: core.Selection
     stream: str = "fts"
     use_cache: bool = True
+    spark_master: str | None = None  # set: load through the Spark job on this master (--spark)
 
 
 class OpintCommands(Provider):
@@ -71,6 +74,7 @@ class OpintApp(App):
         def __init__(self, analysis, source: Source):
             super().__init__()
             self.analysis, self.source = analysis, source
+            self.ready_at = time.perf_counter()  # when the worker finished: for bench_app
 
     class LoadFailed(Message):
         def __init__(self, error: str, remedy: str = ""):
@@ -97,6 +101,7 @@ class OpintApp(App):
         self._pending_key: str | None = None
         self.started = time.perf_counter()
         self.first_data_frame: float | None = None
+        self.analysis_ready_at: float | None = None
 
     # --- life cycle ------------------------------------------------------------------------------
     async def on_mount(self) -> None:
@@ -135,13 +140,17 @@ class OpintApp(App):
             if source.archive is None:
                 progress("write", 0, 0)
                 source = replace(source, archive=core.demo_archive())
-            analysis = core.analyse(source.archive, source.selection, stream=source.stream,
-                                    use_cache=source.use_cache, progress=progress, cancel=cancel)
+            if source.spark_master:
+                analysis = core.analyse_spark(source.archive, source.selection, stream=source.stream,
+                                              master=source.spark_master, progress=progress, cancel=cancel)
+            else:
+                analysis = core.analyse(source.archive, source.selection, stream=source.stream,
+                                        use_cache=source.use_cache, progress=progress, cancel=cancel)
             if not cancel.is_set():
                 self.post_message(self.Loaded(analysis, source))
         except core.LoadCancelled:
             self.post_message(self.LoadFailed("load cancelled"))
-        except (core.ArchiveError, core.SelectionError, ValueError, OSError) as e:
+        except (core.ArchiveError, core.SelectionError, core.SparkError, ValueError, OSError) as e:
             self.post_message(self.LoadFailed(getattr(e, "message", None) or str(e), getattr(e, "remedy", "")))
 
     def _show_progress(self, stage: str, done: int, total: int) -> None:
@@ -159,6 +168,7 @@ class OpintApp(App):
         self.loading = False
         self.overview.query_one("#progress", Static).remove_class("active")
         self.analysis, self.source = message.analysis, message.source
+        self.analysis_ready_at = message.ready_at
         self.insights = {"category": self.analysis.insight}
         self.merges = {}
         self.refresh_triage()
@@ -265,9 +275,10 @@ class OpintApp(App):
         def chosen(request) -> None:
             if request is not None:
                 self.start_load(Source(request.archive, request.selection, request.stream,
-                                       source.use_cache if source else True))
+                                       source.use_cache if source else True, request.spark_master))
 
-        self.push_screen(LoadScreen(source.stream if source else "fts", config_archive), chosen)
+        self.push_screen(LoadScreen(source.stream if source else "fts", config_archive,
+                                    source.spark_master if source else None), chosen)
 
     def _report_markdown(self, annotated_only: bool) -> str:
         triage = self.triage.inherited if self.triage else {}

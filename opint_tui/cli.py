@@ -14,7 +14,9 @@ import opint_core as core
 from opint_tui.keymap import KeymapError
 
 STAGE_LABELS = {"list": "listing days", "files": "reading files", "write": "writing files", "cluster": "clustering",
-                "insight": "breakdowns", "baseline": "baseline days"}
+                "insight": "breakdowns", "baseline": "baseline days", "spark": "starting Spark",
+                "spark-scan": "Spark: reading (tasks)", "spark-group": "Spark: templates (tasks)",
+                "spark-result": "Spark result"}
 
 
 def _selection_options(parser: argparse.ArgumentParser, default=None) -> None:
@@ -39,6 +41,12 @@ def _selection_options(parser: argparse.ArgumentParser, default=None) -> None:
                    help="read the archive even for days already cached")
     a.add_argument("--config", metavar="FILE", default=default,
                    help="config file (default: ~/.config/opint/config.toml)")
+    s = parser.add_argument_group("scale-out (weeks, months): the scan as a Spark job")
+    s.add_argument("--spark", action="store_true", default=default if default is not None else False,
+                   help="read the archive with a Spark job (spark-submit) and load only its per-template counts")
+    s.add_argument("--spark-master", metavar="URL", default=default,
+                   help="where the job runs (implies --spark): yarn on analytix (default, or the config "
+                        "file's spark_master), local[2] on a laptop or for a local archive")
 
 
 def _store_option(parser: argparse.ArgumentParser, default=None) -> None:
@@ -113,7 +121,8 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "annotate":
             return cmd_annotate(args, console)
         return cmd_app(args)
-    except (core.ArchiveError, core.SelectionError, core.ConfigError, core.StoreError, KeymapError) as e:
+    except (core.ArchiveError, core.SelectionError, core.ConfigError, core.StoreError, core.SparkError,
+            KeymapError) as e:
         errors.print(Text("opint: error: ", style="bold red") + Text(getattr(e, "message", None) or str(e)))
         remedy = getattr(e, "remedy", None)
         if remedy:
@@ -158,6 +167,13 @@ def resolve_source(args, *, write_demo: bool = True) -> tuple[str | None, str, "
     return archive, args.source or config.source, selection
 
 
+def spark_master(args) -> str | None:
+    """The Spark master when --spark (or --spark-master) is given, else None (the local loader)."""
+    if not (getattr(args, "spark", False) or getattr(args, "spark_master", None)):
+        return None
+    return args.spark_master or core.load_config(args.config).spark_master
+
+
 def open_store(args) -> "core.TriageStore":
     config = core.load_config(getattr(args, "config", None))
     return core.TriageStore(getattr(args, "store", None) or config.store)
@@ -171,7 +187,8 @@ def cmd_app(args) -> int:
     keymap = args.keymap or config.keymap
     load_keymap(keymap)  # a bad keymap is a clear error before the screen is taken over
     archive, stream, selection = resolve_source(args, write_demo=False)
-    app = OpintApp(Source(archive, selection, stream, not args.no_cache), store=open_store(args), keymap=keymap)
+    app = OpintApp(Source(archive, selection, stream, not args.no_cache, spark_master(args)), store=open_store(args),
+                   keymap=keymap)
     app.run()
     return 0
 
@@ -181,7 +198,12 @@ def cmd_report(args, console: Console) -> int:
     errors = Console(stderr=True, highlight=False)
     with _progress_bar(errors) as bar:
         progress = _stage_progress(bar)
-        analysis = core.analyse(archive, selection, stream=stream, use_cache=not args.no_cache, progress=progress)
+        master = spark_master(args)
+        if master:
+            analysis = core.analyse_spark(archive, selection, stream=stream, master=master, progress=progress)
+        else:
+            analysis = core.analyse(archive, selection, stream=stream, use_cache=not args.no_cache,
+                                    progress=progress)
     store = open_store(args)
     inherited = store.carry_over(analysis.clustering.categories)
     merges = store.apply_merges(analysis.clustering.categories)
@@ -218,7 +240,11 @@ def cmd_load(args, console: Console) -> int:
         if args.demo:
             progress("write", 0, 0)
         archive, stream, selection = resolve_source(args)
-        et = core.load_errors(archive, selection, stream=stream, use_cache=not args.no_cache, progress=progress)
+        master = spark_master(args)
+        if master:
+            et = core.load_errors_spark(archive, selection, stream=stream, master=master, progress=progress)
+        else:
+            et = core.load_errors(archive, selection, stream=stream, use_cache=not args.no_cache, progress=progress)
     print_load_summary(console, et, top=args.top)
     return 0
 

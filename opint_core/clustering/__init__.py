@@ -21,7 +21,7 @@ from opint_core.clustering.keys import category_key
 from opint_core.clustering.masking import EMPTY_PATTERN, mask, mask_many
 from opint_core.clustering.templates import merge_templates
 
-__all__ = ["cluster", "Clustering", "Category", "DEFAULT_SIMILARITY", "category_key", "mask"]
+__all__ = ["cluster", "cluster_masked", "Clustering", "Category", "DEFAULT_SIMILARITY", "category_key", "mask"]
 
 
 @dataclass(frozen=True)
@@ -146,23 +146,68 @@ def cluster(messages, *, similarity: float = DEFAULT_SIMILARITY) -> Clustering:
             gc.enable()
 
 
+def cluster_masked(masked, weights=None, *, messages=None, similarity: float = DEFAULT_SIMILARITY) -> Clustering:
+    """``cluster()`` for rows whose messages are already masked (``mask()`` of each, e.g. by the
+    Spark job), each row standing for ``weights[i]`` messages (default 1): the same template and
+    category steps, so the same templates, keys and counts as ``cluster()`` of the messages.
+
+    ``masked``: masked string per row (null means ``<empty>``). ``weights``: per-row counts (> 0).
+    ``messages``: optional raw message per row, for ``distinct_of``/``distinct_messages`` (a row
+    without one, e.g. the messages of a Spark result beyond its samples, shows its template
+    pattern as its text); without it the masked strings are the distinct messages.
+    """
+    gc_was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        mcodes, muniq = _factorize(masked)
+        null_slot = len(muniq)
+        muniq = muniq + [EMPTY_PATTERN]
+        mcodes = np.where(mcodes < 0, null_slot, mcodes).astype(np.int64, copy=False)
+        if messages is None:
+            return _cluster_distinct(mcodes.astype(np.int32), muniq, list(muniq), weights, similarity)
+        rcodes, runiq = _factorize(messages)
+        stride = len(runiq) + 1
+        pairs, codes = np.unique(mcodes * stride + (rcodes.astype(np.int64) + 1), return_inverse=True)
+        dm, dr = (pairs // stride).tolist(), (pairs % stride - 1).tolist()
+        # every masked string stays in the set that templates are merged from (as in cluster())
+        missing = sorted(set(range(len(muniq))) - set(dm))
+        distinct_masked = [muniq[i] for i in dm] + [muniq[i] for i in missing]
+        texts = [runiq[r] if r >= 0 else None for r in dr] + [None] * len(missing)
+        return _cluster_distinct(codes.astype(np.int32).reshape(-1), distinct_masked, texts, weights, similarity)
+    finally:
+        if gc_was_enabled:
+            gc.enable()
+
+
 def _cluster(messages, similarity: float) -> Clustering:
     codes, uniq = _factorize(messages)
-    n = codes.shape[0]
     # one extra distinct slot for nulls, so every message has a distinct id
     null_slot = len(uniq)
     distinct_messages = uniq + [""]
     codes = np.where(codes < 0, null_slot, codes).astype(np.int32, copy=False)
-
     masked = mask_many(uniq)
     masked.append(EMPTY_PATTERN)
+    return _cluster_distinct(codes, masked, distinct_messages, None, similarity)
+
+
+def _cluster_distinct(codes: np.ndarray, masked: list[str], distinct_messages: list, weights,
+                      similarity: float) -> Clustering:
+    """The shared steps from masked distinct strings on: ``codes`` per row index ``masked`` (and
+    ``distinct_messages``, where None stands for the template pattern); ``weights`` per row or None."""
+    n = codes.shape[0]
     masked_ids, masked_uniq = _factorize_list(masked)
     merged = merge_templates(masked_uniq)
     merged_ids, merged_uniq = _factorize_list(merged)
     distinct_to_raw_tmpl = merged_ids[masked_ids]          # distinct -> unsorted template
 
-    raw_counts = np.bincount(distinct_to_raw_tmpl[codes], minlength=len(merged_uniq)) if n else \
-        np.zeros(len(merged_uniq), dtype=np.int64)
+    if weights is not None:
+        weights = np.asarray(weights, dtype=np.float64)
+        if weights.shape != (n,):
+            raise ValueError(f"{weights.shape[0] if weights.ndim else 0} weights for {n} rows")
+        if n and not (weights > 0).all():
+            raise ValueError("weights must be positive: every row stands for at least one message")
+    raw_counts = np.bincount(distinct_to_raw_tmpl[codes], weights=weights, minlength=len(merged_uniq)).astype(
+        np.int64) if n else np.zeros(len(merged_uniq), dtype=np.int64)
     # drop templates no message uses (the null slot when there are no nulls), then order ids by
     # count descending, ties by pattern: deterministic whatever the input order
     used = np.flatnonzero(raw_counts > 0)
@@ -197,6 +242,9 @@ def _cluster(messages, similarity: float) -> Clustering:
     category_of = template_category[template_of] if n else np.zeros(0, dtype=np.int32)
     if not order:
         distinct_messages = []
+    elif any(m is None for m in distinct_messages):
+        distinct_messages = [templates[distinct_to_tmpl[i]] if m is None and distinct_to_tmpl[i] >= 0 else (m or "")
+                             for i, m in enumerate(distinct_messages)]
     return Clustering(
         template_of=template_of,
         category_of=category_of.astype(np.int32, copy=False),

@@ -170,8 +170,9 @@ def _needs_context(tok: str) -> bool:
     return (last == "]" or last in _CTX_HEAD) and _CTX_TAIL_RE.search(tok[-12:]) is not None
 
 
-_SPAN_RE = re.compile(r"/[A-Za-z][\w.]{0,30}=|(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun|Jan|Feb|Mar|Apr|May|"
-                      r"Jun|Jul|Aug|Sep|Oct|Nov|Dec)$")   # may start a match that crosses a space
+_SPAN_RE = re.compile(r"/[A-Za-z][\w.]{0,30}=|(?<![A-Za-z0-9])(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun|Jan|Feb|Mar|Apr|"
+                      r"May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)$")   # may start a match that crosses a space
+                                                          # (anywhere in a token: "at:Jun 17 20:55:06")
 _CODE_BEFORE = ("HTTP", "HTTP/1.0", "HTTP/1.1", "error")
 _FALLBACK = object()
 _CONTEXT = object()
@@ -224,7 +225,7 @@ def mask_many(messages) -> list[str]:
                 if _needs_context(t):
                     r = plain[t] = _CONTEXT
                 else:
-                    r = plain[t] = _FALLBACK if _SPAN_RE.match(t) else sub(_sub, t)
+                    r = plain[t] = _FALLBACK if _SPAN_RE.search(t) else sub(_sub, t)
             if r is _CONTEXT:
                 prev = toks[i - 1] if i else ""
                 nxt = toks[i + 1] if i + 1 < len(toks) else ""

@@ -107,11 +107,19 @@ class AnnotateScreen(ModalScreen[dict | None]):
         self.action_save()
 
 
+def _configured_master() -> str:
+    try:
+        return core.load_config().spark_master
+    except core.ConfigError:
+        return "yarn"
+
+
 @dataclass
 class LoadRequest:
     stream: str
     selection: core.Selection
     archive: str
+    spark_master: str | None = None   # set: load through the Spark job on this master
 
 
 class LoadScreen(ModalScreen[LoadRequest | None]):
@@ -120,14 +128,17 @@ class LoadScreen(ModalScreen[LoadRequest | None]):
     DEFAULT_CSS = DIALOG_CSS.format(name="LoadScreen") + """
     LoadScreen RadioSet { width: 100%; }
     LoadScreen #error { color: $error; }
+    LoadScreen #spark-row { height: auto; margin-top: 1; }
+    LoadScreen #spark-row Checkbox { margin-top: 0; width: auto; }
+    LoadScreen #spark-row Input { width: 1fr; }
     """
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="dialog_cancel"),
                 Binding("ctrl+s", "submit", "Load", id="dialog_save", priority=True)]
     MODES = (("latest", "Latest day"), ("day", "One day"), ("range", "Range"), ("last", "Last N days"))
 
-    def __init__(self, stream: str, archive: str):
+    def __init__(self, stream: str, archive: str, spark_master: str | None = None):
         super().__init__()
-        self.stream, self.archive = stream, archive
+        self.stream, self.archive, self.spark_master = stream, archive, spark_master
 
     def compose(self) -> ComposeResult:
         today = dt.datetime.now(dt.timezone.utc).date()
@@ -147,6 +158,9 @@ class LoadScreen(ModalScreen[LoadRequest | None]):
             yield Input(value="3", id="n")
             yield Label("Archive")
             yield Input(value=self.archive, id="archive")
+            with Horizontal(id="spark-row"):
+                yield Checkbox("Spark job (weeks, months), master:", value=self.spark_master is not None, id="spark")
+                yield Input(value=self.spark_master or _configured_master(), id="spark-master")
             yield Static("", id="error")
             with Horizontal(classes="buttons"):
                 yield Button("Load (ctrl+s)", classes="primary", id="load")
@@ -175,7 +189,11 @@ class LoadScreen(ModalScreen[LoadRequest | None]):
         if not archive:
             self.query_one("#error", Static).update("give an archive: hdfs://analytix, file:///path or a path")
             return
-        self.dismiss(LoadRequest(self.query_one("#stream", Select).value, selection, archive))
+        master = value("spark-master") if self.query_one("#spark", Checkbox).value else None
+        if master == "":
+            self.query_one("#error", Static).update("give a Spark master: yarn (analytix) or local[2]")
+            return
+        self.dismiss(LoadRequest(self.query_one("#stream", Select).value, selection, archive, master))
 
     def action_cancel(self) -> None:
         self.dismiss(None)

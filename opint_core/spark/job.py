@@ -1,0 +1,361 @@
+"""opint's Spark job: the heavy scan of a selection of archive days, run where the data is.
+
+    spark-submit [--master yarn|local[2]] job.py --spec spec.json
+
+Self-contained on purpose: spark-submit ships this one file, and neither the driver nor the
+executors have opint's packages, only pyspark and the standard library. Everything opint-specific
+comes in the spec (written by ``opint_core.spark.spec``): the part files of each part (the
+selected days, and the baseline days for trends), which JSON fields to read, the failure filter
+and the masking rules, generated from opint's own definitions.
+
+What it does, in one scan of the files:
+
+1. read the JSON lines (every field as text, coerced like opint's reader), keep the failures of the
+   stream and map them to opint's ErrorTable columns (as ``opint_core.records`` does);
+2. one aggregation over a small explosion of each record: per file the records, failures and
+   damaged lines; per distinct message its failures, and per (message, column, value) -- the hour
+   being one of the columns, with the first and last time in it -- the failures;
+3. mask each distinct message once: ASCII text with ``regexp_replace`` of the masking regex in
+   Java syntax (the same matches as Python's ``re`` on ASCII), anything else with Python's ``re``
+   and the very same pattern text (a UDF, for the few non-ASCII messages only);
+4. per masked string (the template): the count per hour (with the first and last time in it), per
+   value of every column, and the most frequent raw messages; JSON lines in ``<out>/result``.
+
+Progress and the outcome go to stdout as ``OPINT {json}`` lines, read by the opint process.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import sys
+import threading
+import time
+
+# The ErrorTable columns the job counts per template (besides time and message).
+DIMENSIONS = ("error_code", "error_category", "event_type", "scope", "phase", "src_host", "dst_host",
+              "src_rse", "dst_rse", "src_site", "dst_site", "vo", "activity")
+
+
+def emit(event: str, **fields) -> None:
+    """One progress/outcome line for the opint process."""
+    sys.stdout.write("OPINT " + json.dumps(dict(event=event, **fields), sort_keys=True) + "\n")
+    sys.stdout.flush()
+
+
+def python_mask(spec: dict):
+    """``opint_core.clustering.masking.mask`` rebuilt from the spec's patterns (stdlib only)."""
+    rx = re.compile(spec["python"], spec["python_flags"])
+    ctrl = re.compile(spec["ctrl_python"])
+    adjacent = re.compile(spec["adjacent_python"])
+    keep, wildcard, empty, max_chars = spec["keep_group"], spec["wildcard"], spec["empty"], spec["max_chars"]
+
+    def sub(m):
+        k = m.group(keep)
+        return k if k is not None else wildcard
+
+    def mask(message):
+        if not message:
+            return empty
+        if len(message) > max_chars:
+            message = message[:max_chars]
+        if not message.isprintable() and ctrl.search(message):
+            message = ctrl.sub(" ", message)
+        text = " ".join(message.split())
+        if not text:
+            return empty
+        text = rx.sub(sub, text)
+        if wildcard + wildcard in text:
+            text = adjacent.sub(wildcard, text)
+        return text
+
+    return mask
+
+
+# ------------------------------------------------------------------------------------ Spark side
+def _progress_thread(sc, phase: list, stop: threading.Event) -> threading.Thread:
+    """Polls the status tracker: tasks done/total of the current phase's jobs."""
+    tracker = sc.statusTracker()
+
+    def run():
+        last = None
+        while not stop.wait(0.5):
+            name = phase[0]
+            done = total = 0
+            try:
+                for jid in tracker.getJobIdsForGroup(name):
+                    job = tracker.getJobInfo(jid)
+                    for sid in (job.stageIds if job else []):
+                        stage = tracker.getStageInfo(sid)
+                        if stage is not None:
+                            done += stage.numCompletedTasks
+                            total += stage.numTasks
+            except Exception:  # noqa: BLE001 - progress is best effort; the job goes on
+                continue
+            if (name, done, total) != last and total:
+                last = (name, done, total)
+                emit("progress", phase=name, done=done, total=total)
+
+    t = threading.Thread(target=run, name="opint-progress", daemon=True)
+    t.start()
+    return t
+
+
+def _schema(fields: dict):
+    from pyspark.sql import types as T
+
+    def struct(spec: dict):
+        out = []
+        for name, sub in spec.items():
+            out.append(T.StructField(name, struct(sub) if isinstance(sub, dict) else T.StringType(), True))
+        return T.StructType(out)
+
+    schema = struct(fields)
+    return schema.add(T.StructField("_corrupt_record", T.StringType(), True))
+
+
+def _int(c):
+    """Text -> int64 as opint's reader coerces JSON values: integers, integral floats, booleans."""
+    from pyspark.sql import functions as F
+
+    s = F.trim(c)
+    as_double = s.cast("double")
+    return (F.when(s.rlike(r"^[-+]?[0-9]+$"), s.cast("long"))
+            .when(s.rlike(r"^[-+]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][-+]?[0-9]+)?$")
+                  & (as_double == F.floor(as_double)), as_double.cast("long"))
+            .when(s == "true", F.lit(1).cast("long"))
+            .when(s == "false", F.lit(0).cast("long")))
+
+
+def _blank(c):
+    from pyspark.sql import functions as F
+
+    return F.when(c != "", c)
+
+
+def _map_stream(df, stream: str, rx: dict):
+    """Failures flag, time (epoch ms), message and the dimension columns (opint_core.records)."""
+    from pyspark.sql import functions as F
+
+    d = F.col("data")
+    meta_ms = _int(F.col("metadata.timestamp"))
+
+    def site(site_name, rse):
+        cms = _blank(F.regexp_extract(rse, rx["cms_site"], 1))
+        from_rse = F.coalesce(cms, _blank(F.substring_index(rse, "_", 1)))
+        return from_rse if site_name is None else F.coalesce(_blank(site_name), from_rse)
+
+    def host(url):
+        return _blank(F.regexp_extract(url, rx["host_of_url"], 1))
+
+    if stream == "fts":
+        fm = d["file_metadata"]
+        failed = F.coalesce(_int(d[rx["failure_field"]]) == F.lit(0), F.lit(False))
+        src_rse, dst_rse = _blank(fm["src_rse"]), _blank(fm["dst_rse"])
+        cols = {
+            "time": F.coalesce(_int(d["tr_timestamp_complete"]), meta_ms),
+            "message": d["t__error_message"],
+            "error_code": _blank(d["t_error_code"]),
+            "error_category": _blank(d["tr_error_category"]),
+            "event_type": _blank(d["t_final_transfer_state"]),
+            "scope": _blank(d["tr_error_scope"]),
+            "phase": _blank(d["t_failure_phase"]),
+            "src_host": _blank(d["src_hostname"]),
+            "dst_host": _blank(d["dst_hostname"]),
+            "src_rse": src_rse, "dst_rse": dst_rse,
+            "src_site": site(d["src_site_name"], src_rse),
+            "dst_site": site(d["dst_site_name"], dst_rse),
+            "vo": _blank(d["vo"]),
+            "activity": _blank(F.coalesce(_blank(d["activity"]), fm["activity"])),
+        }
+    else:
+        event = d["event_type"]
+        failed = F.coalesce(event.rlike(rx["failure_regex"]), F.lit(False))
+        reason = d["reason"]
+        matched = reason.rlike(rx["l0_wrapper"])
+        deletion = F.coalesce(event.startswith("deletion"), F.lit(False))
+        rse, src_rse, dst_rse_field = _blank(d["rse"]), _blank(d["src_rse"]), _blank(d["dst_rse"])
+        dst_rse = F.when(deletion, F.coalesce(rse, dst_rse_field)).otherwise(dst_rse_field)
+        cols = {
+            "time": F.coalesce(_parse_times(d["created_at"], rx), meta_ms),
+            "message": reason,
+            "error_code": F.when(matched, _blank(F.regexp_extract(reason, rx["l0_wrapper"], 2))),
+            "error_category": F.lit(None).cast("string"),
+            "event_type": _blank(event),
+            "scope": F.when(matched, _blank(F.regexp_extract(reason, rx["l0_wrapper"], 1))),
+            "phase": F.lit(None).cast("string"),
+            "src_host": host(d["src_url"]),
+            "dst_host": F.when(deletion, F.coalesce(host(d["url"]), host(d["dst_url"]))).otherwise(host(d["dst_url"])),
+            "src_rse": src_rse, "dst_rse": dst_rse,
+            "src_site": site(None, src_rse),
+            "dst_site": site(None, dst_rse),
+            "vo": _blank(d["vo"]),
+            "activity": _blank(d["activity"]),
+        }
+    return failed, cols
+
+
+def _parse_times(text, rx: dict):
+    """opint_core.records.parse_times: ISO-like text or epoch seconds/ms as text -> epoch ms.
+    Like pyarrow's strptime, fields are range-checked but a day past the month's end rolls over."""
+    from pyspark.sql import functions as F
+
+    iso = rx["iso_time"]
+    part = lambda i: F.regexp_extract(text, iso, i)  # noqa: E731
+    date, clock, frac = part(1), part(2), part(3)
+    y, mo, d = (F.substring(date, 1, 4).cast("int"), F.substring(date, 6, 2).cast("int"),
+                F.substring(date, 9, 2).cast("int"))
+    h, mi, s = (F.substring(clock, 1, 2).cast("int"), F.substring(clock, 4, 2).cast("int"),
+                F.substring(clock, 7, 2).cast("int"))
+    valid = (text.rlike(iso) & mo.between(1, 12) & d.between(1, 31) & h.between(0, 23) & mi.between(0, 59)
+             & s.between(0, 60))
+    days = F.datediff(F.make_date(y, mo, F.lit(1)), F.lit("1970-01-01").cast("date")).cast("long") + (d - 1)
+    ms_frac = F.substring(F.concat(frac, F.lit("000")), 1, 3).cast("long")
+    parsed = F.when(valid, days * 86_400_000 + ((h * 60 + mi) * 60 + s).cast("long") * 1000 + ms_frac)
+    number = F.when(text.rlike(rx["epoch_digits"]), text.cast("long"))
+    seconds_or_ms = F.when(number < F.lit(10**11), number * 1000).otherwise(number)
+    return F.coalesce(parsed, seconds_or_ms)
+
+
+def _mask_column(messages_df, mask: dict, spark, *, driver_limit: int = 100_000):
+    """(message, template) of each distinct message: ``regexp_replace`` of the Java form of the
+    masking regex on ASCII text (it matches exactly like Python's ``re`` there); the rest, usually
+    none or a few, with Python's ``re`` and the same pattern text -- in this driver when there are
+    at most ``driver_limit`` (no Python workers needed), else in a UDF on the executors."""
+    from pyspark import StorageLevel
+    from pyspark.sql import functions as F
+
+    msg = F.col("message")
+    norm = F.coalesce(F.trim(F.regexp_replace(F.regexp_replace(F.substring(msg, 1, mask["max_chars"]),
+                                                               mask["ctrl_java"], " "), mask["space_java"], " ")),
+                      F.lit(""))
+    m = F.regexp_replace(norm, mask["java"], "\u0001${" + mask["keep_group"] + "}\u0002")
+    m = F.regexp_replace(m, "\u0001\u0002", mask["wildcard"])                # variables
+    m = F.regexp_replace(m, "\u0001([^\u0002]*)\u0002", "$1")               # protected codes, verbatim
+    m = F.regexp_replace(m, mask["adjacent_java"], mask["wildcard"])
+    staged = messages_df.select(msg, (F.length(norm) == F.octet_length(norm)).alias("ascii")) \
+        .persist(StorageLevel.MEMORY_AND_DISK)
+    ascii_ = staged.filter("ascii").select(msg, F.when(norm == "", F.lit(mask["empty"])).otherwise(m).alias("template"))
+    other = staged.filter(~F.col("ascii")).select(msg)
+    count = other.count()
+    if not count:
+        return ascii_, 0
+    py = python_mask(mask)
+    if count <= driver_limit:
+        masked = spark.createDataFrame([(r[0], py(r[0])) for r in other.collect()], "message string, template string")
+        return ascii_.unionByName(masked), count
+    udf = F.udf(py, "string")
+    return ascii_.unionByName(other.select(msg, udf(msg).alias("template"))), count
+
+
+def run(spec: dict) -> None:
+    from pyspark import StorageLevel
+    from pyspark.sql import SparkSession, Window
+    from pyspark.sql import functions as F
+
+    started = time.time()
+    spark = SparkSession.builder.appName(spec.get("name") or "opint").getOrCreate()
+    sc = spark.sparkContext
+    sc.setLogLevel(spec.get("log_level", "WARN"))
+    spark.conf.set("spark.sql.session.timeZone", "UTC")
+    emit("start", spark=spark.version, master=sc.master, app_id=sc.applicationId)
+    phase = ["scan"]
+    stop = threading.Event()
+    _progress_thread(sc, phase, stop)
+    try:
+        mask = spec["mask"]
+        frames = []
+        for i, part in enumerate(spec["parts"]):
+            if not part["files"]:
+                continue
+            stream = part["stream"]
+            rx = spec["records"][stream]
+            raw = (spark.read.schema(_schema(spec["fields"][stream])).option("mode", "PERMISSIVE")
+                   .option("encoding", "UTF-8").option("columnNameOfCorruptRecord", "_corrupt_record")
+                   .json(part["files"]))
+            failed, cols = _map_stream(raw, stream, rx)
+            corrupt = F.col("_corrupt_record").isNotNull()
+            fail = failed & ~corrupt
+            frames.append(raw.select(
+                F.lit(i).alias("part"), F.input_file_name().alias("file"), fail.alias("failed"),
+                corrupt.cast("long").alias("malformed"),
+                (F.col("data").isNull() & ~corrupt).cast("long").alias("no_data"),
+                (fail & cols["message"].isNull()).cast("long").alias("no_message"),
+                cols["time"].alias("time"), cols["message"].alias("message"),
+                F.floor(cols["time"] / 3_600_000).cast("string").alias("hour"),
+                *[cols[name].alias(name) for name in DIMENSIONS]))
+        if not frames:
+            raise ValueError("the spec lists no files")
+        rows = frames[0]
+        for f in frames[1:]:
+            rows = rows.unionByName(f)
+        rows.createOrReplaceTempView("opint_rows")
+        # One aggregation over a small explosion of each record: a file row for every record; for
+        # a failure also its message row and one row per column value (the hour with its time).
+        # Per (message, column, value) the partial aggregation of each task folds the repeats.
+        item = "named_struct('kind', {0}, 'key', {1}, 'dim', {2}, 'value', {3}, 't', {4})"
+        null = "CAST(NULL AS STRING)"
+        per_failure = [item.format("'F'", "file", null, null, "CAST(NULL AS BIGINT)"),
+                       item.format("'T'", "message", null, null, "CAST(NULL AS BIGINT)")]
+        per_failure += [item.format("'D'", "message", f"'{d}'", d, "CAST(NULL AS BIGINT)") for d in DIMENSIONS]
+        per_failure.append(item.format("'D'", "message", "'hour'", "hour", "time"))   # first/last time per hour
+        sc.setJobGroup("scan", "opint: read, filter and count")
+        agg = spark.sql(f"""
+            SELECT part, kind, key, dim, value, count(1) AS n, sum(CAST(failed AS BIGINT)) AS failures,
+                   sum(malformed) AS malformed, sum(no_data) AS no_data, sum(no_message) AS no_message,
+                   min(t) AS tmin, max(t) AS tmax
+            FROM (SELECT part, failed, malformed, no_data, no_message,
+                         inline(IF(failed, array({', '.join(per_failure)}), array({per_failure[0]})))
+                  FROM opint_rows)
+            GROUP BY part, kind, key, dim, value
+        """).persist(StorageLevel.MEMORY_AND_DISK)
+
+        messages = agg.filter(F.col("kind") == "T").select(F.col("key").alias("message")).distinct()
+        templates, by_python = _mask_column(messages, mask, spark)    # first action: the scan
+        phase[0] = "group"
+        sc.setJobGroup("group", "opint: mask and group by template")
+        joined = agg.filter(F.col("kind") != "F").join(templates, agg["key"].eqNullSafe(templates["message"])) \
+            .drop("message").persist(StorageLevel.MEMORY_AND_DISK)     # masked once, used twice
+        key = ["part", "template"]
+        by_dim = joined.filter(F.col("kind") == "D").groupBy(*key, "dim", "value").agg(
+            F.sum("n").alias("n"), F.min("tmin").alias("tmin"), F.max("tmax").alias("tmax"))
+        rank = F.row_number().over(Window.partitionBy(*key).orderBy(F.desc("n"), F.asc("value")))
+        samples = F.element_at(F.array(*[F.lit(int(p.get("samples", 20))) for p in spec["parts"]]),
+                               F.col("part") + 1)
+        top = joined.filter(F.col("kind") == "T").select(*key, F.coalesce("key", F.lit("")).alias("value"), "n") \
+            .withColumn("r", rank).filter(F.col("r") <= samples).drop("r")
+        files = agg.filter(F.col("kind") == "F").select("part", F.col("key").alias("value"), F.expr(
+            "stack(5, 'records', n, 'failures', failures, 'malformed', malformed, 'no_data', no_data, "
+            "'no_message', no_message) AS (dim, n)"))
+
+        null_s, null_l = F.lit(None).cast("string"), F.lit(None).cast("long")
+        out = by_dim.select(F.lit("D").alias("kind"), *key, "dim", "value", "n", "tmin", "tmax")
+        out = out.unionByName(top.select(F.lit("M").alias("kind"), *key, null_s.alias("dim"), "value", "n",
+                                         null_l.alias("tmin"), null_l.alias("tmax")))
+        out = out.unionByName(files.select(F.lit("F").alias("kind"), "part", null_s.alias("template"), "dim",
+                                           "value", "n", null_l.alias("tmin"), null_l.alias("tmax")))
+        result = spec["out"].rstrip("/") + "/result"
+        out.write.mode("overwrite").json(result)   # a few part files: read back in any order
+        emit("done", out=result, masked_in_python=by_python, seconds=round(time.time() - started, 3))
+    finally:
+        stop.set()
+        spark.stop()
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description="opint's Spark job (run by `opint --spark`)")
+    parser.add_argument("--spec", required=True, help="the job spec (JSON) written by opint")
+    args = parser.parse_args(argv)
+    with open(args.spec, encoding="utf-8") as f:
+        spec = json.load(f)
+    try:
+        run(spec)
+    except Exception as e:  # noqa: BLE001 - reported to the opint process, then a non-zero exit
+        text = str(e).strip().splitlines()
+        emit("error", type=type(e).__name__, message="\n".join(text[:20])[:4000])
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,119 @@
+"""Shared by the Spark tests and benchmarks/bench_spark.py: a fuzz corpus for the masking, and how
+to compare a Spark analysis with the local one."""
+from __future__ import annotations
+
+import datetime as dt
+import gzip
+import json
+import random
+from pathlib import Path
+
+import numpy as np
+
+SPARK_END = dt.date(2026, 11, 20)
+# A fast start for short local jobs (C1 JIT only, no code generation, no adaptive plans):
+# the results do not depend on these, only the seconds.
+TEST_CONF = {"spark.driver.extraJavaOptions": "-XX:TieredStopAtLevel=1 -XX:+UseSerialGC",
+             "spark.sql.codegen.wholeStage": "false", "spark.sql.adaptive.enabled": "false"}
+
+_PIECES = ["HTTP ", "HTTP/1.1 ", "error ", "errno ", "errno=", "errno: ", "[70] ", "451", "500-", " End.",
+           "curl error (56)", "0x1f", "2019-10-07T12:00:01Z", "12:00:01", "Jun 17 20:55:06 2005", "at:Jun 17 20:55:06",
+           "1024 bytes (1.0 KB)", "/DC=ch/DC=cern/CN=x y", "root://a.b.ch:1094//x", "[2001:db8::1]:1094", "<1 sec",
+           "-1", "+3", "v1.2.3", "abc_-42", "deadbeef", "=true", "a@b.cern.ch", "~/x", "../y", "C:\\x\\y",
+           "80x25", "1s0ms", "ffffffff", "2001:db8::1", "se.cern.ch:8443", "10.0.0.1/24:80", "<*>", "<*><*>"]
+_ALPHABET = "abcXYZ0123456789 ./:-_[]()<>=+@#,;'\"\\|{}~*$%&!?^`\t"
+# Unicode: accents, other scripts, Unicode digits (\d in Python), Python-only whitespace, controls
+_UNICODE = ["Opération non permise", "Datei für Überprüfung", "ファイル 12345 なし", "٣٤٥٦ digits", "１２３４ fullwidth",
+            "nbsp\xa0between", "line\u2028sep", "em\u2003space", "ctrl\x01\x1fchars", "tab\tand\nnewline",
+            "e\u0301 combining 42", "²³ superscripts 77", "Ångström 1.5ms", "naïve path /tmp/é/1"]
+
+
+def fuzz_messages(seeds: list[str], n: int = 3000, seed: int = 1) -> list[str]:
+    """Real messages with pieces inserted, glued or dropped: where masking rules meet."""
+    rnd = random.Random(seed)
+    out = set(seeds) | set(_UNICODE)
+    while len(out) < n:
+        toks = rnd.choice(seeds).split(" ")
+        for _ in range(rnd.randint(1, 4)):
+            r, pos = rnd.random(), rnd.randrange(len(toks) + 1)
+            if r < 0.45:
+                toks.insert(pos, rnd.choice(_PIECES))
+            elif r < 0.6:
+                toks.insert(pos, rnd.choice(_UNICODE))
+            elif r < 0.85:
+                toks.insert(pos, "".join(rnd.choice(_ALPHABET) for _ in range(rnd.randint(1, 8))))
+            elif toks:
+                toks.pop(min(pos, len(toks) - 1))
+        out.add(rnd.choice([" ", "", "  "]).join(toks))
+    return sorted(out)
+
+
+def write_fts_failures(path: Path, messages: list[str], start_ms: int) -> None:
+    """A part file of FTS failures carrying ``messages`` (one record each)."""
+    lines = [json.dumps({"data": {"t__error_message": m, "t_final_transfer_state_flag": 0,
+                                  "tr_timestamp_complete": start_ms + 1000 * i, "t_error_code": str(i % 7)},
+                         "metadata": {"timestamp": start_ms + 1000 * i}})
+             for i, m in enumerate(messages)]
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(gzip.compress(("\n".join(lines) + "\n").encode("utf-8")))
+
+
+# ---------------------------------------------------------------------------------- comparisons
+def categories(clustering) -> list[tuple]:
+    return [(c.key, c.pattern, c.count, c.templates) for c in clustering.categories]
+
+
+def value_counts(insight, dim: str) -> list[dict]:
+    """Every (value, count) of a column for each category, plus its nulls: exact, order-free."""
+    tv = insight.top_values(dim, len(insight.codes(dim)[1]) or 1)
+    out = []
+    for g in range(insight.ngroups):
+        pairs = {tv.dictionary[c]: int(n) for c, n in zip(tv.codes[g].tolist(), tv.counts[g].tolist()) if c >= 0}
+        out.append({"values": pairs, "nulls": int(tv.nulls[g]), "distinct": int(tv.distinct[g])})
+    return out
+
+
+def same_top(a: list, b: list) -> bool:
+    """Top lists ([value, count] best first) equal up to the order of ties, and to which of the
+    values tied at the cut made it in (Insight breaks ties by first appearance in the table)."""
+    if [c for _, c in a] != [c for _, c in b]:
+        return False
+    if not a:
+        return True
+    cut = a[-1][1]
+    return ({v for v, c in a if c > cut} == {v for v, c in b if c > cut})
+
+
+def assert_same_analysis(local, spark, dims=("src_site", "dst_site", "src_host", "dst_host", "src_rse", "dst_rse",
+                                            "vo", "activity", "error_code")) -> dict:
+    """Templates, categories, counts, insight and trends of the Spark path equal the local path's."""
+    lc, sc = local.clustering, spark.clustering
+    assert sc.templates == lc.templates
+    assert sc.template_counts.tolist() == lc.template_counts.tolist()
+    assert categories(sc) == categories(lc)
+    assert len(spark.errors) == len(local.errors)
+    lr, sr = local.errors.report, spark.errors.report
+    assert (sr.days, sr.final, sr.records, sr.failures) == (lr.days, lr.final, lr.records, lr.failures)
+    assert sorted(f.path for f in sr.files) == sorted(f.path for f in lr.files)
+    assert sorted(sr.empty_files) == sorted(lr.empty_files)
+    li, si = local.insight, spark.insight
+    assert si.counts.tolist() == li.counts.tolist()
+    assert np.array_equal(si.timelines, li.timelines)
+    assert si.first_seen_ms.tolist() == li.first_seen_ms.tolist()
+    assert si.last_seen_ms.tolist() == li.last_seen_ms.tolist()
+    for dim in dims:
+        assert value_counts(si, dim) == value_counts(li, dim), dim
+    lf, sf = li.report_fields(local.trends), si.report_fields(spark.trends)
+    for x, y in zip(lf, sf):
+        for k in x:
+            if k.startswith("top_"):
+                assert same_top(x[k], y[k]), (k, x[k], y[k])
+            else:
+                assert x[k] == y[k], (k, x[k], y[k])
+    if local.trends is None:
+        assert spark.trends is None
+    else:
+        assert [t.to_dict() for t in spark.trends] == [t.to_dict() for t in local.trends]
+        assert (spark.trends.baseline_rows, spark.trends.baseline_days, spark.trends.unmatched_rows) == \
+            (local.trends.baseline_rows, local.trends.baseline_days, local.trends.unmatched_rows)
+    return {"failures": len(local.errors), "templates": len(lc.templates), "categories": len(lc.categories)}

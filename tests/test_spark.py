@@ -1,0 +1,170 @@
+"""The Spark path in Spark local mode (issue 7): one spark-submit of the job covers the equivalence
+with the local path (both streams, a day with its baseline and a two-day range) and the masking
+of a fuzz corpus; one more runs `opint report --spark` end to end.
+
+Skipped only where pyspark or Java is missing and CI is not set; in CI they fail instead."""
+from __future__ import annotations
+
+import json
+import os
+import sys
+from collections import Counter
+
+import pytest
+
+import opint_core as core
+from opint_core.archive import Archive, DaySource, SourceFile
+from opint_core.clustering.masking import mask
+from opint_core.spark import Part, analysis_of, errors_of, plan, run_parts, spark_available
+
+sys.path.insert(0, os.path.dirname(__file__))
+from spark_helpers import SPARK_END, TEST_CONF, assert_same_analysis, fuzz_messages, write_fts_failures  # noqa: E402
+
+pytestmark = pytest.mark.spark
+
+
+def require_spark() -> None:
+    if spark_available():
+        return
+    why = ("the Spark tests need pyspark 3.5 and Java 17 (./run-tests installs pyspark: pip install "
+           "'.[test,spark]')")
+    if os.environ.get("CI"):
+        pytest.fail("CI must run the Spark tests, but " + why)
+    pytest.skip(why)
+
+
+@pytest.fixture(scope="session")
+def spark_archive(tmp_path_factory):
+    require_spark()
+    root = tmp_path_factory.mktemp("spark") / "archive"
+    core.write_sample_archive(root, days=2, seed=7, scale=0.1, end=SPARK_END)
+    return str(root)
+
+
+@pytest.fixture(scope="session")
+def fuzz_file(spark_archive, tmp_path_factory):
+    seeds = []
+    for stream in core.STREAMS:
+        et = core.load_errors(spark_archive, core.Selection.latest(), stream=stream, use_cache=False)
+        seeds += sorted({m for m in et.messages.to_pylist() if m})
+    messages = fuzz_messages(seeds, n=3000)
+    path = tmp_path_factory.mktemp("fuzz") / "part-00000-fuzz-c000.json.gz"
+    write_fts_failures(path, messages, start_ms=1_795_000_000_000)
+    return str(path), messages
+
+
+@pytest.fixture(scope="session")
+def spark_job(spark_archive, fuzz_file, tmp_path_factory):
+    """One job, parts: fts latest day + baseline, rucio latest day + baseline, fts 2-day range, fuzz."""
+    archive = Archive(spark_archive)
+    parts = (plan(archive, core.Selection.latest(), stream="fts", with_baseline=True)
+             + plan(archive, core.Selection.latest(), stream="rucio", with_baseline=True)
+             + plan(archive, core.Selection.last_days(2), stream="fts", with_baseline=False))
+    path, messages = fuzz_file
+    fuzz = DaySource(day=None, files=[SourceFile(path, os.path.getsize(path), None)])
+    parts.append(Part("fuzz", "fts", [fuzz], "fuzz", samples=len(messages)))
+    seen = []
+    run = run_parts(archive, parts, master="local[2]", conf=TEST_CONF,
+                    progress=lambda stage, done, total: seen.append((stage, done, total)))
+    return run, seen
+
+
+@pytest.mark.parametrize("stream,index", [("fts", 0), ("rucio", 2)])
+def test_same_as_local_path_with_trends(spark_archive, spark_job, stream, index):
+    run, _ = spark_job
+    local = core.analyse(spark_archive, core.Selection.latest(), stream=stream, use_cache=False)
+    spark = analysis_of(run, index, index + 1)
+    assert spark.trends is not None and spark.trends.known and spark.trends.baseline_days
+    summary = assert_same_analysis(local, spark)
+    assert summary["templates"] > 50 and summary["failures"] > 300
+    print(f"\n{stream}: {summary} equal in the Spark path")
+
+
+def test_same_as_local_path_range_without_baseline(spark_archive, spark_job):
+    run, _ = spark_job
+    local = core.analyse(spark_archive, core.Selection.last_days(2), stream="fts", use_cache=False)
+    spark = analysis_of(run, 4, None)
+    assert len(spark.errors.report.days) == 2
+    assert_same_analysis(local, spark)
+
+
+def test_report_counts_equal(spark_archive, spark_job):
+    run, _ = spark_job
+    local = core.analyse(spark_archive, core.Selection.latest(), stream="fts", use_cache=False)
+    spark = analysis_of(run, 0, 1)
+    lr, sr = core.build_report(local), core.build_report(spark)
+    assert sr.failures == lr.failures and sr.categories_total == lr.categories_total
+    assert [(c.key, c.count, c.share, c.first_seen, c.last_seen, c.trend) for c in sr.categories] == \
+        [(c.key, c.count, c.share, c.first_seen, c.last_seen, c.trend) for c in lr.categories]
+
+
+def test_sampled_messages_are_exact(spark_archive, spark_job):
+    """Per template the job keeps the most frequent raw messages, with their exact counts."""
+    run, _ = spark_job
+    local = core.load_errors(spark_archive, core.Selection.latest(), stream="fts", use_cache=False)
+    per_masked: dict[str, Counter] = {}
+    for m in local.messages.to_pylist():
+        per_masked.setdefault(mask(m), Counter())[m or ""] += 1
+    result = run.results[0]
+    assert set(result.messages) == set(per_masked)
+    for masked, top in result.messages.items():
+        want = sorted(per_masked[masked].items(), key=lambda p: (-p[1], p[0]))[:len(top)]
+        assert top == want
+        assert len(top) == min(run.parts[0].samples, len(per_masked[masked]))
+
+
+def test_job_masks_like_python_re(spark_job, fuzz_file):
+    """Java regex for ASCII text, Python's re for the rest: every template is mask(message)."""
+    run, _ = spark_job
+    _, messages = fuzz_file
+    result = run.results[5]
+    pairs = [(m, t) for t, msgs in result.messages.items() for m, _ in msgs]
+    assert sorted(m for m, _ in pairs) == sorted(messages)
+    wrong = [(m, t, mask(m)) for m, t in pairs if t != mask(m)]
+    assert not wrong, wrong[:5]
+    assert any(not m.isascii() for m, _ in pairs)       # the Python path was exercised
+    assert run.done["masked_in_python"] > 0
+
+
+def test_progress_and_file_reports(spark_job, spark_archive):
+    run, seen = spark_job
+    stages = [s for s, _, _ in seen]
+    assert stages[0] == "list" and "spark" in stages and "spark-result" in stages
+    assert any(s == "spark-scan" and total > 0 for s, _, total in seen)
+    errors, _ = errors_of(run, 0, cluster=False)
+    local = core.load_errors(spark_archive, core.Selection.latest(), stream="fts", use_cache=False)
+    by_path = {f.path: (f.records, f.failures) for f in local.report.files}
+    assert {f.path: (f.records, f.failures) for f in errors.report.files} == by_path
+
+
+def test_compact_rows_stand_for_the_failures(spark_job):
+    run, _ = spark_job
+    compact, clustering = errors_of(run, 0, expand=False)
+    expanded, _ = errors_of(run, 0, expand=True)
+    n = compact.table.column("count").to_numpy()
+    assert int(n.sum()) == len(expanded) and compact.table.num_rows < len(expanded)
+    assert int(clustering.template_counts.sum()) == len(expanded)
+
+
+def test_cli_report_with_spark(spark_archive, tmp_path, monkeypatch):
+    """`opint report --spark` end to end (a second spark-submit): same JSON as the local report,
+    sample messages aside."""
+    from opint_tui.cli import main
+
+    conf_dir = tmp_path / "spark-conf"
+    conf_dir.mkdir()
+    (conf_dir / "spark-defaults.conf").write_text("".join(f"{k} {v}\n" for k, v in TEST_CONF.items()))
+    monkeypatch.setenv("SPARK_CONF_DIR", str(conf_dir))
+    out_local, out_spark = tmp_path / "local.json", tmp_path / "spark.json"
+    args = ["report", "--archive", spark_archive, "--source", "rucio", "--format", "json", "--store",
+            str(tmp_path / "store")]
+    assert main(args + ["-o", str(out_local)]) == 0
+    assert main(args + ["--spark", "--spark-master", "local[2]", "-o", str(out_spark)]) == 0
+    a, b = json.loads(out_local.read_text()), json.loads(out_spark.read_text())
+    for r in (a, b):
+        r.pop("generated")
+        for c in r["categories"]:
+            c.pop("samples")
+            c.pop("top_src_sites")
+            c.pop("top_dst_sites")
+    assert a == b
