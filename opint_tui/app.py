@@ -139,7 +139,8 @@ class OpintApp(App):
         try:
             if source.archive is None:
                 progress("write", 0, 0)
-                source = replace(source, archive=core.demo_archive())
+                source = replace(source, archive=core.demo_archive(
+                    progress=lambda stage, done, total: progress("write", done, total)))
             if source.spark_master:
                 analysis = core.analyse_spark(source.archive, source.selection, stream=source.stream,
                                               master=source.spark_master, progress=progress, cancel=cancel)
