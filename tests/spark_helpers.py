@@ -23,8 +23,9 @@ _PIECES = ["HTTP ", "HTTP/1.1 ", "error ", "errno ", "errno=", "errno: ", "[70] 
            "80x25", "1s0ms", "ffffffff", "2001:db8::1", "se.cern.ch:8443", "10.0.0.1/24:80", "<*>", "<*><*>"]
 _ALPHABET = "abcXYZ0123456789 ./:-_[]()<>=+@#,;'\"\\|{}~*$%&!?^`\t"
 # Unicode: accents, other scripts, Unicode digits (\d in Python), Python-only whitespace, controls
-_UNICODE = ["Opération non permise", "Datei für Überprüfung", "ファイル 12345 なし", "٣٤٥٦ digits", "１２３４ fullwidth",
-            "nbsp\xa0between", "line\u2028sep", "em\u2003space", "ctrl\x01\x1fchars", "tab\tand\nnewline",
+_UNICODE = ["Opération non permise", "Datei für Überprüfung", "ファイル 12345 なし", "٣٤٥٦ digits",
+            "１２３４ fullwidth", "nbsp\xa0between", "line\u2028sep", "em\u2003space", "ctrl\x01\x1fchars",
+            "tab\tand\nnewline",
             "e\u0301 combining 42", "²³ superscripts 77", "Ångström 1.5ms", "naïve path /tmp/é/1"]
 
 
@@ -117,3 +118,26 @@ def assert_same_analysis(local, spark, dims=("src_site", "dst_site", "src_host",
         assert (spark.trends.baseline_rows, spark.trends.baseline_days, spark.trends.unmatched_rows) == \
             (local.trends.baseline_rows, local.trends.baseline_days, local.trends.unmatched_rows)
     return {"failures": len(local.errors), "templates": len(lc.templates), "categories": len(lc.categories)}
+
+
+def write_damaged_fts(path: Path) -> None:
+    """One part file with what the local reader copes with: values of the wrong type, objects that
+    are not objects, malformed lines, a record without data, a failure without a message, bytes
+    that are not UTF-8."""
+    from archive_factory import fts_record, lines
+
+    recs = [fts_record(), fts_record(flag=1), fts_record(message="string flag"), fts_record(message="float flag"),
+            fts_record(message=None), fts_record(message="time as text"), fts_record(message="fm not an object"),
+            fts_record(message="bool flag"), fts_record(message="metadata not an object"),
+            fts_record(message="site name set", src_site_name="CERN-PROD")]
+    recs[2]["data"]["t_final_transfer_state_flag"] = "0"
+    recs[3]["data"]["t_final_transfer_state_flag"] = 0.0
+    recs[5]["data"]["tr_timestamp_complete"] = "1764000000123"
+    recs[6]["data"]["file_metadata"] = "x"
+    recs[7]["data"]["t_final_transfer_state_flag"] = False
+    recs[8]["metadata"] = 7
+    payload = lines(recs) + b'{"data": {\n' + b"[1, 2]\n" + b'{"metadata": {"timestamp": 1}}\n'
+    text = json.dumps(fts_record(message="latin-1 \u00e9 inside \u00e8"), ensure_ascii=False).encode()
+    payload += text.replace("\u00e9".encode(), b"\xff\xfe") + b"\n"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(gzip.compress(payload))

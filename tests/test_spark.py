@@ -11,14 +11,19 @@ import sys
 from collections import Counter
 
 import pytest
+from pyarrow.fs import LocalFileSystem
 
 import opint_core as core
 from opint_core.archive import Archive, DaySource, SourceFile
+from opint_core.clustering import cluster
 from opint_core.clustering.masking import mask
+from opint_core.reader import read_part_file
 from opint_core.spark import Part, analysis_of, errors_of, plan, run_parts, spark_available
 
 sys.path.insert(0, os.path.dirname(__file__))
-from spark_helpers import SPARK_END, TEST_CONF, assert_same_analysis, fuzz_messages, write_fts_failures  # noqa: E402
+from spark_helpers import (  # noqa: E402
+    SPARK_END, TEST_CONF, assert_same_analysis, fuzz_messages, write_damaged_fts, write_fts_failures,
+)
 
 pytestmark = pytest.mark.spark
 
@@ -54,8 +59,16 @@ def fuzz_file(spark_archive, tmp_path_factory):
 
 
 @pytest.fixture(scope="session")
-def spark_job(spark_archive, fuzz_file, tmp_path_factory):
-    """One job, parts: fts latest day + baseline, rucio latest day + baseline, fts 2-day range, fuzz."""
+def damaged_file(spark_archive, tmp_path_factory):
+    path = tmp_path_factory.mktemp("damaged") / "part-00000-damaged-c000.json.gz"
+    write_damaged_fts(path)
+    return str(path)
+
+
+@pytest.fixture(scope="session")
+def spark_job(spark_archive, fuzz_file, damaged_file):
+    """One job, parts: fts latest day + baseline, rucio latest day + baseline, fts 2-day range,
+    fuzz, damaged."""
     archive = Archive(spark_archive)
     parts = (plan(archive, core.Selection.latest(), stream="fts", with_baseline=True)
              + plan(archive, core.Selection.latest(), stream="rucio", with_baseline=True)
@@ -63,6 +76,8 @@ def spark_job(spark_archive, fuzz_file, tmp_path_factory):
     path, messages = fuzz_file
     fuzz = DaySource(day=None, files=[SourceFile(path, os.path.getsize(path), None)])
     parts.append(Part("fuzz", "fts", [fuzz], "fuzz", samples=len(messages)))
+    damaged = DaySource(day=None, files=[SourceFile(damaged_file, os.path.getsize(damaged_file), None)])
+    parts.append(Part("damaged", "fts", [damaged], "damaged"))
     seen = []
     run = run_parts(archive, parts, master="local[2]", conf=TEST_CONF,
                     progress=lambda stage, done, total: seen.append((stage, done, total)))
@@ -168,3 +183,23 @@ def test_cli_report_with_spark(spark_archive, tmp_path, monkeypatch):
             c.pop("top_src_sites")
             c.pop("top_dst_sites")
     assert a == b
+
+
+def test_damaged_file_reads_like_the_local_reader(spark_job, damaged_file):
+    """Wrong types, non-objects, malformed lines, no data, no message, non-UTF-8 bytes."""
+    run, _ = spark_job
+    table, local = read_part_file(LocalFileSystem(), damaged_file, "fts")
+    errors, clustering = errors_of(run, 6, expand=True)
+    (got,) = errors.report.files
+    assert (got.path, got.records, got.failures) == (local.path, local.records, local.failures) == (
+        damaged_file, 14, 10)
+    assert sum(got.skipped.values()) == sum(local.skipped.values())
+    for why in ("non-UTF-8 bytes replaced by U+FFFD", "failure without an error message"):
+        assert got.repaired[why] == local.repaired[why] == 1
+    ref = cluster(table.column("message"))
+    assert clustering.templates == ref.templates
+    assert clustering.template_counts.tolist() == ref.template_counts.tolist()
+    assert any("\ufffd" in t for t in clustering.templates)
+    for col in ("time", "error_code", "error_category", "src_host", "src_rse", "dst_rse", "src_site", "dst_site",
+                "vo", "activity", "scope", "phase", "event_type"):
+        assert Counter(errors.table.column(col).to_pylist()) == Counter(table.column(col).to_pylist()), col

@@ -158,7 +158,8 @@ def test_compact_rows_keep_every_per_template_count(seed):
             msgs[table.column("message")[i].as_py()] += int(count[i])
         assert {m: c for m, c in msgs.items() if m is not None} == want["top"]
     # at most one row per value of each column of each template (cut points add up)
-    bound = sum(len(w["hours"]) + 3 + len(w["top"]) + 1 + sum(len(v) for v in w["dims"].values()) for w in truth.values())
+    bound = sum(len(w["hours"]) + 3 + len(w["top"]) + 1 + sum(len(v) for v in w["dims"].values())
+                for w in truth.values())
     assert table.num_rows <= bound
 
 
@@ -307,6 +308,22 @@ def test_cancel_stops_spark_submit(fake_spark, small_archive, monkeypatch, tmp_p
     pid = int(pid_file.read_text())
     with pytest.raises(ProcessLookupError):
         os.kill(pid, 0)
+
+
+def test_ctrl_c_stops_spark_submit(fake_spark, small_archive, monkeypatch, tmp_path):
+    """spark-submit runs in its own session: the terminal's Ctrl-C reaches only opint, which stops it."""
+    pid_file = tmp_path / "pid"
+    monkeypatch.setenv("FAKE_SPARK_MODE", "hang")
+    monkeypatch.setenv("FAKE_SPARK_PID", str(pid_file))
+
+    def progress(stage, done, total):
+        if stage == "spark-scan":
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        core.load_errors_spark(small_archive, master="local[2]", progress=progress)
+    with pytest.raises(ProcessLookupError):
+        os.kill(int(pid_file.read_text()), 0)
 
 
 def _no_spark(monkeypatch):

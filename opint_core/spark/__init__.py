@@ -196,9 +196,10 @@ def errors_of(run: SparkRun, index: int, *, expand: bool | None = None, cluster:
         idx = expansion(compact.column("count").to_numpy())
         table = expand_table(compact, idx)
         if clustering is not None:
+            distinct = clustering.distinct_of
             clustering = replace(clustering, template_of=clustering.template_of[idx],
                                  category_of=clustering.category_of[idx],
-                                 distinct_of=clustering.distinct_of[idx] if clustering.distinct_of is not None else None)
+                                 distinct_of=distinct[idx] if distinct is not None else None)
     report = LoadReport(run.archive.uri, part.stream, part.selection, days=[s.day for s in part.sources if s.day],
                         final=all(s.final for s in part.sources), files=file_reports(result), seconds=run.seconds)
     for s in part.sources:

@@ -101,17 +101,53 @@ def _progress_thread(sc, phase: list, stop: threading.Event) -> threading.Thread
     return t
 
 
-def _schema(fields: dict):
+def _struct(fields: dict):
+    """Every leaf as text: Spark's JSON reader gives the text of a number, boolean or object."""
     from pyspark.sql import types as T
 
-    def struct(spec: dict):
-        out = []
-        for name, sub in spec.items():
-            out.append(T.StructField(name, struct(sub) if isinstance(sub, dict) else T.StringType(), True))
-        return T.StructType(out)
+    return T.StructType([T.StructField(name, _struct(sub) if isinstance(sub, dict) else T.StringType(), True)
+                         for name, sub in fields.items()])
 
-    schema = struct(fields)
-    return schema.add(T.StructField("_corrupt_record", T.StringType(), True))
+
+def _schema(fields: dict):
+    """The read schema: ``data`` parsed by the reader, every other object (``metadata``,
+    ``data.file_metadata``) kept as text and parsed apart (``_object``), so that an object of the
+    wrong type nulls that object only -- as opint's reader does -- not the whole record."""
+    from pyspark.sql import types as T
+
+    def flat(spec: dict):
+        return T.StructType([T.StructField(name, T.StringType(), True) for name in spec])
+
+    top = [T.StructField(name, flat(sub) if name == "data" else T.StringType(), True) for name, sub in fields.items()]
+    return T.StructType(top + [T.StructField("_corrupt_record", T.StringType(), True)])
+
+
+def _object(col, fields: dict):
+    """A JSON object read as text, parsed (null when it is not an object)."""
+    from pyspark.sql import functions as F
+
+    return F.from_json(col, _struct(fields))
+
+
+def _read(spark, files: list[str], schema):
+    """The records of ``files`` and the file of each. A line that does not parse is tried again
+    once its bytes that are not UTF-8 are replaced by U+FFFD (opint's reader does the same):
+    ``non_utf8`` marks the lines so repaired, ``_corrupt_record`` those still malformed. One scan:
+    the second parse runs only on the lines that failed the first."""
+    from pyspark.sql import functions as F
+
+    raw = (spark.read.schema(schema).option("mode", "PERMISSIVE").option("columnNameOfCorruptRecord", "_corrupt_record")
+           .json(files))
+    line = F.col("_corrupt_record")
+    failed = line.isNotNull()
+    text = F.decode(F.encode(line, "UTF-8"), "UTF-8")   # through a Java String: U+FFFD
+    again = F.from_json(text, schema, {"mode": "PERMISSIVE", "columnNameOfCorruptRecord": "_corrupt_record"})
+    fields = [n for n in schema.fieldNames() if n != "_corrupt_record"]
+    return raw.select(
+        F.input_file_name().alias("file"),
+        *[F.when(failed, again[n]).otherwise(F.col(n)).alias(n) for n in fields],
+        F.when(failed, again["_corrupt_record"]).alias("_corrupt_record"),
+        (failed & again["_corrupt_record"].isNull() & (text != line)).alias("non_utf8"))
 
 
 def _int(c):
@@ -133,12 +169,12 @@ def _blank(c):
     return F.when(c != "", c)
 
 
-def _map_stream(df, stream: str, rx: dict):
+def _map_stream(stream: str, rx: dict, fields: dict):
     """Failures flag, time (epoch ms), message and the dimension columns (opint_core.records)."""
     from pyspark.sql import functions as F
 
     d = F.col("data")
-    meta_ms = _int(F.col("metadata.timestamp"))
+    meta_ms = _int(_object(F.col("metadata"), fields["metadata"])["timestamp"])
 
     def site(site_name, rse):
         cms = _blank(F.regexp_extract(rse, rx["cms_site"], 1))
@@ -149,7 +185,7 @@ def _map_stream(df, stream: str, rx: dict):
         return _blank(F.regexp_extract(url, rx["host_of_url"], 1))
 
     if stream == "fts":
-        fm = d["file_metadata"]
+        fm = _object(d["file_metadata"], fields["data"]["file_metadata"])
         failed = F.coalesce(_int(d[rx["failure_field"]]) == F.lit(0), F.lit(False))
         src_rse, dst_rse = _blank(fm["src_rse"]), _blank(fm["dst_rse"])
         cols = {
@@ -270,15 +306,13 @@ def run(spec: dict) -> None:
                 continue
             stream = part["stream"]
             rx = spec["records"][stream]
-            raw = (spark.read.schema(_schema(spec["fields"][stream])).option("mode", "PERMISSIVE")
-                   .option("encoding", "UTF-8").option("columnNameOfCorruptRecord", "_corrupt_record")
-                   .json(part["files"]))
-            failed, cols = _map_stream(raw, stream, rx)
+            raw = _read(spark, part["files"], _schema(spec["fields"][stream]))
+            failed, cols = _map_stream(stream, rx, spec["fields"][stream])
             corrupt = F.col("_corrupt_record").isNotNull()
             fail = failed & ~corrupt
             frames.append(raw.select(
-                F.lit(i).alias("part"), F.input_file_name().alias("file"), fail.alias("failed"),
-                corrupt.cast("long").alias("malformed"),
+                F.lit(i).alias("part"), "file", fail.alias("failed"),
+                corrupt.cast("long").alias("malformed"), F.col("non_utf8").cast("long").alias("non_utf8"),
                 (F.col("data").isNull() & ~corrupt).cast("long").alias("no_data"),
                 (fail & cols["message"].isNull()).cast("long").alias("no_message"),
                 cols["time"].alias("time"), cols["message"].alias("message"),
@@ -302,9 +336,9 @@ def run(spec: dict) -> None:
         sc.setJobGroup("scan", "opint: read, filter and count")
         agg = spark.sql(f"""
             SELECT part, kind, key, dim, value, count(1) AS n, sum(CAST(failed AS BIGINT)) AS failures,
-                   sum(malformed) AS malformed, sum(no_data) AS no_data, sum(no_message) AS no_message,
-                   min(t) AS tmin, max(t) AS tmax
-            FROM (SELECT part, failed, malformed, no_data, no_message,
+                   sum(malformed) AS malformed, sum(non_utf8) AS non_utf8, sum(no_data) AS no_data,
+                   sum(no_message) AS no_message, min(t) AS tmin, max(t) AS tmax
+            FROM (SELECT part, failed, malformed, non_utf8, no_data, no_message,
                          inline(IF(failed, array({', '.join(per_failure)}), array({per_failure[0]})))
                   FROM opint_rows)
             GROUP BY part, kind, key, dim, value
@@ -325,8 +359,8 @@ def run(spec: dict) -> None:
         top = joined.filter(F.col("kind") == "T").select(*key, F.coalesce("key", F.lit("")).alias("value"), "n") \
             .withColumn("r", rank).filter(F.col("r") <= samples).drop("r")
         files = agg.filter(F.col("kind") == "F").select("part", F.col("key").alias("value"), F.expr(
-            "stack(5, 'records', n, 'failures', failures, 'malformed', malformed, 'no_data', no_data, "
-            "'no_message', no_message) AS (dim, n)"))
+            "stack(6, 'records', n, 'failures', failures, 'malformed', malformed, 'non_utf8', non_utf8, "
+            "'no_data', no_data, 'no_message', no_message) AS (dim, n)"))
 
         null_s, null_l = F.lit(None).cast("string"), F.lit(None).cast("long")
         out = by_dim.select(F.lit("D").alias("kind"), *key, "dim", "value", "n", "tmin", "tmax")

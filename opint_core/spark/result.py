@@ -103,6 +103,8 @@ def file_reports(part: PartResult) -> list[FileReport]:
         rep = FileReport(uri_path(uri), records=c["records"], failures=c["failures"])
         if c["malformed"]:
             rep.skipped["malformed JSON line"] += c["malformed"]
+        if c["non_utf8"]:
+            rep.repaired["non-UTF-8 bytes replaced by U+FFFD"] += c["non_utf8"]
         if c["no_data"]:
             rep.skipped["record without a 'data' object"] += c["no_data"]
         if c["no_message"]:

@@ -155,27 +155,30 @@ def run_job(spec: dict, work_dir: str | os.PathLike, *, master: str, submit: str
 
         threading.Thread(target=read, name="opint-spark-stdout", daemon=True).start()
         done = error = None
-        ended = False
-        while True:
-            if cancel is not None and cancel.is_set():
-                _stop(proc)
-                raise LoadCancelled()
-            try:
-                event = events.get(timeout=0.2)
-            except queue.Empty:
-                continue
-            if event is None:
-                ended = True
-                break
-            kind = event.get("event")
-            if kind == "progress":
-                notify("spark-scan" if event.get("phase") == "scan" else "spark-group",
-                       int(event.get("done", 0)), int(event.get("total", 0)))
-            elif kind == "done":
-                done = event
-            elif kind == "error":
-                error = event
-        rc = _wait(proc, cancel) if ended else proc.wait()
+        try:
+            while True:
+                if cancel is not None and cancel.is_set():
+                    raise LoadCancelled()
+                try:
+                    event = events.get(timeout=0.2)
+                except queue.Empty:
+                    continue
+                if event is None:      # stdout closed: the job is ending
+                    break
+                kind = event.get("event")
+                if kind == "progress":
+                    notify("spark-scan" if event.get("phase") == "scan" else "spark-group",
+                           int(event.get("done", 0)), int(event.get("total", 0)))
+                elif kind == "done":
+                    done = event
+                elif kind == "error":
+                    error = event
+            rc = _wait(proc, cancel)
+        except BaseException:
+            # cancelled, Ctrl-C (spark-submit runs in its own session: the terminal's SIGINT
+            # does not reach it) or anything else: never leave the job running
+            _stop(proc)
+            raise
     if rc == 0 and done is not None:
         return done
     tail = _log_tail(log_path)
@@ -198,22 +201,24 @@ def _wait(proc: subprocess.Popen, cancel) -> int:
             return proc.wait(timeout=0.2)
         except subprocess.TimeoutExpired:
             if cancel is not None and cancel.is_set():
-                _stop(proc)
                 raise LoadCancelled() from None
 
 
 def _stop(proc: subprocess.Popen) -> None:
-    """Stop spark-submit and what it started (its own process group, started for this)."""
-    if proc.poll() is not None:
-        return
-    try:
-        os.killpg(proc.pid, signal.SIGTERM)
-        proc.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        os.killpg(proc.pid, signal.SIGKILL)
-        proc.wait()
-    except ProcessLookupError:
-        pass
+    """Stop spark-submit and what it started (its own process group, started for this): TERM,
+    so that Spark shuts down and YARN ends the application, then KILL after 10 s."""
+    for sig, timeout in ((signal.SIGTERM, 10), (signal.SIGKILL, None)):
+        if proc.poll() is not None:
+            return
+        try:
+            os.killpg(proc.pid, sig)
+        except ProcessLookupError:
+            return
+        try:
+            proc.wait(timeout=timeout)
+            return
+        except subprocess.TimeoutExpired:
+            continue
 
 
 def _log_tail(path: Path, lines: int = 8) -> str:
