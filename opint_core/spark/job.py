@@ -169,27 +169,37 @@ def _blank(c):
     return F.when(c != "", c)
 
 
-def _map_stream(stream: str, rx: dict, fields: dict):
-    """Failures flag, time (epoch ms), message and the dimension columns (opint_core.records)."""
+def _with(df, **columns):
+    """df plus named columns. Each step is its own projection: an expensive expression (a JSON
+    parse, a regex) used several times below is computed once (Spark does not inline a non-cheap
+    expression into several places of the next projection)."""
+    return df.select("*", *[c.alias(name) for name, c in columns.items()])
+
+
+def _map_stream(df, stream: str, rx: dict, fields: dict):
+    """(df with helper columns, failure flag, {column: expression}): time (epoch ms), message and the
+    dimension columns, as opint_core.records.to_error_table maps them."""
     from pyspark.sql import functions as F
 
-    d = F.col("data")
-    meta_ms = _int(_object(F.col("metadata"), fields["metadata"])["timestamp"])
+    d, c = F.col("data"), F.col
 
-    def site(site_name, rse):
-        cms = _blank(F.regexp_extract(rse, rx["cms_site"], 1))
-        from_rse = F.coalesce(cms, _blank(F.substring_index(rse, "_", 1)))
+    def site(site_name, rse, cms):
+        from_rse = F.coalesce(_blank(cms), _blank(F.substring_index(rse, "_", 1)))
         return from_rse if site_name is None else F.coalesce(_blank(site_name), from_rse)
 
-    def host(url):
-        return _blank(F.regexp_extract(url, rx["host_of_url"], 1))
+    def cms(rse):
+        return F.regexp_extract(rse, rx["cms_site"], 1)
 
+    df = _with(df, _meta=_object(c("metadata"), fields["metadata"]))
     if stream == "fts":
-        fm = _object(d["file_metadata"], fields["data"]["file_metadata"])
-        failed = F.coalesce(_int(d[rx["failure_field"]]) == F.lit(0), F.lit(False))
-        src_rse, dst_rse = _blank(fm["src_rse"]), _blank(fm["dst_rse"])
+        df = _with(df, _fm=_object(d["file_metadata"], fields["data"]["file_metadata"]))
+        df = _with(df, _meta_ms=_int(c("_meta.timestamp")), _flag=_int(d[rx["failure_field"]]),
+                   _done_ms=_int(d["tr_timestamp_complete"]), _src_rse=_blank(c("_fm.src_rse")),
+                   _dst_rse=_blank(c("_fm.dst_rse")), _fm_activity=c("_fm.activity"))
+        df = _with(df, _src_cms=cms(c("_src_rse")), _dst_cms=cms(c("_dst_rse")))
+        failed = F.coalesce(c("_flag") == F.lit(0), F.lit(False))
         cols = {
-            "time": F.coalesce(_int(d["tr_timestamp_complete"]), meta_ms),
+            "time": F.coalesce(c("_done_ms"), c("_meta_ms")),
             "message": d["t__error_message"],
             "error_code": _blank(d["t_error_code"]),
             "error_category": _blank(d["tr_error_category"]),
@@ -198,52 +208,68 @@ def _map_stream(stream: str, rx: dict, fields: dict):
             "phase": _blank(d["t_failure_phase"]),
             "src_host": _blank(d["src_hostname"]),
             "dst_host": _blank(d["dst_hostname"]),
-            "src_rse": src_rse, "dst_rse": dst_rse,
-            "src_site": site(d["src_site_name"], src_rse),
-            "dst_site": site(d["dst_site_name"], dst_rse),
+            "src_rse": c("_src_rse"), "dst_rse": c("_dst_rse"),
+            "src_site": site(d["src_site_name"], c("_src_rse"), c("_src_cms")),
+            "dst_site": site(d["dst_site_name"], c("_dst_rse"), c("_dst_cms")),
             "vo": _blank(d["vo"]),
-            "activity": _blank(F.coalesce(_blank(d["activity"]), fm["activity"])),
+            "activity": _blank(F.coalesce(_blank(d["activity"]), c("_fm_activity"))),
         }
-    else:
-        event = d["event_type"]
-        failed = F.coalesce(event.rlike(rx["failure_regex"]), F.lit(False))
-        reason = d["reason"]
-        matched = reason.rlike(rx["l0_wrapper"])
-        deletion = F.coalesce(event.startswith("deletion"), F.lit(False))
-        rse, src_rse, dst_rse_field = _blank(d["rse"]), _blank(d["src_rse"]), _blank(d["dst_rse"])
-        dst_rse = F.when(deletion, F.coalesce(rse, dst_rse_field)).otherwise(dst_rse_field)
-        cols = {
-            "time": F.coalesce(_parse_times(d["created_at"], rx), meta_ms),
-            "message": reason,
-            "error_code": F.when(matched, _blank(F.regexp_extract(reason, rx["l0_wrapper"], 2))),
-            "error_category": F.lit(None).cast("string"),
-            "event_type": _blank(event),
-            "scope": F.when(matched, _blank(F.regexp_extract(reason, rx["l0_wrapper"], 1))),
-            "phase": F.lit(None).cast("string"),
-            "src_host": host(d["src_url"]),
-            "dst_host": F.when(deletion, F.coalesce(host(d["url"]), host(d["dst_url"]))).otherwise(host(d["dst_url"])),
-            "src_rse": src_rse, "dst_rse": dst_rse,
-            "src_site": site(None, src_rse),
-            "dst_site": site(None, dst_rse),
-            "vo": _blank(d["vo"]),
-            "activity": _blank(d["activity"]),
-        }
-    return failed, cols
+        return df, failed, cols
+    event, reason = d["event_type"], d["reason"]
+    df = _with(df, _iso=_iso_parts(d["created_at"], rx))
+    df = _with(df, _meta_ms=_int(c("_meta.timestamp")), _time=_parse_times(c("_iso"), d["created_at"], rx),
+               _deletion=F.coalesce(event.startswith("deletion"), F.lit(False)),
+               _l0=F.when(reason.rlike(rx["l0_wrapper"]), F.array(F.regexp_extract(reason, rx["l0_wrapper"], 1),
+                                                                    F.regexp_extract(reason, rx["l0_wrapper"], 2))),
+               _src_host=F.regexp_extract(d["src_url"], rx["host_of_url"], 1),
+               _dst_host=F.regexp_extract(d["dst_url"], rx["host_of_url"], 1),
+               _url_host=F.regexp_extract(d["url"], rx["host_of_url"], 1),
+               _rse=_blank(d["rse"]), _src_rse=_blank(d["src_rse"]), _dst_rse_field=_blank(d["dst_rse"]))
+    # a deletion has one place, the RSE deleted from: shown on the destination side
+    df = _with(df, _dst_rse=F.when(c("_deletion"), F.coalesce(c("_rse"), c("_dst_rse_field")))
+               .otherwise(c("_dst_rse_field")))
+    df = _with(df, _src_cms=cms(c("_src_rse")), _dst_cms=cms(c("_dst_rse")))
+    failed = F.coalesce(event.rlike(rx["failure_regex"]), F.lit(False))
+    cols = {
+        "time": F.coalesce(c("_time"), c("_meta_ms")),
+        "message": reason,
+        "error_code": _blank(c("_l0")[1]),
+        "error_category": F.lit(None).cast("string"),
+        "event_type": _blank(event),
+        "scope": _blank(c("_l0")[0]),
+        "phase": F.lit(None).cast("string"),
+        "src_host": _blank(c("_src_host")),
+        "dst_host": F.when(c("_deletion"), F.coalesce(_blank(c("_url_host")), _blank(c("_dst_host"))))
+        .otherwise(_blank(c("_dst_host"))),
+        "src_rse": c("_src_rse"), "dst_rse": c("_dst_rse"),
+        "src_site": site(None, c("_src_rse"), c("_src_cms")),
+        "dst_site": site(None, c("_dst_rse"), c("_dst_cms")),
+        "vo": _blank(d["vo"]),
+        "activity": _blank(d["activity"]),
+    }
+    return df, failed, cols
 
 
-def _parse_times(text, rx: dict):
-    """opint_core.records.parse_times: ISO-like text or epoch seconds/ms as text -> epoch ms.
-    Like pyarrow's strptime, fields are range-checked but a day past the month's end rolls over."""
+def _iso_parts(text, rx: dict):
+    """[date, clock, fraction] of an ISO-like time text, or null (see _parse_times)."""
     from pyspark.sql import functions as F
 
     iso = rx["iso_time"]
-    part = lambda i: F.regexp_extract(text, iso, i)  # noqa: E731
-    date, clock, frac = part(1), part(2), part(3)
+    return F.when(text.rlike(iso), F.array(*[F.regexp_extract(text, iso, i) for i in (1, 2, 3)]))
+
+
+def _parse_times(parts, text, rx: dict):
+    """opint_core.records.parse_times: ISO-like text (``parts`` from _iso_parts) or epoch seconds
+    or ms as text -> epoch ms. Like pyarrow's strptime, fields are range-checked but a day past
+    the month's end rolls over."""
+    from pyspark.sql import functions as F
+
+    date, clock, frac = parts[0], parts[1], parts[2]
     y, mo, d = (F.substring(date, 1, 4).cast("int"), F.substring(date, 6, 2).cast("int"),
                 F.substring(date, 9, 2).cast("int"))
     h, mi, s = (F.substring(clock, 1, 2).cast("int"), F.substring(clock, 4, 2).cast("int"),
                 F.substring(clock, 7, 2).cast("int"))
-    valid = (text.rlike(iso) & mo.between(1, 12) & d.between(1, 31) & h.between(0, 23) & mi.between(0, 59)
+    valid = (parts.isNotNull() & mo.between(1, 12) & d.between(1, 31) & h.between(0, 23) & mi.between(0, 59)
              & s.between(0, 60))
     days = F.datediff(F.make_date(y, mo, F.lit(1)), F.lit("1970-01-01").cast("date")).cast("long") + (d - 1)
     ms_frac = F.substring(F.concat(frac, F.lit("000")), 1, 3).cast("long")
@@ -261,16 +287,14 @@ def _mask_column(messages_df, mask: dict, spark, *, driver_limit: int = 100_000)
     from pyspark import StorageLevel
     from pyspark.sql import functions as F
 
-    msg = F.col("message")
-    norm = F.coalesce(F.trim(F.regexp_replace(F.regexp_replace(F.substring(msg, 1, mask["max_chars"]),
-                                                               mask["ctrl_java"], " "), mask["space_java"], " ")),
-                      F.lit(""))
+    msg, norm = F.col("message"), F.col("norm")
+    staged = _with(messages_df, norm=F.coalesce(F.trim(F.regexp_replace(F.regexp_replace(
+        F.substring(msg, 1, mask["max_chars"]), mask["ctrl_java"], " "), mask["space_java"], " ")), F.lit("")))
+    staged = _with(staged, ascii=F.length(norm) == F.octet_length(norm)).persist(StorageLevel.MEMORY_AND_DISK)
     m = F.regexp_replace(norm, mask["java"], "\u0001${" + mask["keep_group"] + "}\u0002")
     m = F.regexp_replace(m, "\u0001\u0002", mask["wildcard"])                # variables
     m = F.regexp_replace(m, "\u0001([^\u0002]*)\u0002", "$1")               # protected codes, verbatim
     m = F.regexp_replace(m, mask["adjacent_java"], mask["wildcard"])
-    staged = messages_df.select(msg, (F.length(norm) == F.octet_length(norm)).alias("ascii")) \
-        .persist(StorageLevel.MEMORY_AND_DISK)
     ascii_ = staged.filter("ascii").select(msg, F.when(norm == "", F.lit(mask["empty"])).otherwise(m).alias("template"))
     other = staged.filter(~F.col("ascii")).select(msg)
     count = other.count()
@@ -307,7 +331,7 @@ def run(spec: dict) -> None:
             stream = part["stream"]
             rx = spec["records"][stream]
             raw = _read(spark, part["files"], _schema(spec["fields"][stream]))
-            failed, cols = _map_stream(stream, rx, spec["fields"][stream])
+            raw, failed, cols = _map_stream(raw, stream, rx, spec["fields"][stream])
             corrupt = F.col("_corrupt_record").isNotNull()
             fail = failed & ~corrupt
             frames.append(raw.select(
