@@ -77,6 +77,7 @@ def test_shifter_session_in_tmux(tmp_path):
         tmux.wait_for("Annotate category")
         time.sleep(0.5)  # as a person would: the dialog is drawn, then focused
         tmux.type("e2e disk label")
+        tmux.wait_for("e2e disk label")  # every key reached the label field before saving
         tmux.keys("C-s")
         tmux.wait_for("saved to")   # the toast naming the journal
         tmux.keys("Escape")
