@@ -22,6 +22,16 @@ async def wait_ready(pilot):
     await pilot.pause(0.1)
 
 
+def after_ready(*steps):
+    """run_before for snap_compare: wait for the data, then press each group of keys in turn."""
+    async def run(pilot):
+        await wait_ready(pilot)
+        for keys in steps:
+            await pilot.press(*keys)
+            await pilot.pause(0.2)
+    return run
+
+
 @pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
 def test_overview(snap_compare, sample_root, sample_analysis, tmp_path, size):
     assert snap_compare(app_for(sample_root, sample_analysis, tmp_path), terminal_size=size, run_before=wait_ready)
@@ -29,31 +39,17 @@ def test_overview(snap_compare, sample_root, sample_analysis, tmp_path, size):
 
 @pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
 def test_detail(snap_compare, sample_root, sample_analysis, tmp_path, size):
-    async def open_detail(pilot):
-        await wait_ready(pilot)
-        await pilot.press("enter")
-        await pilot.pause(0.2)
-
-    assert snap_compare(app_for(sample_root, sample_analysis, tmp_path), terminal_size=size, run_before=open_detail)
+    assert snap_compare(app_for(sample_root, sample_analysis, tmp_path), terminal_size=size,
+                        run_before=after_ready(["enter"]))
 
 
 @pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
 def test_annotate(snap_compare, sample_root, sample_analysis, tmp_path, size):
-    async def annotate(pilot):
-        await wait_ready(pilot)
-        await pilot.press("a")
-        await pilot.pause(0.1)
-        await pilot.press(*"site disk full")
-        await pilot.pause(0.1)
-
-    assert snap_compare(app_for(sample_root, sample_analysis, tmp_path), terminal_size=size, run_before=annotate)
+    assert snap_compare(app_for(sample_root, sample_analysis, tmp_path), terminal_size=size,
+                        run_before=after_ready(["a"], list("site disk full")))
 
 
 @pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
 def test_help(snap_compare, sample_root, sample_analysis, tmp_path, size):
-    async def show_help(pilot):
-        await wait_ready(pilot)
-        await pilot.press("question_mark")
-        await pilot.pause(0.1)
-
-    assert snap_compare(app_for(sample_root, sample_analysis, tmp_path), terminal_size=size, run_before=show_help)
+    assert snap_compare(app_for(sample_root, sample_analysis, tmp_path), terminal_size=size,
+                        run_before=after_ready(["question_mark"]))
