@@ -1,7 +1,8 @@
 """Masking of variable parts, on real message formats (DOMAIN §3)."""
 import pytest
 
-from opint_core.clustering.masking import EMPTY_PATTERN, mask, mask_many, normalize
+from opint_core.clustering.mask_batch import mask_many
+from opint_core.clustering.masking import EMPTY_PATTERN, mask, normalize
 
 CASES = [
     # URLs of all schemes, one mask each, no nested fragments

@@ -18,7 +18,8 @@ import numpy as np
 
 from opint_core.clustering.categories import DEFAULT_SIMILARITY, categorize
 from opint_core.clustering.keys import category_key
-from opint_core.clustering.masking import EMPTY_PATTERN, mask, mask_many
+from opint_core.clustering.mask_batch import mask_many
+from opint_core.clustering.masking import EMPTY_PATTERN, mask
 from opint_core.clustering.templates import merge_templates
 
 __all__ = ["cluster", "cluster_masked", "Clustering", "Category", "DEFAULT_SIMILARITY", "category_key", "mask"]

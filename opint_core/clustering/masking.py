@@ -10,7 +10,7 @@ Codes that change the meaning stay constant: FTP/HTTP status codes (``451``, ``H
 ``500-…`` continuation lines), bracketed protocol codes followed by text (``[3011] No such file``),
 ``curl error (56)``, errno values, and status names (``SRM_EXCEED_ALLOCATION`` has no digits).
 
-Works on one string at a time; callers mask each *distinct* string once.
+Works on one string at a time; ``mask_batch.mask_many`` masks the distinct strings of a day.
 """
 from __future__ import annotations
 
@@ -137,126 +137,11 @@ def normalize(message: str | None) -> str:
 def mask(message: str | None) -> str:
     """The template of one message: normalised, each variable replaced by one ``<*>``."""
     text = normalize(message)
-    if not text:
-        return EMPTY_PATTERN
-    text = _MASK_RE.sub(_sub, text)
-    if "<*><*>" in text:
-        text = _ADJ_RE.sub(WILDCARD, text)
-    return text
+    return mask_normalized(text) if text else EMPTY_PATTERN
 
 
-# --- the same masking, token by token with a cache ---------------------------------------------
-# A match can only cross a space in a few constructs (DNs with spaces, "Jun 17 20:55:06", sizes
-# "1024 bytes (1.0 KB)", "2019-10-07 12:00:00"), and only numeric-looking tokens depend on their
-# neighbours (codes kept after "HTTP"/"error", before "End", "[3011] No such file").  Every other
-# token masks the same alone as in its message, so its result is cached: across the distinct
-# messages of a day most tokens repeat, and only new variable values cost a regex run.
-_CTX_TAIL_RE = re.compile(r"(?:\[\d{1,5}\]|(?:^|[^\w.:/\-])\d{3})$")
-_CTX_HEAD = frozenset("0123456789")
-_FTP_CONT_RE = re.compile(r"\d{3}-[^\d\s]")
-_BRACKET_CODE_RE = re.compile(r"\[\d{1,5}\]")
-_CTX_SIGN = frozenset("[(<>+-")
-
-
-def _needs_context(tok: str) -> bool:
-    """Numeric-looking tokens, and tokens ending in what a code rule looks past (``x=[100]``)."""
-    c = tok[0]
-    if c in _CTX_HEAD or (c in _CTX_SIGN and len(tok) > 1 and tok[1] in _CTX_HEAD):
-        # exceptions that mask the same in any context: FTP continuation lines ("530-globus…")
-        # and bracketed IPv6 ("[2001:db8::1]:1094")
-        if not (_FTP_CONT_RE.match(tok) or (c == "[" and not _BRACKET_CODE_RE.match(tok))):
-            return True
-    last = tok[-1]
-    return (last == "]" or last in _CTX_HEAD) and _CTX_TAIL_RE.search(tok[-12:]) is not None
-
-
-_SPAN_RE = re.compile(r"/[A-Za-z][\w.]{0,30}=|(?<![A-Za-z0-9])(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun|Jan|Feb|Mar|Apr|"
-                      r"May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)$")   # may start a match that crosses a space
-                                                          # (anywhere in a token: "at:Jun 17 20:55:06")
-_CODE_BEFORE = ("HTTP", "HTTP/1.0", "HTTP/1.1", "error")
-_FALLBACK = object()
-_CONTEXT = object()
-
-
-def _mask_in_window(prev: str, tok: str, nxt: str):
-    """Mask ``tok`` seen between its neighbours; _FALLBACK if a match crosses its edges."""
-    a = len(prev) + 1 if prev else 0
-    b = a + len(tok)
-    window = (prev + " " if prev else "") + tok + (" " + nxt if nxt else "")
-    out, last = [], a
-    for m in _MASK_RE.finditer(window):
-        s, e = m.span()
-        if e <= a or s >= b:
-            continue
-        if s < a or e > b:
-            return _FALLBACK
-        out.append(window[last:s])
-        keep = m.group("keep")
-        out.append(keep if keep is not None else WILDCARD)
-        last = e
-    out.append(window[last:b])
-    return "".join(out)
-
-
-def mask_many(messages) -> list[str]:
-    """``[mask(m) for m in messages]``, faster on many messages (same result)."""
-    plain: dict[str, object] = {}   # token -> masked token, _CONTEXT or _FALLBACK
-    ctx: dict[tuple[str, str, str], object] = {}
-    pget = plain.get
-    sub = _MASK_RE.sub
-    out = []
-    append = out.append
-    for message in messages:
-        if message.__class__ is str and len(message) <= MAX_CHARS and message.isprintable():
-            toks = message.split()          # = normalize(message).split(" "), one pass
-        else:
-            text = normalize(message)
-            toks = text.split(" ") if text else []
-        if not toks:
-            append(EMPTY_PATTERN)
-            continue
-        res = [pget(t) for t in toks]
-        todo = [i for i, r in enumerate(res) if r.__class__ is not str]
-        fallback = False
-        for i in todo:
-            t = toks[i]
-            r = res[i]
-            if r is None:
-                if _needs_context(t):
-                    r = plain[t] = _CONTEXT
-                else:
-                    r = plain[t] = _FALLBACK if _SPAN_RE.search(t) else sub(_sub, t)
-            if r is _CONTEXT:
-                prev = toks[i - 1] if i else ""
-                nxt = toks[i + 1] if i + 1 < len(toks) else ""
-                if t.isdigit() and not (prev.endswith(_CODE_BEFORE) or nxt.startswith("End")
-                                        or prev.lower().endswith(("errno", "errno:"))
-                                        or nxt[:1] in "KMGTPBbk"):
-                    # a plain number with no code keyword or unit around it: a variable
-                    res[i] = WILDCARD
-                    continue
-                if _SPAN_RE.search(t):
-                    r = _FALLBACK
-                else:
-                    key = (toks[i - 1] if i else "", t, toks[i + 1] if i + 1 < len(toks) else "")
-                    r = ctx.get(key)
-                    if r is None:
-                        r = ctx[key] = _mask_in_window(*key)
-            if r is _FALLBACK:
-                fallback = True
-                break
-            res[i] = r
-        if fallback:
-            append(_mask_normalized(" ".join(toks)))
-            continue
-        text = " ".join(res)
-        if "<*><*>" in text:
-            text = _ADJ_RE.sub(WILDCARD, text)
-        append(text)
-    return out
-
-
-def _mask_normalized(text: str) -> str:
+def mask_normalized(text: str) -> str:
+    """``mask()`` of a message that is already normalised and not empty."""
     text = _MASK_RE.sub(_sub, text)
     if "<*><*>" in text:
         text = _ADJ_RE.sub(WILDCARD, text)

@@ -15,6 +15,8 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 
+import numpy as np
+
 from opint_core.clustering.masking import WILDCARD
 
 # distinct values a free-text position must take (with the rest of the template equal) before it
@@ -134,34 +136,43 @@ def merge_templates(masked: list[str]) -> list[str]:
 _MASK64 = (1 << 64) - 1
 
 
+def _cell_hashes(rows: list[tuple]) -> np.ndarray:
+    return np.array([[hash((j, tok)) & _MASK64 for j, tok in enumerate(c)] for c in rows],
+                    dtype=np.uint64)
+
+
+def _groups_of_equal(keys: np.ndarray):
+    """Index arrays of the entries of ``keys`` that share their value, groups of 2 or more."""
+    order = np.argsort(keys, kind="stable")
+    same = keys[order[1:]] == keys[order[:-1]]
+    if not same.any():
+        return []
+    starts = np.flatnonzero(np.concatenate(([True], ~same)))
+    ends = np.append(starts[1:], len(keys))
+    return [order[a:b] for a, b in zip(starts.tolist(), ends.tolist()) if b - a > 1]
+
+
 def _merge_block(current: dict[tuple, tuple], n: int) -> None:
     """Merge templates of ``n`` tokens in place (``current`` maps original -> merged tokens).
 
     For each position i, templates equal everywhere but at i share the key
-    ``sum(hash(j, tok_j)) - hash(i, tok_i)``: one pass over the templates per position, no
-    pairwise comparison.  Repeats until nothing changes (a merge can enable another).
+    ``sum(hash(j, tok_j)) - hash(i, tok_i)``: one vectorised pass over the templates per
+    position, no pairwise comparison.  Repeats until nothing changes (a merge can enable another).
     """
-    hashes: dict[tuple, tuple[int, list[int]]] = {}
     cur = sorted(set(current.values()))
+    cells = _cell_hashes(cur)           # (templates, n): hash of each (position, token)
+    total = cells.sum(axis=1)           # wraps around modulo 2**64, as the keys do
     for _round in range(8):
         changed = False
         for i in range(n):
             if len(cur) < 2:
                 return
-            buckets: dict[int, list[tuple]] = defaultdict(list)
-            for c in cur:
-                hs = hashes.get(c)
-                if hs is None:
-                    hl = [hash((j, tok)) for j, tok in enumerate(c)]
-                    hs = hashes[c] = (sum(hl), hl)
-                buckets[(hs[0] - hs[1][i]) & _MASK64].append(c)
             repl: dict[tuple, tuple] = {}
-            for members in buckets.values():
-                if len(members) < 2:
-                    continue
+            for rows in _groups_of_equal(total - cells[:, i]):
                 # guard against hash collisions: regroup on the real key
                 sub: dict[tuple, list[tuple]] = defaultdict(list)
-                for c in members:
+                for r in rows.tolist():
+                    c = cur[r]
                     sub[c[:i] + c[i + 1:]].append(c)
                 for key, cs in sub.items():
                     if len(cs) < 2 or all(k == WILDCARD for k in key):
@@ -172,12 +183,24 @@ def _merge_block(current: dict[tuple, tuple], n: int) -> None:
                             nv = r.get(c[i])
                             if nv is not None:
                                 repl[c] = c[:i] + (nv,) + c[i + 1:]
-            if repl:
-                changed = True
-                for g, c in current.items():
-                    nc = repl.get(c)
-                    if nc is not None:
-                        current[g] = nc
-                cur = sorted(set(current.values()))
+            if not repl:
+                continue
+            changed = True
+            for g, c in current.items():
+                nc = repl.get(c)
+                if nc is not None:
+                    current[g] = nc
+            # only cell i of the replaced templates changes; merged duplicates keep one row
+            for r, c in enumerate(cur):
+                nc = repl.get(c)
+                if nc is not None:
+                    cur[r] = nc
+                    cells[r, i] = hash((i, nc[i])) & _MASK64
+            keep = list({c: r for r, c in reversed(list(enumerate(cur)))}.values())
+            if len(keep) < len(cur):
+                keep.sort()
+                cur = [cur[r] for r in keep]
+                cells = cells[keep]
+            total = cells.sum(axis=1)
         if not changed:
             return
