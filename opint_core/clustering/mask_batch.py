@@ -48,7 +48,7 @@ _CONTEXT = object()    # depends on the neighbouring tokens
 # below this many messages the vectorised path costs more than it saves; above _BATCH messages
 # the tokens are split in batches, which bounds the memory
 _MIN_BATCH = 64
-_BATCH = 16384
+_BATCH = 8192
 
 # _may_span, _needs_context and the URL rule of the masking regex, for pyarrow's RE2 (no
 # look-around) over distinct ASCII tokens; tests check that both give the same masks
