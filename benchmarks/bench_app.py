@@ -37,7 +37,7 @@ async def launch(root: str) -> None:
             if not app.loading and app.analysis is None and time.perf_counter() - started > 5:
                 raise SystemExit("the load failed")
         a = app.analysis
-        print(f"records {a.report.records:,}, failures {len(a.errors):,}, categories "
+        print(f"records {a.report.records:,}, failures {a.errors.failures:,}, categories "
               f"{len(a.clustering.categories):,}, templates {len(a.clustering.templates):,}")
         print("stages: " + ", ".join(f"{k} {v:.2f} s" for k, v in a.timings.items()))
         print(f"launch -> analysis ready:        {app.analysis_ready_at - started:6.2f} s")

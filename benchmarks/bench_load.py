@@ -48,7 +48,7 @@ def contender(kind: str, root: str, cache: str) -> dict:
         failures = None
     else:
         et = load_errors(root, Selection.day(DAY), stream="fts", use_cache=kind != "uncached", cache_dir=cache)
-        records, failures = et.report.records, len(et)
+        records, failures = et.report.records, et.failures
         if kind == "cached":
             assert et.report.cached_days == [DAY], "the cached run did not read the cache"
     seconds = time.perf_counter() - started

@@ -10,13 +10,15 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Callable
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
 from opint_core.archive import DEFAULT_ARCHIVE, Archive
 from opint_core.cache import DayCache
 from opint_core.reader import FileReport, read_part_file
-from opint_core.schema import ERROR_SCHEMA, STREAMS
+from opint_core.schema import COUNT, ERROR_SCHEMA, STREAMS, row_weights
+from opint_core.schema import failures as table_failures
 from opint_core.selection import Selection
 
 Progress = Callable[[str, int, int], None]
@@ -68,13 +70,26 @@ class LoadReport:
 
 @dataclass
 class ErrorTable:
-    """The loaded failures (`table`, columns documented in opint_core.schema) and how the load went."""
+    """The loaded failures (`table`, columns documented in opint_core.schema) and how the load went.
+
+    A row is one failure, or in a compact table (a ``count`` column, the Spark path) ``count``
+    failures: ``len()`` is the number of rows (what clusterings and indices refer to), ``failures``
+    the number of failures (what a shifter is told)."""
 
     table: pa.Table
     report: LoadReport
 
     def __len__(self) -> int:
         return self.table.num_rows
+
+    @property
+    def weights(self) -> np.ndarray | None:
+        """Failures per row (int64), or None when every row is one failure."""
+        return row_weights(self.table)
+
+    @property
+    def failures(self) -> int:
+        return table_failures(self.table)
 
     @property
     def messages(self) -> pa.ChunkedArray:
@@ -155,7 +170,15 @@ def load_errors(archive: str | Archive = DEFAULT_ARCHIVE, selection: Selection |
 
 
 def top_values(table: pa.Table, column: str, n: int = 10) -> list[tuple[str, int]]:
-    """The n most frequent non-null values of a column, with counts."""
-    counts = pc.value_counts(table.column(column).drop_null()) if table.num_rows else []
-    pairs = [(c["values"].as_py(), c["counts"].as_py()) for c in counts]
+    """The n most frequent non-null values of a column, with their failures (``count`` summed in a
+    compact table)."""
+    if not table.num_rows:
+        return []
+    if COUNT in table.column_names:
+        sums = pa.table({"v": table.column(column), "n": table.column(COUNT)}).group_by("v").aggregate([("n", "sum")])
+        pairs = [(v, c) for v, c in zip(sums.column("v").to_pylist(), sums.column("n_sum").to_pylist())
+                 if v is not None]
+    else:
+        counts = pc.value_counts(table.column(column).drop_null())
+        pairs = [(c["values"].as_py(), c["counts"].as_py()) for c in counts]
     return sorted(pairs, key=lambda p: (-p[1], p[0]))[:n]

@@ -9,7 +9,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 
-from opint_core.clustering import Clustering, cluster
+from opint_core.clustering import Clustering, cluster_table
 from opint_core.loader import ErrorTable, LoadCancelled, Progress, load_errors
 from opint_core.selection import Selection
 
@@ -36,7 +36,7 @@ def analyse_errors(errors: ErrorTable, *, progress: Progress | None = None,
     timings = {"load": errors.report.seconds}
     notify("cluster", 0, 1)
     started = time.perf_counter()
-    clustering = cluster(errors.messages)
+    clustering = cluster_table(errors.table)   # a compact (Spark) table: its templates, weighted
     timings["cluster"] = time.perf_counter() - started
     notify("cluster", 1, 1)
     if cancel is not None and cancel.is_set():

@@ -96,7 +96,7 @@ def build_report(analysis, inherited: dict | None = None, merges: dict | None = 
     r = analysis.report
     return Report(stream=r.stream, archive=r.archive, days=[str(d) for d in r.days], final=r.final,
                   generated=dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
-                  failures=len(analysis.errors), categories_total=len(analysis.clustering.categories),
+                  failures=analysis.errors.failures, categories_total=len(analysis.clustering.categories),
                   categories=rows, options={"annotated_only": annotated_only, "top": top, "sort": sort})
 
 

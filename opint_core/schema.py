@@ -23,9 +23,18 @@ Columns (all nullable; strings are null when the archive has no value):
     activity        string              Rucio/FTS activity (e.g. "Production Input")
     file_size       int64               bytes
     transfer_id     string              FTS tr_id; Rucio request_id
+
+A compact table (the Spark path, ``opint_core.spark.result``) has two more columns:
+
+    count           int64               how many failures the row stands for (> 0)
+    template        string              the masked message (``mask(message)``) of those failures
+
+Every count of such a table is a sum of ``count``, not a number of rows: ``row_weights``,
+``failures``.
 """
 from __future__ import annotations
 
+import numpy as np
 import pyarrow as pa
 
 STREAMS = ("fts", "rucio")
@@ -54,5 +63,25 @@ ERROR_SCHEMA = pa.schema([
 ERROR_COLUMNS = tuple(ERROR_SCHEMA.names)
 
 
+COUNT = "count"
+TEMPLATE = "template"
+
+
 def empty_error_table() -> pa.Table:
     return ERROR_SCHEMA.empty_table()
+
+
+def row_weights(table: pa.Table) -> np.ndarray | None:
+    """The failures each row stands for (int64), or None when every row is one failure."""
+    if COUNT not in table.column_names:
+        return None
+    col = table.column(COUNT)
+    if col.null_count:
+        raise ValueError(f"the {COUNT!r} column has nulls: every row must say how many failures it stands for")
+    return np.asarray(col.to_numpy(), dtype=np.int64)
+
+
+def failures(table: pa.Table) -> int:
+    """The number of failures of a table: the sum of ``count``, else its rows."""
+    w = row_weights(table)
+    return table.num_rows if w is None else int(w.sum())

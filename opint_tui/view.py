@@ -167,7 +167,7 @@ def detail_renderables(analysis, insight, g: int, triage: TriageState, width: in
         slots.add_column("template / slot", overflow="fold", ratio=2)
         slots.add_column("values (count)", overflow="fold", ratio=3)
         for ts in d.slots[:5]:
-            slots.add_row(pattern_text(ts.pattern, limit=width * 2), Text(f"{ts.count:,} rows", style="dim"))
+            slots.add_row(pattern_text(ts.pattern, limit=width * 2), Text(f"{ts.count:,} failures", style="dim"))
             for s in ts.slots:
                 values = Text()
                 for i, v in enumerate(s.values[:6]):
@@ -205,7 +205,7 @@ def header_text(analysis, level: str, shown: int, total_groups: int, filter_text
     t.append(f" {r.stream} ", style="bold reverse")
     t.append(f" {days or 'listed paths'}{'' if r.final else ' (.tmp)'} ", style="bold")
     noun = "categories" if level == "category" else "templates"
-    t.append(f"· {len(analysis.errors):,} failures · {total_groups:,} {noun}")
+    t.append(f"· {analysis.errors.failures:,} failures · {total_groups:,} {noun}")
     timing = " + ".join(f"{k} {v:.1f}s" for k, v in analysis.timings.items())
     if timing and t.cell_len + len(timing) + 20 <= width:
         t.append(f" · {timing}", style="dim")

@@ -1,14 +1,17 @@
-"""Shared by the Spark tests and benchmarks/bench_spark.py: a fuzz corpus for the masking, and how
-to compare a Spark analysis with the local one."""
+"""Shared by the Spark tests and benchmarks/bench_spark.py: a fuzz corpus for the masking, what
+the job returns for a local table (without Spark), and how to compare a Spark analysis with the
+local one."""
 from __future__ import annotations
 
 import datetime as dt
 import gzip
 import json
 import random
+from collections import Counter, defaultdict
 from pathlib import Path
 
 import numpy as np
+import pyarrow as pa
 
 SPARK_END = dt.date(2026, 11, 20)
 # A fast start for short local jobs (C1 JIT only, no code generation, no adaptive plans):
@@ -59,6 +62,46 @@ def write_fts_failures(path: Path, messages: list[str], start_ms: int) -> None:
     path.write_bytes(gzip.compress(("\n".join(lines) + "\n").encode("utf-8")))
 
 
+def job_result(table: pa.Table, samples: int = 20):
+    """The PartResult the Spark job returns for these failures, computed here in Python as the job
+    does it: per template (``mask`` of the message), the count per hour with its first and last
+    time, per value of every column, and the ``samples`` most frequent raw messages (null as "")."""
+    from opint_core.clustering.masking import mask
+    from opint_core.spark.result import DIMENSIONS, HOUR_MS, parse_rows
+
+    messages = table.column("message").to_pylist()
+    masked = {m: mask(m) for m in set(messages)}
+    templates = [masked[m] for m in messages]
+    rows = []
+    hours: dict = defaultdict(lambda: [0, None, None])
+    for t, x in zip(templates, table.column("time").cast(pa.int64()).to_pylist()):
+        e = hours[(t, None if x is None else str(x // HOUR_MS))]
+        e[0] += 1
+        if x is not None:
+            e[1] = x if e[1] is None else min(e[1], x)
+            e[2] = x if e[2] is None else max(e[2], x)
+    rows += [{"kind": "D", "part": 0, "template": t, "dim": "hour", "value": h, "n": n, "tmin": lo, "tmax": hi}
+             for (t, h), (n, lo, hi) in hours.items()]
+    for dim in DIMENSIONS:
+        pairs = Counter(zip(templates, table.column(dim).to_pylist()))
+        rows += [{"kind": "D", "part": 0, "template": t, "dim": dim, "value": v, "n": n} for (t, v), n in pairs.items()]
+    per: dict = defaultdict(Counter)
+    for t, m in zip(templates, messages):
+        per[t][m or ""] += 1
+    for t, c in per.items():
+        top = sorted(c.items(), key=lambda p: (-p[1], p[0]))[:samples]
+        rows += [{"kind": "M", "part": 0, "template": t, "value": m, "n": n} for m, n in top]
+    return parse_rows(rows, 1)[0]
+
+
+def compact_errors(errors, samples: int = 20):
+    """The compact ErrorTable the Spark path gives for a local ErrorTable (same load report)."""
+    from opint_core.loader import ErrorTable
+    from opint_core.spark.result import compact_table
+
+    return ErrorTable(compact_table(job_result(errors.table, samples), errors.report.stream), errors.report)
+
+
 # ---------------------------------------------------------------------------------- comparisons
 def categories(clustering) -> list[tuple]:
     return [(c.key, c.pattern, c.count, c.templates) for c in clustering.categories]
@@ -72,6 +115,35 @@ def value_counts(insight, dim: str) -> list[dict]:
         pairs = {tv.dictionary[c]: int(n) for c, n in zip(tv.codes[g].tolist(), tv.counts[g].tolist()) if c >= 0}
         out.append({"values": pairs, "nulls": int(tv.nulls[g]), "distinct": int(tv.distinct[g])})
     return out
+
+
+def detail_numbers(insight, g: int) -> dict:
+    """The figures of a category's drill-down, order-free (all values of every dimension)."""
+    d = insight.detail(g, top=10**9, messages=0, slots=False)
+    return {"count": d.count, "share": d.share, "first_seen": d.first_seen, "last_seen": d.last_seen,
+            "timeline": d.timeline, "nulls": d.nulls, "distinct": d.distinct,
+            "top": {dim: {v.value: (v.count, v.share) for v in vs} for dim, vs in d.top.items()},
+            "templates": [(t.pattern, t.count, t.share) for t in d.templates]}
+
+
+def assert_same_report(local, other, samples: bool = False) -> dict:
+    """The JSON reports of two analyses equal, the generation time aside, top sites up to ties
+    and samples (when compared) up to ties (``same_top``). Returns the local one."""
+    import opint_core as core
+    from opint_core.report import report_dict
+
+    a, b = (report_dict(core.build_report(x)) for x in (local, other))
+    for r in (a, b):
+        r.pop("generated")
+    assert [c["key"] for c in a["categories"]] == [c["key"] for c in b["categories"]]
+    for x, y in zip(a["categories"], b["categories"]):
+        for k in ("top_src_sites", "top_dst_sites"):
+            assert same_top(x.pop(k), y.pop(k)), (x["key"], k)
+        sx, sy = x.pop("samples"), y.pop("samples")
+        if samples:
+            assert same_top([[s["message"], s["count"]] for s in sx], [[s["message"], s["count"]] for s in sy]), x["key"]
+    assert a == b
+    return a
 
 
 def same_top(a: list, b: list) -> bool:
@@ -92,18 +164,22 @@ def assert_same_analysis(local, spark, dims=("src_site", "dst_site", "src_host",
     assert sc.templates == lc.templates
     assert sc.template_counts.tolist() == lc.template_counts.tolist()
     assert categories(sc) == categories(lc)
-    assert len(spark.errors) == len(local.errors)
+    assert spark.errors.failures == local.errors.failures == len(local.errors)
     lr, sr = local.errors.report, spark.errors.report
     assert (sr.days, sr.final, sr.records, sr.failures) == (lr.days, lr.final, lr.records, lr.failures)
     assert sorted(f.path for f in sr.files) == sorted(f.path for f in lr.files)
     assert sorted(sr.empty_files) == sorted(lr.empty_files)
     li, si = local.insight, spark.insight
     assert si.counts.tolist() == li.counts.tolist()
+    assert (si.total, si.missing_time, si.outside_window) == (li.total, li.missing_time, li.outside_window)
+    assert si.shares.tolist() == li.shares.tolist()
     assert np.array_equal(si.timelines, li.timelines)
     assert si.first_seen_ms.tolist() == li.first_seen_ms.tolist()
     assert si.last_seen_ms.tolist() == li.last_seen_ms.tolist()
     for dim in dims:
         assert value_counts(si, dim) == value_counts(li, dim), dim
+    for g in range(len(li)):
+        assert detail_numbers(si, g) == detail_numbers(li, g), g
     lf, sf = li.report_fields(local.trends), si.report_fields(spark.trends)
     for x, y in zip(lf, sf):
         for k in x:
@@ -117,7 +193,7 @@ def assert_same_analysis(local, spark, dims=("src_site", "dst_site", "src_host",
         assert [t.to_dict() for t in spark.trends] == [t.to_dict() for t in local.trends]
         assert (spark.trends.baseline_rows, spark.trends.baseline_days, spark.trends.unmatched_rows) == \
             (local.trends.baseline_rows, local.trends.baseline_days, local.trends.unmatched_rows)
-    return {"failures": len(local.errors), "templates": len(lc.templates), "categories": len(lc.categories)}
+    return {"failures": local.errors.failures, "templates": len(lc.templates), "categories": len(lc.categories)}
 
 
 def write_damaged_fts(path: Path) -> None:

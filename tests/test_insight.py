@@ -10,7 +10,8 @@ import pyarrow as pa
 import pytest
 
 from opint_core import Category, Clustering, Selection, cluster
-from opint_core.clustering import category_key
+from opint_core.clustering import category_key, cluster_table
+from opint_core.clustering.masking import mask
 from opint_core.insight import (
     Insight, align_one, baseline_selection, choose_bins, report_fields, score_counts, sparkline, template_regex,
     trend,
@@ -448,3 +449,148 @@ def test_baseline_selection():
     assert baseline_selection(days) == Selection.range(DAY - dt.timedelta(days=5), DAY - dt.timedelta(days=3))
     with pytest.raises(ValueError):
         baseline_selection([])
+
+
+# ------------------------------------------------------------------------------------ weighted rows
+def _repeat(table: pa.Table, counts) -> pa.Table:
+    """The rows of a compact table repeated ``count`` times (no count column): one per failure."""
+    return table.take(pa.array(np.repeat(np.arange(table.num_rows), counts))).drop_columns(["count"])
+
+
+def _with_counts(table: pa.Table, counts) -> pa.Table:
+    return table.append_column("count", pa.array(counts, pa.int64()))
+
+
+def assert_same_insight(a: Insight, b: Insight, dims=("src_site", "dst_site", "dst_host", "vo", "error_code")):
+    """Every figure of two Insights equal, the drill-down included (a: weighted, b: per row)."""
+    assert a.total == b.total and a.counts.tolist() == b.counts.tolist() and a.shares.tolist() == b.shares.tolist()
+    assert np.array_equal(a.timelines, b.timelines) and (a.bin_start, a.bin_width, a.nbins) == \
+        (b.bin_start, b.bin_width, b.nbins)
+    assert (a.missing_time, a.outside_window) == (b.missing_time, b.outside_window)
+    assert a.first_seen_ms.tolist() == b.first_seen_ms.tolist() and a.last_seen_ms.tolist() == b.last_seen_ms.tolist()
+    for dim in dims:
+        k = len(a.codes(dim)[1]) or 1
+        x, y = a.top_values(dim, k), b.top_values(dim, k)
+        assert x.codes.tolist() == y.codes.tolist() and x.counts.tolist() == y.counts.tolist(), dim
+        assert x.nulls.tolist() == y.nulls.tolist() and x.distinct.tolist() == y.distinct.tolist(), dim
+    assert a.summaries() == b.summaries() and a.report_fields() == b.report_fields()
+    for g in range(len(a)):
+        assert a.top("dst_site", g, 2) == b.top("dst_site", g, 2)
+        assert a.detail(g, slot_budget=None) == b.detail(g, slot_budget=None)
+
+
+def test_weighted_rows_count_as_the_failures_they_stand_for(small):
+    table, _ = small
+    counts = [3, 1, 2, 1, 5, 1, 1, 4, 1, 2, 1, 7]
+    compact = _with_counts(table, counts)
+    full = _repeat(compact, counts)
+    cc = cluster(compact.column("message"), compact.column("count").to_numpy())
+    cf = cluster(full.column("message"))
+    assert cc.template_counts.tolist() == cf.template_counts.tolist() and len(cc) == 12 and len(cf) == 29
+    for kw in ({"days": [DAY]}, {}, {"window": (T0 + dt.timedelta(hours=1), T0 + dt.timedelta(hours=4))}):
+        a, b = Insight(compact, cc, **kw), Insight(full, cf, **kw)
+        assert a.nrows == 12 and b.nrows == a.total == 29
+        assert_same_insight(a, b)
+    a = Insight(compact, cc, days=[DAY])
+    assert a.timelines.sum() == 29 and a.counts.sum() == 29
+    d = a.detail(int(np.argmax(a.counts)))
+    assert sum(m.count for m in a.messages(d.index, 100)[0]) == d.count
+    # the per-row structures still index rows: each group's slice holds its own rows
+    for g in range(len(a)):
+        assert (np.asarray(cc.category_of)[a.rows(g)] == g).all()
+    # by template, and with a manual merge
+    assert_same_insight(Insight(compact, cc, level="template"), Insight(full, cf, level="template"))
+    merges = {cc.categories[1].key: cc.categories[0].key}
+    m = Insight(compact, cc, merges=merges)
+    assert m.counts[1] == 0 and m.counts[0] == cc.categories[0].count + cc.categories[1].count
+    assert_same_insight(m, Insight(full, cf, merges=merges))
+
+
+def test_weighted_missing_times_and_outside_window():
+    rows = [dict(time=None, message="Connection reset by se1.a.org", src_site="A"),
+            dict(time=T0 - dt.timedelta(hours=2), message="Connection reset by se1.a.org", src_site="A"),
+            dict(time=T0 + dt.timedelta(hours=3), message="Connection reset by se2.b.org", src_site=None)]
+    compact = _with_counts(make_table(rows), [4, 3, 2])
+    full = _repeat(compact, [4, 3, 2])
+    a = Insight(compact, cluster(compact.column("message"), [4, 3, 2]), days=[DAY])
+    b = Insight(full, cluster(full.column("message")), days=[DAY])
+    assert (a.missing_time, a.outside_window, a.timelines.sum()) == (4, 3, 5)
+    assert_same_insight(a, b)
+
+
+def test_weighted_top_values_dense_and_sparse_paths():
+    rng = np.random.default_rng(3)
+    n, ng, nv = 3_000, 11, 70
+    groups = rng.integers(0, ng, n).astype(np.int32)
+    codes = (rng.zipf(1.4, n) % (nv + 1)).astype(np.int32)
+    w = rng.integers(1, 9, n).astype(np.int64)
+    rep = np.repeat(np.arange(n), w)
+    want = top_k_by_group(groups[rep], ng, codes[rep], nv, 6)
+    for cells in (10**9, 0):   # dense count matrix, then the sort-based path
+        got = top_k_by_group(groups, ng, codes, nv, 6, weights=w, dense_cells=cells)
+        for x, y in zip(got, want):
+            assert np.array_equal(x, y)
+
+
+def test_weighted_drill_down_of_many_values_takes_the_sparse_path():
+    # 2,000 distinct hosts in one category: the drill-down of the small one counts by np.unique
+    rows = [dict(time=T0, message="Permission denied on se1.a.org", dst_host=f"h{i}.x.org") for i in range(2000)]
+    rows += [dict(time=T0, message="No space left on device /data/1", dst_host=h)
+             for h in ("h1.x.org", "h2.x.org", None, "h1.x.org")]
+    counts = [1] * 2000 + [5, 2, 3, 4]
+    compact = _with_counts(make_table(rows), counts)
+    full = _repeat(compact, counts)
+    a = Insight(compact, cluster(compact.column("message"), counts))
+    b = Insight(full, cluster(full.column("message")))
+    g = int(np.argmin(a.counts))
+    assert a.counts[g] == 14 and len(a.codes("dst_host")[1]) > 4 * a.rows(g).shape[0] + 1024
+    d = a.detail(g, slots=False)
+    assert [(v.value, v.count) for v in d.top["dst_host"]] == [("h1.x.org", 9), ("h2.x.org", 2)]
+    assert d.nulls["dst_host"] == 3 and d.distinct["dst_host"] == 2
+    assert d == b.detail(g, slots=False)
+
+
+def test_weighted_baseline_trends_like_its_failures():
+    stable = [f"Destination file exists and overwrite is not enabled {i}" for i in range(5)]
+    now_msgs = stable * 10 + ["Connection timed out to se1.a.org:1094"] * 80
+    base_rows = stable + ["Connection timed out to se1.a.org:1094", "Disk quota exceeded on se9.x.org"]
+    base_counts = [10, 9, 11, 10, 8, 10, 25]
+    now = _table(now_msgs)
+    ins = Insight(now, cluster(now.column("message")), days=[DAY])
+    compact = _with_counts(_table(base_rows), base_counts)
+    full = _repeat(compact, base_counts)
+    with_template = compact.append_column("template", pa.array([mask(m) for m in base_rows], pa.string()))
+    want = trend(ins, full)
+    assert want.baseline_rows == 83 and want.unmatched_rows == 25 and want.gone[0][2] == 25
+    for base in (compact, with_template):
+        got = trend(ins, base)
+        assert [t.to_dict() for t in got] == [t.to_dict() for t in want]
+        assert (got.baseline_rows, got.unmatched_rows, got.gone) == (want.baseline_rows, want.unmatched_rows,
+                                                                     want.gone)
+
+
+def test_cluster_table_of_a_compact_table_weights_its_templates():
+    msgs = ["Connection timed out to se1.a.org:1094", "Connection timed out to se2.b.org:1094", None,
+            "No such file /data/x/1.root"]
+    counts = [4, 2, 3, 5]
+    plain = _with_counts(make_table([dict(message=m) for m in msgs]), counts)
+    compact = plain.append_column("template", pa.array([mask(m) for m in msgs], pa.string()))
+    ref = cluster([m for m, c in zip(msgs, counts) for _ in range(c)])
+    for table in (plain, compact):
+        got = cluster_table(table)
+        assert got.templates == ref.templates and got.template_counts.tolist() == ref.template_counts.tolist()
+        assert [(c.key, c.count) for c in got.categories] == [(c.key, c.count) for c in ref.categories]
+        assert len(got) == 4
+
+
+def test_error_table_failures_and_top_values_are_weighted():
+    from opint_core.loader import ErrorTable, LoadReport, top_values
+
+    table = make_table([dict(message="x", vo=v) for v in ("atlas", "cms", None, "atlas")])
+    et = ErrorTable(table, LoadReport("file:///x", "fts", "a day"))
+    assert (len(et), et.failures, et.weights) == (4, 4, None)
+    assert top_values(table, "vo") == [("atlas", 2), ("cms", 1)]
+    compact = ErrorTable(_with_counts(table, [1, 5, 7, 1]), et.report)
+    assert (len(compact), compact.failures, compact.weights.tolist()) == (4, 14, [1, 5, 7, 1])
+    assert top_values(compact.table, "vo") == [("cms", 5), ("atlas", 2)]
+    assert top_values(compact.table, "vo", 1) == [("cms", 5)]

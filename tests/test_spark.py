@@ -22,7 +22,8 @@ from opint_core.spark import Part, analysis_of, errors_of, plan, run_parts, spar
 
 sys.path.insert(0, os.path.dirname(__file__))
 from spark_helpers import (  # noqa: E402
-    SPARK_END, TEST_CONF, assert_same_analysis, fuzz_messages, write_damaged_fts, write_fts_failures,
+    SPARK_END, TEST_CONF, assert_same_analysis, assert_same_report, fuzz_messages, same_top, write_damaged_fts,
+    write_fts_failures,
 )
 
 pytestmark = pytest.mark.spark
@@ -90,7 +91,9 @@ def test_same_as_local_path_with_trends(spark_archive, spark_job, stream, index)
     local = core.analyse(spark_archive, core.Selection.latest(), stream=stream, use_cache=False)
     spark = analysis_of(run, index, index + 1)
     assert spark.trends is not None and spark.trends.known and spark.trends.baseline_days
+    assert spark.errors.weights is not None and len(spark.errors) < spark.errors.failures   # compact
     summary = assert_same_analysis(local, spark)
+    assert_same_report(local, spark)
     assert summary["templates"] > 50 and summary["failures"] > 300
     print(f"\n{stream}: {summary} equal in the Spark path")
 
@@ -108,9 +111,28 @@ def test_report_counts_equal(spark_archive, spark_job):
     local = core.analyse(spark_archive, core.Selection.latest(), stream="fts", use_cache=False)
     spark = analysis_of(run, 0, 1)
     lr, sr = core.build_report(local), core.build_report(spark)
-    assert sr.failures == lr.failures and sr.categories_total == lr.categories_total
+    assert sr.failures == lr.failures == len(local.errors) and sr.categories_total == lr.categories_total
     assert [(c.key, c.count, c.share, c.first_seen, c.last_seen, c.trend) for c in sr.categories] == \
         [(c.key, c.count, c.share, c.first_seen, c.last_seen, c.trend) for c in lr.categories]
+    report = assert_same_report(local, spark)      # the JSON report, top sites up to ties
+    assert report["failures"] == sum(c["count"] for c in report["categories"])
+
+
+def test_compact_and_expanded_analyses_are_identical(spark_job):
+    """The compact table and its expansion to one row per failure: the same rows in the same order,
+    so every figure is equal, ties and samples included."""
+    run, _ = spark_job
+    compact, full = analysis_of(run, 0, 1), analysis_of(run, 0, 1, expand=True)
+    assert len(full.errors) == full.errors.failures == compact.errors.failures > len(compact.errors)
+    ci, fi = compact.insight, full.insight
+    assert ci.summaries() == fi.summaries()
+    assert ci.report_fields(compact.trends) == fi.report_fields(full.trends)
+    for g in range(len(ci)):
+        assert ci.detail(g) == fi.detail(g), g
+    reports = [core.build_report(a) for a in (compact, full)]
+    for r in reports:
+        r.generated = "now"
+    assert core.render_report(reports[0], "json") == core.render_report(reports[1], "json")
 
 
 def test_sampled_messages_are_exact(spark_archive, spark_job):
@@ -154,11 +176,12 @@ def test_progress_and_file_reports(spark_job, spark_archive):
 
 def test_compact_rows_stand_for_the_failures(spark_job):
     run, _ = spark_job
-    compact, clustering = errors_of(run, 0, expand=False)
+    compact, clustering = errors_of(run, 0)          # the default: compact
     expanded, _ = errors_of(run, 0, expand=True)
     n = compact.table.column("count").to_numpy()
-    assert int(n.sum()) == len(expanded) and compact.table.num_rows < len(expanded)
-    assert int(clustering.template_counts.sum()) == len(expanded)
+    assert int(n.sum()) == compact.failures == len(expanded) and len(compact) < len(expanded)
+    assert int(clustering.template_counts.sum()) == len(expanded) and len(clustering) == len(compact)
+    assert "count" not in expanded.table.column_names and expanded.failures == len(expanded)
 
 
 def test_cli_report_with_spark(spark_archive, tmp_path, monkeypatch):
@@ -178,10 +201,12 @@ def test_cli_report_with_spark(spark_archive, tmp_path, monkeypatch):
     a, b = json.loads(out_local.read_text()), json.loads(out_spark.read_text())
     for r in (a, b):
         r.pop("generated")
-        for c in r["categories"]:
-            c.pop("samples")
-            c.pop("top_src_sites")
-            c.pop("top_dst_sites")
+    assert b["failures"] == a["failures"] == sum(c["count"] for c in a["categories"])
+    for x, y in zip(a["categories"], b["categories"]):
+        x.pop("samples")
+        y.pop("samples")
+        for k in ("top_src_sites", "top_dst_sites"):
+            assert same_top(x.pop(k), y.pop(k)), (x["key"], k)
     assert a == b
 
 
@@ -189,7 +214,7 @@ def test_damaged_file_reads_like_the_local_reader(spark_job, damaged_file):
     """Wrong types, non-objects, malformed lines, no data, no message, non-UTF-8 bytes."""
     run, _ = spark_job
     table, local = read_part_file(LocalFileSystem(), damaged_file, "fts")
-    errors, clustering = errors_of(run, 6, expand=True)
+    errors, clustering = errors_of(run, 6)
     (got,) = errors.report.files
     assert (got.path, got.records, got.failures) == (local.path, local.records, local.failures) == (
         damaged_file, 14, 10)
@@ -202,4 +227,7 @@ def test_damaged_file_reads_like_the_local_reader(spark_job, damaged_file):
     assert any("\ufffd" in t for t in clustering.templates)
     for col in ("time", "error_code", "error_category", "src_host", "src_rse", "dst_rse", "src_site", "dst_site",
                 "vo", "activity", "scope", "phase", "event_type"):
-        assert Counter(errors.table.column(col).to_pylist()) == Counter(table.column(col).to_pylist()), col
+        got_values = Counter()
+        for value, n in zip(errors.table.column(col).to_pylist(), errors.weights.tolist()):
+            got_values[value] += n      # a compact row stands for `count` failures
+        assert got_values == Counter(table.column(col).to_pylist()), col

@@ -263,7 +263,9 @@ def test_runner_follows_progress_and_reads_the_result(fake_spark, small_archive)
     et = core.load_errors_spark(small_archive, core.Selection.latest(), stream="fts", master="local[2]",
                                 progress=lambda s, d, t: seen.append((s, d, t)))
     nfiles = len(et.report.files)
-    assert nfiles > 0 and len(et) == 2 * nfiles and et.report.records == 3 * nfiles
+    assert nfiles > 0 and et.failures == 2 * nfiles and et.report.records == 3 * nfiles
+    # compact: the first time, the last time, the rest of the hour
+    assert len(et) == 3 and et.weights.tolist() == [1, 1, 2 * nfiles - 2]
     assert ("spark-scan", 1, 2) in seen and ("spark-group", 2, 2) in seen and seen[0][0] == "list"
     assert set(et.table.column("src_site").to_pylist()) == {"CERN-PROD"}
     assert all(f.path.startswith(small_archive) for f in et.report.files)
@@ -272,9 +274,10 @@ def test_runner_follows_progress_and_reads_the_result(fake_spark, small_archive)
 def test_analyse_spark_with_a_fake_job(fake_spark, small_archive):
     analysis = core.analyse_spark(small_archive, core.Selection.latest(), stream="rucio", master="local[2]")
     assert analysis.clustering.templates == ["Connection timed out after <*> s"]
-    assert analysis.trends is not None and analysis.insight.counts.tolist() == [len(analysis.errors)]
+    assert analysis.trends is not None and analysis.insight.counts.tolist() == [analysis.errors.failures]
     report = core.build_report(analysis)
-    assert report.categories[0].samples == [["Connection timed out after 30 s", len(analysis.errors)]]
+    assert report.categories[0].samples == [["Connection timed out after 30 s", analysis.errors.failures]]
+    assert report.failures == analysis.errors.failures == analysis.errors.report.failures
 
 
 def test_job_error_becomes_a_clear_error(fake_spark, small_archive, monkeypatch):

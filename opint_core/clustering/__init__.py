@@ -22,7 +22,8 @@ from opint_core.clustering.mask_batch import mask_many
 from opint_core.clustering.masking import EMPTY_PATTERN, mask
 from opint_core.clustering.templates import merge_templates
 
-__all__ = ["cluster", "cluster_masked", "Clustering", "Category", "DEFAULT_SIMILARITY", "category_key", "mask"]
+__all__ = ["cluster", "cluster_masked", "cluster_table", "Clustering", "Category", "DEFAULT_SIMILARITY", "category_key",
+           "mask"]
 
 
 @dataclass(frozen=True)
@@ -129,10 +130,11 @@ def _factorize_list(items: list[str]) -> tuple[np.ndarray, list[str]]:
     return out, list(ids)
 
 
-def cluster(messages, *, similarity: float = DEFAULT_SIMILARITY) -> Clustering:
+def cluster(messages, weights=None, *, similarity: float = DEFAULT_SIMILARITY) -> Clustering:
     """Group messages into templates and categories; see the module docstring.
 
     ``messages``: a list of str, a pandas Series or a pyarrow string array (nulls allowed).
+    ``weights``: optional per-message counts (> 0), when a message stands for several failures.
     ``similarity``: 0..1, how alike two causes must be to share a category (higher: more
     categories).  Templates do not depend on it.
     """
@@ -141,10 +143,24 @@ def cluster(messages, *, similarity: float = DEFAULT_SIMILARITY) -> Clustering:
     gc_was_enabled = gc.isenabled()
     gc.disable()
     try:
-        return _cluster(messages, similarity)
+        return _cluster(messages, similarity, weights)
     finally:
         if gc_was_enabled:
             gc.enable()
+
+
+def cluster_table(table, *, similarity: float = DEFAULT_SIMILARITY) -> Clustering:
+    """The clustering of an ErrorTable's rows (or an Arrow table's): ``cluster`` of the messages,
+    or for a compact table (the Spark path: ``template`` and ``count`` columns, see
+    opint_core.schema) ``cluster_masked`` of its templates, each row weighted by its ``count``."""
+    from opint_core.schema import TEMPLATE, row_weights
+
+    table = getattr(table, "table", table)
+    weights = row_weights(table)
+    if TEMPLATE in table.column_names:
+        return cluster_masked(table.column(TEMPLATE), weights, messages=table.column("message"),
+                              similarity=similarity)
+    return cluster(table.column("message"), weights, similarity=similarity)
 
 
 def cluster_masked(masked, weights=None, *, messages=None, similarity: float = DEFAULT_SIMILARITY) -> Clustering:
@@ -180,7 +196,7 @@ def cluster_masked(masked, weights=None, *, messages=None, similarity: float = D
             gc.enable()
 
 
-def _cluster(messages, similarity: float) -> Clustering:
+def _cluster(messages, similarity: float, weights=None) -> Clustering:
     codes, uniq = _factorize(messages)
     # one extra distinct slot for nulls, so every message has a distinct id
     null_slot = len(uniq)
@@ -188,7 +204,7 @@ def _cluster(messages, similarity: float) -> Clustering:
     codes = np.where(codes < 0, null_slot, codes).astype(np.int32, copy=False)
     masked = mask_many(uniq)
     masked.append(EMPTY_PATTERN)
-    return _cluster_distinct(codes, masked, distinct_messages, None, similarity)
+    return _cluster_distinct(codes, masked, distinct_messages, weights, similarity)
 
 
 def _cluster_distinct(codes: np.ndarray, masked: list[str], distinct_messages: list, weights,

@@ -11,6 +11,12 @@ Everything per row is numpy over integer codes, computed once for the whole tabl
 - the rows of each category are one stable argsort of the category ids (a radix sort on 16-bit
   ids), so the drill-down of one category only touches its own rows;
 - messages are handled per distinct string (slot values, samples), never per row.
+
+A compact table (a ``count`` column: the Spark path, see opint_core.schema) is used as is: every
+count above is a sum of the rows' ``count`` (``np.bincount`` weights) -- group counts, shares,
+timelines, top values, drill-down and distinct-message counts are failures, not rows. What indexes
+rows stays per row (the order/starts of each group's rows; first/last seen are min/max over rows).
+Without a ``count`` column nothing is weighted.
 """
 from __future__ import annotations
 
@@ -24,6 +30,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from opint_core.insight.slots import SlotAligner
+from opint_core.schema import row_weights
 
 DIMENSIONS = ("src_site", "dst_site", "src_host", "dst_host", "src_rse", "dst_rse", "vo", "activity",
               "error_code")
@@ -44,7 +51,7 @@ _NAT = np.iinfo(np.int64).min
 class ValueCount(NamedTuple):
     value: str
     count: int
-    share: float          # of the category's rows
+    share: float          # of the category's failures
 
 
 class TemplateCount(NamedTuple):
@@ -65,7 +72,7 @@ class SlotValues:
     """The values one ``<*>`` of a template takes, most frequent first."""
 
     position: int                 # 0-based index of the wildcard in the template
-    values: list[ValueCount]      # share: of the aligned rows of the template
+    values: list[ValueCount]      # share: of the aligned failures of the template
     distinct: int                 # number of distinct values seen
 
 
@@ -73,8 +80,8 @@ class SlotValues:
 class TemplateSlots:
     template: int
     pattern: str
-    count: int                    # rows of the template
-    aligned: int                  # rows whose message was aligned with the pattern
+    count: int                    # failures of the template
+    aligned: int                  # failures whose message was aligned with the pattern
     exact: bool                   # False when only the most frequent distinct messages were aligned
     slots: list[SlotValues]
 
@@ -110,7 +117,7 @@ class CategoryDetail:
     timeline: tuple[int, ...]
     bin_edges: tuple[dt.datetime, ...]
     top: dict[str, list[ValueCount]]        # dimension -> most frequent non-null values
-    nulls: dict[str, int]                   # dimension -> rows without a value
+    nulls: dict[str, int]                   # dimension -> failures without a value
     distinct: dict[str, int]                # dimension -> number of distinct non-null values
     templates: list[TemplateCount]
     messages: list[MessageCount]            # the most frequent distinct raw messages
@@ -122,8 +129,8 @@ class TopValues(NamedTuple):
     """Top values of one dimension for every group: row g holds group g's values, best first."""
 
     codes: np.ndarray       # (groups, k) int32 codes into `dictionary`, -1 = no value
-    counts: np.ndarray      # (groups, k) int64
-    nulls: np.ndarray       # (groups,) rows with a null value
+    counts: np.ndarray      # (groups, k) int64 failures
+    nulls: np.ndarray       # (groups,) failures with a null value
     distinct: np.ndarray    # (groups,) distinct non-null values
     dictionary: list[str]
 
@@ -188,12 +195,29 @@ def encode_column(col) -> tuple[np.ndarray, list[str]]:
     return codes, dictionary.to_pylist()
 
 
+def _bincount(x: np.ndarray, weights: np.ndarray | None, minlength: int) -> np.ndarray:
+    """np.bincount as int64, of rows or (with weights) of failures. Weighted sums go through
+    float64: exact below 2**53 failures."""
+    if weights is None:
+        return np.bincount(x, minlength=minlength).astype(np.int64, copy=False)
+    return np.bincount(x, weights=weights, minlength=minlength).astype(np.int64)
+
+
+def _unique_counts(x: np.ndarray, weights: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
+    """(sorted distinct values, their counts) of rows or (with weights) of failures."""
+    if weights is None:
+        return np.unique(x, return_counts=True)
+    uniq, inverse = np.unique(x, return_inverse=True)
+    return uniq, _bincount(inverse.reshape(-1), weights, uniq.shape[0])
+
+
 def top_k_by_group(groups: np.ndarray, ngroups: int, codes: np.ndarray, nvalues: int, k: int, *,
-                   dense_cells: int = _DENSE_CELLS) -> tuple:
+                   weights: np.ndarray | None = None, dense_cells: int = _DENSE_CELLS) -> tuple:
     """Top-k value codes per group, counts descending, ties by smaller code.
 
-    ``codes`` in 0..nvalues, where nvalues is the null code. Returns (codes (g,k) int32 with -1
-    padding, counts (g,k) int64, nulls (g,), distinct (g,))."""
+    ``codes`` in 0..nvalues, where nvalues is the null code; ``weights``: failures per row (None:
+    one each). Returns (codes (g,k) int32 with -1 padding, counts (g,k) int64, nulls (g,),
+    distinct (g,))."""
     stride = nvalues + 1
     k = max(0, min(k, nvalues))
     out_codes = np.full((ngroups, k), -1, dtype=np.int32)
@@ -201,12 +225,11 @@ def top_k_by_group(groups: np.ndarray, ngroups: int, codes: np.ndarray, nvalues:
     if ngroups == 0:
         return out_codes, out_counts, np.zeros(0, np.int64), np.zeros(0, np.int64)
     if groups.shape[0] == 0 or nvalues == 0:
-        nulls = np.bincount(groups, minlength=ngroups).astype(np.int64) if nvalues == 0 else \
-            np.zeros(ngroups, np.int64)
+        nulls = _bincount(groups, weights, ngroups) if nvalues == 0 else np.zeros(ngroups, np.int64)
         return out_codes, out_counts, nulls, np.zeros(ngroups, np.int64)
     if ngroups * stride <= dense_cells:
         combined = groups.astype(np.int64) * stride + codes
-        matrix = np.bincount(combined, minlength=ngroups * stride).reshape(ngroups, stride)
+        matrix = _bincount(combined, weights, ngroups * stride).reshape(ngroups, stride)
         nulls = matrix[:, nvalues].astype(np.int64)
         counts = matrix[:, :nvalues]
         distinct = np.count_nonzero(counts, axis=1).astype(np.int64)
@@ -226,7 +249,7 @@ def top_k_by_group(groups: np.ndarray, ngroups: int, codes: np.ndarray, nvalues:
         return out_codes, out_counts, nulls, distinct
     # sparse: sort the combined codes
     combined = groups.astype(np.int64) * stride + codes
-    uniq, cnt = np.unique(combined, return_counts=True)
+    uniq, cnt = _unique_counts(combined, weights)
     g = uniq // stride
     v = uniq - g * stride
     is_null = v == nvalues
@@ -256,6 +279,8 @@ class Insight:
     ``level``: "category" (default) or "template" (groups are the clustering's templates).
     ``merges``: category key -> effective key (``triage.apply_merges``): rows of a merged category
     count in the category it is merged into; the merged one keeps its index with count 0.
+    A ``count`` column weights every count (see the module docstring): ``total`` and ``counts``
+    are failures, ``nrows`` the table's rows.
     ``days``: the days the table covers (default: from the ErrorTable's load report); they fix the
     timeline window (whole days), else the window is the span of the data.
     ``window``: (start, end) explicitly, datetimes; overrides ``days``.
@@ -277,6 +302,7 @@ class Insight:
                              "cluster the message column of this very table")
         self.table = table
         self.clustering = clustering
+        self.weights = row_weights(table)   # None: one failure per row, nothing is weighted
         self.level = level
         self.top_k = top_k
         self.days = sorted(set(days)) if days else sorted(set(getattr(report, "days", None) or []))
@@ -326,16 +352,19 @@ class Insight:
             self.group_templates = [(t,) for t in range(self.ngroups)]
             groups = np.asarray(clustering.template_of, dtype=np.int32)
         self.groups = groups
-        self.total = n
-        self.counts = np.bincount(groups, minlength=self.ngroups).astype(np.int64) if n else \
+        self.nrows = n
+        row_counts = np.bincount(groups, minlength=self.ngroups).astype(np.int64) if n else \
             np.zeros(self.ngroups, dtype=np.int64)
-        self.shares = self.counts / n if n else np.zeros(self.ngroups)
+        self.counts = row_counts if self.weights is None else _bincount(groups, self.weights, self.ngroups)
+        self.total = int(self.counts.sum()) if self.weights is not None else n
+        self.shares = self.counts / self.total if self.total else np.zeros(self.ngroups)
 
-        # rows of each group: one stable sort of the group ids (radix sort on 16-bit ids)
+        # rows of each group: one stable sort of the group ids (radix sort on 16-bit ids); sliced by
+        # row counts, whatever the weights
         sort_ids = groups.astype(np.uint16) if self.ngroups <= 65535 else groups
         self.order = np.argsort(sort_ids, kind="stable").astype(np.int64 if n > 2**31 - 1 else np.int32)
         self.starts = np.zeros(self.ngroups + 1, dtype=np.int64)
-        np.cumsum(self.counts, out=self.starts[1:])
+        np.cumsum(row_counts, out=self.starts[1:])
 
         self._timeline(window, max_bins)
         self._dims: dict[str, tuple[np.ndarray, list[str]]] = {}
@@ -347,19 +376,22 @@ class Insight:
 
     # ------------------------------------------------------------------ time
     def _timeline(self, window, max_bins: int) -> None:
-        n = self.total
+        n, w = self.nrows, self.weights
         if "time" in self.table.column_names and n:
             col = _as_chunked(self.table.column("time"))
             if not pa.types.is_timestamp(col.type) or col.type.unit != "ms":
                 col = pc.cast(col, pa.timestamp("ms", tz="UTC"), safe=False)
             ints = pc.cast(col, pa.int64())
-            self.missing_time = int(ints.null_count)
+            nulls = int(ints.null_count)
             if ints.null_count:
                 ints = ints.fill_null(_NAT)
             t = np.asarray(ints.to_numpy(), dtype=np.int64)
+            if w is not None and nulls:
+                nulls = int(w[t == _NAT].sum())
+            self.missing_time = nulls
         else:
             t = np.full(n, _NAT, dtype=np.int64)
-            self.missing_time = n
+            self.missing_time = self.total
         self.times = t
         valid = t != _NAT
         if window is not None:
@@ -381,10 +413,11 @@ class Insight:
         if nb:
             b = (t - self.bin_start) // self.bin_width
             outside = valid & ((b < 0) | (b >= nb))
-            self.outside_window = int(np.count_nonzero(outside))
+            self.outside_window = int(np.count_nonzero(outside)) if w is None else int(w[outside].sum())
             b = np.clip(b, 0, nb - 1)   # late/early records go to the edge bins, counted above
             combined = self.groups.astype(np.int64)[valid] * nb + b[valid]
-            self.timelines = np.bincount(combined, minlength=self.ngroups * nb).reshape(self.ngroups, nb)
+            self.timelines = _bincount(combined, None if w is None else w[valid],
+                                       self.ngroups * nb).reshape(self.ngroups, nb)
         else:
             self.outside_window = 0
             self.timelines = np.zeros((self.ngroups, 0), dtype=np.int64)
@@ -393,7 +426,7 @@ class Insight:
         self.last_seen_ms = np.full(self.ngroups, _NAT, dtype=np.int64)
         if n and valid.any():
             ts = t[self.order]
-            nonempty = np.flatnonzero(self.counts > 0)
+            nonempty = np.flatnonzero(self.starts[1:] > self.starts[:-1])   # groups with rows
             starts = self.starts[nonempty]
             hi = np.where(ts == _NAT, np.iinfo(np.int64).max, ts)
             first = np.minimum.reduceat(hi, starts)
@@ -457,7 +490,8 @@ class Insight:
                 return tv if kk == k else TopValues(tv.codes[:, :k], tv.counts[:, :k], tv.nulls, tv.distinct,
                                                     tv.dictionary)
         codes, dictionary = self.codes(dim)
-        c, cnt, nulls, distinct = top_k_by_group(self.groups, self.ngroups, codes, len(dictionary), k)
+        c, cnt, nulls, distinct = top_k_by_group(self.groups, self.ngroups, codes, len(dictionary), k,
+                                                 weights=self.weights)
         tv = TopValues(c, cnt, nulls, distinct, dictionary)
         with self._lock:
             self._tops[(dim, k)] = tv
@@ -480,17 +514,18 @@ class Insight:
         codes, dictionary = self.codes(dim)
         m = len(dictionary)
         sub = codes[rows]
-        total = int(rows.shape[0])
+        w = None if self.weights is None else self.weights[rows]
+        total = int(rows.shape[0]) if w is None else int(w.sum())
         if m == 0 or total == 0:
             return [], total, 0
-        if m <= 4 * total + 1024:
-            counts = np.bincount(sub, minlength=m + 1)
+        if m <= 4 * rows.shape[0] + 1024:
+            counts = _bincount(sub, w, m + 1)
             nulls = int(counts[m])
             counts = counts[:m]
             nz = np.flatnonzero(counts)
             vals, cnt = nz, counts[nz]
         else:
-            vals, cnt = np.unique(sub, return_counts=True)
+            vals, cnt = _unique_counts(sub, w)
             nulls = int(cnt[vals == m].sum())
             keep = vals != m
             vals, cnt = vals[keep], cnt[keep]
@@ -546,14 +581,14 @@ class Insight:
 
     # ------------------------------------------------------------------ per-message structure
     def _distinct_index(self):
-        """Distinct messages: per-row ids, texts, row weights, template of each, ids by template."""
+        """Distinct messages: per-row ids, texts, failures of each, template of each, ids by template."""
         if self._distinct is not None:
             return self._distinct
         with self._lock:
             if self._distinct is not None:
                 return self._distinct
             cl = self.clustering
-            n = self.total
+            n = self.nrows
             ids = getattr(cl, "distinct_of", None)
             texts = getattr(cl, "distinct_messages", None)
             if ids is not None and texts is not None and len(ids) == n and (n == 0 or int(ids.max()) < len(texts)):
@@ -577,7 +612,7 @@ class Insight:
                     nd = 1
                     ids = np.zeros(0, dtype=np.int64)
                 texts_list = None
-            weight = np.bincount(ids, minlength=nd).astype(np.int64) if n else np.zeros(nd, np.int64)
+            weight = _bincount(ids, self.weights, nd) if n else np.zeros(nd, np.int64)
             tmpl = np.full(nd, -1, dtype=np.int64)
             if n:
                 tmpl[ids] = np.asarray(self.clustering.template_of, dtype=np.int64)
@@ -596,7 +631,7 @@ class Insight:
         return pa.array([texts_list[i] for i in ids.tolist()], pa.string())
 
     def template_distinct(self, t: int) -> tuple[np.ndarray, np.ndarray]:
-        """(distinct message ids of template t, their row counts), most frequent first."""
+        """(distinct message ids of template t, their failures), most frequent first."""
         _, _, _, weight, _, order, tstarts = self._distinct_index()
         ids = order[tstarts[t]:tstarts[t + 1]]
         return ids, weight[ids]

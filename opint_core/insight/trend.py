@@ -1,8 +1,9 @@
 """Trend of each category against a baseline window: new, rising, falling.
 
 Baseline: by default the days just before the report's days, as many as the report has, loaded
-through the normal loader (and its day cache). Its messages are clustered on their own and mapped
-into today's categories:
+through the normal loader (and its day cache), or a compact table of the Spark path (its rows
+weighted by ``count``; every baseline count is failures). Its messages are clustered on their own
+(``cluster_table``) and mapped into today's categories:
 
 1. by category key (the key is a function of the canonical pattern, stable across days);
 2. then template by template: an identical template pattern, else a today's template whose
@@ -81,9 +82,9 @@ class Trends:
 
     items: list[Trend]
     scale: float = 1.0
-    baseline_rows: int = 0
+    baseline_rows: int = 0                   # baseline failures (rows of a compact table summed)
     baseline_days: list[dt.date] = field(default_factory=list)
-    unmatched_rows: int = 0                  # baseline rows of problems absent now
+    unmatched_rows: int = 0                  # baseline failures of problems absent now
     gone: list[tuple[str, str, int]] = field(default_factory=list)   # (key, pattern, count), absent now
     known: bool = True
     level: str = "category"
@@ -297,16 +298,17 @@ def trend(current, baseline, *, scale: float | None = None, baseline_clustering=
     """Trend of every current category (or template) against a baseline.
 
     ``current``: an Insight (its level decides: categories or templates) or a Clustering
-    (categories). ``baseline``: the baseline ErrorTable or Arrow table (its messages are clustered
-    here, or pass ``baseline_clustering``); None means no baseline: every trend has
-    ``known=False``, ``new=False`` and ``ratio=None``.
+    (categories). ``baseline``: the baseline ErrorTable or Arrow table, compact or not (clustered
+    here with ``cluster_table``, or pass ``baseline_clustering``); None means no baseline: every
+    trend has ``known=False``, ``new=False`` and ``ratio=None``.
     ``scale``: current window length / baseline window length; by default from the days of both
     (the Insight's days and the baseline ErrorTable's report; a current day still being written
     counts up to its last record), else 1.
     A category that exists in the baseline but holds templates that do not gets them in
     ``new_templates`` (a new error the clustering files under a known problem).
     """
-    from opint_core.clustering import cluster
+    from opint_core.clustering import cluster_table
+    from opint_core.schema import failures
 
     clustering = getattr(current, "clustering", current)
     level = getattr(current, "level", "category")
@@ -332,7 +334,7 @@ def trend(current, baseline, *, scale: float | None = None, baseline_clustering=
             scale = covered / (len(base_days) * DAY_MS) if covered else len(cur_days) / len(base_days)
     if baseline_clustering is None and table.num_rows:
         kw = {} if similarity is None else {"similarity": similarity}
-        baseline_clustering = cluster(table.column("message"), **kw)
+        baseline_clustering = cluster_table(table, **kw)
     ntmpl = len(clustering.templates)
     gone, gone_rows = [], 0
     if baseline_clustering is not None and len(baseline_clustering.templates):
@@ -354,7 +356,7 @@ def trend(current, baseline, *, scale: float | None = None, baseline_clustering=
                 ct = int(tmap[t])
                 how[ct] = how[ct] or thow[t]
             gone = [(f"t{t}", bcl.templates[t], int(bcl.template_counts[t])) for t in np.flatnonzero(~ok).tolist()]
-        gone_rows = int(len(bcl)) - int(b.sum())
+        gone_rows = int(np.asarray(bcl.template_counts).sum()) - int(b.sum())   # failures, not rows
     else:
         b, tb, how = np.zeros(n, dtype=np.int64), np.zeros(ntmpl, dtype=np.int64), [None] * n
     e, ratio, lfc, score, anscombe, rising, falling = score_counts(
@@ -374,7 +376,7 @@ def trend(current, baseline, *, scale: float | None = None, baseline_clustering=
             z=float(anscombe[i]), rising=bool(rising[i]), falling=bool(falling[i]), matched_by=how[i],
             new_templates=fresh, new_template_rows=int(tcounts[list(fresh)].sum()) if fresh else 0))
     gone.sort(key=lambda g: (-g[2], g[0]))
-    return Trends(items, scale=float(scale), baseline_rows=int(table.num_rows), baseline_days=base_days,
+    return Trends(items, scale=float(scale), baseline_rows=failures(table), baseline_days=base_days,
                   unmatched_rows=max(0, gone_rows), gone=gone, level=level, min_count=min_count)
 
 

@@ -14,10 +14,10 @@ messages, for the selected days and, in the same scan, the baseline days of the 
 The templates are clustered here with ``cluster_masked`` (the same template and category steps
 as ``cluster``), so the templates, category keys and counts equal the local path's.
 
-``expand``: the result's rows carry a ``count`` (see ``result.py``). Until every consumer counts
-that column, the tables handed downstream are expanded to one row per failure (dictionary-encoded
-columns: a few bytes per failure and column); ``expand=False`` returns the compact table, whose
-rows stand for ``count`` failures each.
+The ErrorTables handed downstream are the compact tables of ``result.py``: each row stands for
+``count`` failures, and clustering, Insight, trends and reports weight every count by it, so local
+memory grows with the number of templates and values, not of failures. ``expand=True`` (tests and
+benchmarks only) returns one row per failure instead.
 """
 from __future__ import annotations
 
@@ -46,14 +46,10 @@ from opint_core.spark.runner import (
 from opint_core.spark.spec import DEFAULT_SAMPLES, build_spec
 
 __all__ = [
-    "DEFAULT_MASTER", "EXPAND_ROWS", "INSTALL_REMEDY", "LOCAL_MASTER", "STAGES", "Part", "SparkError", "SparkRun",
+    "DEFAULT_MASTER", "INSTALL_REMEDY", "LOCAL_MASTER", "STAGES", "Part", "SparkError", "SparkRun",
     "analyse_spark", "analysis_of", "errors_of", "find_spark_submit", "load_errors_spark", "plan", "run_parts",
     "spark_available",
 ]
-
-# Hand downstream one row per failure (see the module docstring). Set to False once Insight and
-# trend() count the ``count`` column.
-EXPAND_ROWS = True
 
 
 @dataclass
@@ -180,17 +176,14 @@ def _delete_output(uri: str) -> None:
         pass
 
 
-def errors_of(run: SparkRun, index: int, *, expand: bool | None = None, cluster: bool = True):
-    """(ErrorTable, Clustering or None) of one part of a run; see ``expand`` in the module doc."""
-    from opint_core.clustering import cluster_masked
+def errors_of(run: SparkRun, index: int, *, expand: bool = False, cluster: bool = True):
+    """(ErrorTable, Clustering or None) of one part of a run: the compact table (rows weighted by
+    ``count``), or with ``expand`` one row per failure (to compare the two: tests, benchmarks)."""
+    from opint_core.clustering import cluster_table
 
-    expand = EXPAND_ROWS if expand is None else expand
     part, result = run.parts[index], run.results[index]
     compact = compact_table(result, part.stream)
-    clustering = None
-    if cluster:
-        clustering = cluster_masked(compact.column("template"), compact.column("count").to_numpy(),
-                                    messages=compact.column("message"))
+    clustering = cluster_table(compact) if cluster else None
     table = compact
     if expand:
         idx = expansion(compact.column("count").to_numpy())
@@ -207,7 +200,7 @@ def errors_of(run: SparkRun, index: int, *, expand: bool | None = None, cluster:
     return ErrorTable(table, report), clustering
 
 
-def analysis_of(run: SparkRun, index: int = 0, baseline: int | None = 1, *, expand: bool | None = None,
+def analysis_of(run: SparkRun, index: int = 0, baseline: int | None = 1, *, expand: bool = False,
                 with_insight: bool = True, with_trends: bool = True, progress: Progress | None = None):
     """Clustering, insight and trends of part ``index`` (its baseline: part ``baseline``), as
     ``analyse_errors`` computes them."""
@@ -245,23 +238,23 @@ def analysis_of(run: SparkRun, index: int = 0, baseline: int | None = 1, *, expa
 
 def load_errors_spark(archive: str | Archive = DEFAULT_ARCHIVE, selection: Selection | None = None, *,
                       stream: str = "fts", master: str = DEFAULT_MASTER, progress: Progress | None = None,
-                      cancel: threading.Event | None = None, expand: bool | None = None, **options) -> ErrorTable:
-    """``load_errors`` through the Spark job: the failures of ``stream`` for ``selection``, rebuilt
-    from the job's per-template counts (see ``result.py``)."""
+                      cancel: threading.Event | None = None, **options) -> ErrorTable:
+    """``load_errors`` through the Spark job: the failures of ``stream`` for ``selection`` as a
+    compact table, rebuilt from the job's per-template counts (see ``result.py``): its
+    ``failures``, not ``len()``, is the number of failures."""
     run = run_parts(archive, master=master, selection=selection, stream=stream, progress=progress, cancel=cancel,
                     **options)
-    return errors_of(run, 0, expand=expand, cluster=False)[0]
+    return errors_of(run, 0, cluster=False)[0]
 
 
 def analyse_spark(archive: str | Archive = DEFAULT_ARCHIVE, selection: Selection | None = None, *,
                   stream: str = "fts", master: str = DEFAULT_MASTER, progress: Progress | None = None,
                   cancel: threading.Event | None = None, with_insight: bool = True, with_trends: bool = True,
-                  expand: bool | None = None, **options):
+                  **options):
     """``analyse`` through the Spark job: one scan of the selected days and of their baseline days
     (for trends), then clustering, insight and trends here, as ``analyse_errors`` does them."""
     run = run_parts(archive, master=master, selection=selection, stream=stream, progress=progress, cancel=cancel,
                     with_baseline=with_insight and with_trends, **options)
     if cancel is not None and cancel.is_set():
         raise LoadCancelled()
-    return analysis_of(run, 0, 1, expand=expand, with_insight=with_insight, with_trends=with_trends,
-                       progress=progress)
+    return analysis_of(run, 0, 1, with_insight=with_insight, with_trends=with_trends, progress=progress)

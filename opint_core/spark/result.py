@@ -17,6 +17,10 @@ meaningful, while every count per template and column -- and so per category, a 
 templates -- is. The number of rows is at most the sum over templates of the distinct values of
 each column, whatever the number of failures.
 
+This compact table is what the Spark path hands downstream: clustering (``cluster_table``),
+Insight, trends and reports weight every count by ``count`` (see opint_core.schema), so the
+figures are those of the failures while memory follows the rows.
+
 ``message`` holds the sampled raw messages (the most frequent per template, exact counts); the
 failures of other messages have a null ``message``. ``template`` is the masked string.
 """
@@ -210,14 +214,16 @@ def _empty() -> pa.Table:
 
 
 def expansion(counts) -> np.ndarray:
-    """Row index of each failure: np.repeat(arange(rows), counts)."""
+    """Row index of each failure: np.repeat(arange(rows), counts). Tests and benchmarks only."""
     counts = np.asarray(counts, dtype=np.int64)
     return np.repeat(np.arange(counts.shape[0], dtype=np.int64), counts)
 
 
 def expand_table(table: pa.Table, index: np.ndarray) -> pa.Table:
-    """One row per failure (no ``count`` column), for code that counts rows. String columns are
-    dictionary-encoded, so a failure costs a few bytes per column, not a copy of its strings."""
+    """One row per failure (no ``count`` column): what the compact table stands for, to compare
+    the two in tests and benchmarks (downstream code weights the compact table instead). String
+    columns are dictionary-encoded, so a failure costs a few bytes per column, not a copy of its
+    strings."""
     cols, fields = [], []
     take = pa.array(index)
     for f in table.schema:
