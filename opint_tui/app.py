@@ -20,7 +20,7 @@ from opint_tui.bindings import bindings
 from opint_tui.keymap import load_keymap, textual_keymap
 from opint_tui.safe import clean
 from opint_tui.screens.detail import DetailScreen
-from opint_tui.screens.dialogs import AnnotateScreen, ExportScreen, HelpScreen, LoadScreen
+from opint_tui.screens.dialogs import AnnotateScreen, ExportScreen, HelpScreen, LoadScreen, MergeScreen
 from opint_tui.screens.overview import OverviewScreen
 from opint_tui.view import build_rows, detail_renderables, triage_state
 
@@ -264,6 +264,57 @@ class OpintApp(App):
             self.say(f"saved to {self.store.journal}", timeout=4)
 
         self.push_screen(AnnotateScreen(row.key, category.pattern, annotation, found), saved)
+
+    def _can_merge(self, level: str) -> bool:
+        if self.store is None:
+            self.notify_error("no triage store is configured")
+            return False
+        if level != "category":
+            self.say(f"merging works on categories: press {self._key_hint('level')} to show them",
+                     severity="warning")
+            return False
+        return True
+
+    def _show_merged(self, key: str, text: str) -> None:
+        self.refresh_triage()
+        index = next((c for c, cat in enumerate(self.analysis.clustering.categories) if cat.key == key), None)
+        self.show_level("category", keep_key=None if index is None else f"{index}")
+        self.say(text, timeout=6)
+
+    def merge(self, row, level: str) -> None:
+        """Fold the category of ``row`` into one the shifter picks (recorded in the triage store)."""
+        if not self._can_merge(level):
+            return
+        category = next(c for c in self.analysis.clustering.categories if c.key == row.key)
+
+        def chosen(into: str | None) -> None:
+            if not into:
+                return
+            try:
+                self.store.merge(row.key, into, pattern=category.pattern)
+            except (core.StoreError, ValueError) as e:
+                self.notify_error(f"not merged: {e}")
+                return
+            self._show_merged(into, f"merged {row.key} into {into} · {self._key_hint('unmerge')} on it undoes")
+
+        self.push_screen(MergeScreen(row, list(self.overview.rows)), chosen)
+
+    def unmerge(self, row, level: str) -> None:
+        """Give back their own rows to the categories merged into ``row``'s."""
+        if not self._can_merge(level):
+            return
+        children = sorted(k for k, parent in self.merges.items() if parent == row.key)
+        if not children:
+            self.say("no category is merged into this one")
+            return
+        try:
+            for child in children:
+                self.store.unmerge(child)
+        except (core.StoreError, ValueError) as e:
+            self.notify_error(f"not un-merged: {e}")
+            return
+        self._show_merged(row.key, f"un-merged {len(children)} categor{'y' if len(children) == 1 else 'ies'}: "
+                                   f"{', '.join(children)}")
 
     # --- app-wide actions ------------------------------------------------------------------------------
     def action_help(self) -> None:

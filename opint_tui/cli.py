@@ -93,6 +93,9 @@ def build_parser() -> argparse.ArgumentParser:
     annotate.add_argument("--ticket", help="ticket id or URL")
     annotate.add_argument("--note", dest="notes", help="notes (replace the previous notes)")
     annotate.add_argument("--pattern", help="the category pattern (lets other days inherit the annotation)")
+    merging = annotate.add_mutually_exclusive_group()
+    merging.add_argument("--merge-into", metavar="KEY2", help="count this category's failures in category KEY2")
+    merging.add_argument("--unmerge", action="store_true", help="undo a --merge-into of this category")
     annotate.add_argument("--config", metavar="FILE", default=keep)
     _store_option(annotate, keep)
 
@@ -214,7 +217,8 @@ def cmd_report(args, console: Console) -> int:
     text = core.render_report(report, args.format)
     if args.output:
         path = core.write_atomic(args.output, text)
-        errors.print(Text(f"wrote {path}: {len(report.categories):,} categories, {len(analysis.errors):,} failures"))
+        errors.print(Text(f"wrote {path}: {len(report.categories):,} categories, "
+                          f"{analysis.errors.failures:,} failures"))
     else:
         sys.stdout.write(text)
     return 0
@@ -223,14 +227,21 @@ def cmd_report(args, console: Console) -> int:
 def cmd_annotate(args, console: Console) -> int:
     store = open_store(args)
     fields = {k: getattr(args, k) for k in ("label", "status", "ticket", "notes") if getattr(args, k) is not None}
-    if not fields:
-        raise core.SelectionError("nothing to annotate: give --label, --status, --ticket or --note")
+    if not (fields or args.merge_into or args.unmerge):
+        raise core.SelectionError("nothing to annotate: give --label, --status, --ticket, --note, --merge-into "
+                                  "or --unmerge")
     pattern = args.pattern or store.patterns().get(args.key)
     try:
-        store.annotate(args.key, pattern=pattern, **fields)
+        if fields:
+            store.annotate(args.key, pattern=pattern, **fields)
+        if args.merge_into:
+            store.merge(args.key, args.merge_into, pattern=pattern)
+        if args.unmerge:
+            store.unmerge(args.key)
     except ValueError as e:
         raise core.SelectionError(str(e)) from None
-    console.print(Text(f"annotated {args.key} in {store.journal}"))
+    done = "merged into " + args.merge_into if args.merge_into else "un-merged" if args.unmerge else "annotated"
+    console.print(Text(f"{args.key} {done} in {store.journal}"))
     return 0
 
 
@@ -257,9 +268,9 @@ def print_load_summary(console: Console, et, top: int = 10) -> None:
     console.print(Text(f"archive  {r.archive}"))
     cached = f" ({len(r.cached_days)} day{'s' if len(r.cached_days) != 1 else ''} from cache)" if r.cached_days else ""
     console.print(Text(
-        f"files {len(r.files):,}{cached} · records {r.records:,} · failures {len(et):,} · skipped {r.skipped:,}"
+        f"files {len(r.files):,}{cached} · records {r.records:,} · failures {et.failures:,} · skipped {r.skipped:,}"
         f" · repaired {r.repaired:,} · empty files {len(r.empty_files):,} · {r.seconds:.2f} s"))
-    column = "error_category" if et.table.column("error_category").null_count < len(et) else "event_type"
+    column = "error_category" if et.table.column("error_category").null_count < et.table.num_rows else "event_type"
     rows = core.top_values(et.table, column, top)
     if rows:
         table = Table(title=f"top {column.replace('_', ' ')}s", title_justify="left", box=None, pad_edge=False)
@@ -267,7 +278,7 @@ def print_load_summary(console: Console, et, top: int = 10) -> None:
         table.add_column("failures", justify="right")
         table.add_column("share", justify="right")
         for value, count in rows:
-            table.add_row(Text(str(value)), f"{count:,}", f"{100 * count / max(len(et), 1):.1f}%")
+            table.add_row(Text(str(value)), f"{count:,}", f"{100 * count / max(et.failures, 1):.1f}%")
         console.print(table)
     problems = r.problems()
     if problems:

@@ -4,7 +4,7 @@
 import opint_core as core
 from opint_tui.app import OpintApp, Source
 from opint_tui.screens.detail import DetailScreen
-from opint_tui.screens.dialogs import AnnotateScreen, ExportScreen, HelpScreen, LoadScreen
+from opint_tui.screens.dialogs import AnnotateScreen, ExportScreen, HelpScreen, LoadScreen, MergeScreen
 
 
 def make_app(sample_root, sample_analysis, tmp_path, **kw):
@@ -28,7 +28,7 @@ async def test_overview_lists_every_category_sorted_by_count(sample_root, sample
         shown = app.overview.shown
         assert len(shown) == len(sample_analysis.clustering.categories)
         assert [r.count for r in shown] == sorted((r.count for r in shown), reverse=True)
-        assert sum(r.count for r in shown) == len(sample_analysis.errors)
+        assert sum(r.count for r in shown) == sample_analysis.errors.failures
 
 
 async def test_filter_as_you_type_and_escape_clears(sample_root, sample_analysis, tmp_path):
@@ -233,3 +233,54 @@ async def test_manual_merge_folds_a_category_into_another(sample_root, sample_an
         merged = next(r for r in app.overview.shown if r.key == first.key)
         assert merged.count == first.count + second.count
         assert len(app.overview.shown) == total - 1
+
+
+async def test_merge_and_unmerge_with_the_keys(sample_root, sample_analysis, tmp_path):
+    app = make_app(sample_root, sample_analysis, tmp_path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await ready(pilot)
+        rows = list(app.overview.shown)
+        target, child = rows[0], rows[2]
+        app.overview.table.move_cursor(row=2)
+        await pilot.press("m")
+        await pilot.pause(0.1)
+        assert isinstance(app.screen, MergeScreen)
+        assert child.key not in [r.key for r in app.screen.shown]      # not into itself
+        # filter down to the target by words of its pattern, then enter
+        words = [w for w in target.pattern.replace("<*>", " ").split() if len(w) > 3][:3]
+        await pilot.press(*" ".join(words))
+        await pilot.pause(0.1)
+        assert app.screen.shown[0].key == target.key
+        await pilot.press("enter")
+        await pilot.pause(0.2)
+        assert not isinstance(app.screen, MergeScreen)
+        shown = {r.key: r for r in app.overview.shown}
+        assert child.key not in shown and shown[target.key].count == target.count + child.count
+        assert app.overview.current_row().key == target.key            # the cursor follows the merge
+        assert core.TriageStore(tmp_path / "store", user="other").merges() == {child.key: target.key}
+
+        await pilot.press("u")
+        await pilot.pause(0.2)
+        shown = {r.key: r for r in app.overview.shown}
+        assert shown[child.key].count == child.count and shown[target.key].count == target.count
+        assert core.TriageStore(tmp_path / "store", user="other").merges() == {}
+
+
+async def test_merge_is_refused_at_template_level_and_escape_cancels(sample_root, sample_analysis, tmp_path):
+    app = make_app(sample_root, sample_analysis, tmp_path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await ready(pilot)
+        await pilot.press("m")
+        await pilot.pause(0.1)
+        assert isinstance(app.screen, MergeScreen)
+        await pilot.press("escape")
+        await pilot.pause(0.1)
+        assert not isinstance(app.screen, MergeScreen)
+        await pilot.press("t")                                          # templates
+        await pilot.pause(0.1)
+        await pilot.press("m")
+        await pilot.pause(0.1)
+        assert not isinstance(app.screen, MergeScreen)
+        await pilot.press("u")
+        await pilot.pause(0.1)
+    assert core.TriageStore(tmp_path / "store", user="other").merges() == {}

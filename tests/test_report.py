@@ -94,7 +94,7 @@ def test_json_report_fields(analysis, tmp_path):
     data = json.loads(core.render_report(core.build_report(analysis, inherited), "json"))
     cats = data["categories"]
     assert len(cats) == len(analysis.clustering.categories)
-    assert sum(c["count"] for c in cats) == len(analysis.errors)
+    assert sum(c["count"] for c in cats) == analysis.errors.failures
     first = next(c for c in cats if c["key"] == top.key)
     assert first["annotation"]["label"] == "the biggest" and first["annotation"]["status"] == "investigating"
     assert first["annotation"]["inherited"] is False
@@ -144,6 +144,27 @@ def test_cli_report_and_annotate(tmp_path, analysis, capsys):
     assert [c["key"] for c in data["categories"]] == [key]
     assert data["categories"][0]["annotation"]["label"] == "known | issue"
     assert main(["annotate", key, "--store", str(store)]) == 2  # nothing to annotate: a clear error
+
+
+def test_cli_merge_into_and_unmerge(tmp_path, analysis):
+    from opint_tui.cli import main
+
+    root = analysis.report.archive
+    store = tmp_path / "team"
+    first, second = analysis.clustering.categories[:2]
+    assert main(["annotate", second.key, "--merge-into", first.key, "--pattern", second.pattern,
+                 "--store", str(store)]) == 0
+    assert main(["annotate", first.key, "--merge-into", second.key, "--store", str(store)]) == 2  # a cycle
+    out = tmp_path / "r.json"
+    args = ["report", "--archive", root, "--source", "rucio", "--format", "json", "-o", str(out), "--store", str(store)]
+    assert main(args) == 0
+    rows = {c["key"]: c for c in json.loads(out.read_text())["categories"]}
+    assert second.key not in rows and rows[first.key]["merged"] == [second.key]
+    assert rows[first.key]["count"] == first.count + second.count
+    assert main(["annotate", second.key, "--unmerge", "--store", str(store)]) == 0
+    assert main(args) == 0
+    rows = {c["key"]: c for c in json.loads(out.read_text())["categories"]}
+    assert rows[first.key]["count"] == first.count and rows[second.key]["count"] == second.count
 
 
 def test_sort_new_puts_the_planted_new_error_first(sample_analysis):

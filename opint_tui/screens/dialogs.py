@@ -1,4 +1,4 @@
-"""Modal dialogs: annotate, load, export, help."""
+"""Modal dialogs: annotate, merge, load, export, help."""
 from __future__ import annotations
 
 import datetime as dt
@@ -10,10 +10,14 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import Button, Checkbox, Input, Label, RadioButton, RadioSet, Select, Static, TextArea
+from textual.widgets import (
+    Button, Checkbox, Input, Label, OptionList, RadioButton, RadioSet, Select, Static, TextArea,
+)
+from textual.widgets.option_list import Option
 
 import opint_core as core
 from opint_tui.bindings import DESCRIPTIONS
+from opint_tui.overview_model import filter_rows
 from opint_tui.safe import clean, pattern_text
 
 DIALOG_CSS = """
@@ -105,6 +109,70 @@ class AnnotateScreen(ModalScreen[dict | None]):
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         self.action_save()
+
+
+class MergeScreen(ModalScreen[str | None]):
+    """Choose the category that another one belongs to. Returns its key, or None."""
+
+    DEFAULT_CSS = DIALOG_CSS.format(name="MergeScreen") + """
+    MergeScreen #merge-pattern { height: auto; max-height: 3; }
+    MergeScreen OptionList { height: auto; max-height: 12; border: none; padding: 0; background: $boost; }
+    """
+    BINDINGS = [Binding("escape", "cancel", "Cancel", id="dialog_cancel"),
+                Binding("down", "move(1)", "Down", id="dialog_down", show=False),
+                Binding("up", "move(-1)", "Up", id="dialog_up", show=False)]
+
+    def __init__(self, row, candidates: list):
+        """``row``: the category to merge; ``candidates``: rows it may be merged into."""
+        super().__init__()
+        self.row = row
+        self.candidates = [c for c in candidates if c.key != row.key]
+        self.shown: list = []
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Label("Merge category into…", classes="title")
+            yield Static(pattern_text(self.row.pattern, limit=300), id="merge-pattern")
+            yield Input(placeholder="filter: words of the pattern, label or sites", id="merge-filter")
+            yield OptionList(id="merge-targets")
+            yield Static("enter merges: its failures count in the chosen category, in reports too, and on "
+                         "other days with the same category. u on that category undoes it.", classes="hint")
+
+    def on_mount(self) -> None:
+        self._fill("")
+        self.query_one("#merge-filter", Input).focus()
+
+    def _fill(self, query: str) -> None:
+        self.shown = filter_rows(self.candidates, query)
+        targets = self.query_one(OptionList)
+        targets.clear_options()
+        targets.add_options(Option(Text.assemble((f"{r.count:>9,} ", "bold"), pattern_text(r.pattern, limit=200),
+                                                 (f"  {clean(r.label)}" if r.label else "", "italic")))
+                            for r in self.shown)
+        if self.shown:
+            targets.highlighted = 0
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        self._fill(event.value)
+
+    def action_move(self, step: int) -> None:
+        targets = self.query_one(OptionList)
+        if self.shown:
+            current = targets.highlighted or 0
+            targets.highlighted = max(0, min(len(self.shown) - 1, current + step))
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        self._choose(self.query_one(OptionList).highlighted)
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        self._choose(event.option_index)
+
+    def _choose(self, index: int | None) -> None:
+        if index is not None and 0 <= index < len(self.shown):
+            self.dismiss(self.shown[index].key)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
 
 
 def _configured_master() -> str:

@@ -42,7 +42,7 @@ class OverviewScreen(Screen):
     OverviewScreen #filter { display: none; border: none; height: 1; padding: 0 1; }
     OverviewScreen #filter.active { display: block; }
     """
-    BINDINGS = bindings(("filter", "open", "annotate", "sort", "reverse_sort", "level", "next_match",
+    BINDINGS = bindings(("filter", "open", "annotate", "merge", "unmerge", "sort", "reverse_sort", "level", "next_match",
                          "previous_match", "cursor_down", "cursor_up", "page_down", "page_up", "first", "last",
                          "back"))
 
@@ -172,6 +172,16 @@ class OverviewScreen(Screen):
         row = self.current_row()
         if row is not None:
             self.app.annotate(row)
+
+    def action_merge(self) -> None:
+        row = self.current_row()
+        if row is not None:
+            self.app.merge(row, self.level)
+
+    def action_unmerge(self) -> None:
+        row = self.current_row()
+        if row is not None:
+            self.app.unmerge(row, self.level)
 
     def _move(self, delta: int) -> None:
         if self.shown:
