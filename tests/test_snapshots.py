@@ -53,3 +53,9 @@ def test_annotate(snap_compare, sample_root, sample_analysis, tmp_path, size):
 def test_help(snap_compare, sample_root, sample_analysis, tmp_path, size):
     assert snap_compare(app_for(sample_root, sample_analysis, tmp_path), terminal_size=size,
                         run_before=after_ready(["question_mark"]))
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_merge(snap_compare, sample_root, sample_analysis, tmp_path, size):
+    assert snap_compare(app_for(sample_root, sample_analysis, tmp_path), terminal_size=size,
+                        run_before=after_ready(["down", "m"], list("denied")))

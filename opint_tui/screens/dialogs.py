@@ -146,7 +146,9 @@ class MergeScreen(ModalScreen[str | None]):
         self.shown = filter_rows(self.candidates, query)
         targets = self.query_one(OptionList)
         targets.clear_options()
-        targets.add_options(Option(Text.assemble((f"{r.count:>9,} ", "bold"), pattern_text(r.pattern, limit=200),
+        width = max(20, self.app.size.width - 30)   # one line per category
+        targets.add_options(Option(Text.assemble((f"{r.count:<9,} ", "bold"),
+                                                 pattern_text(r.pattern, limit=width),
                                                  (f"  {clean(r.label)}" if r.label else "", "italic")))
                             for r in self.shown)
         if self.shown:
