@@ -12,12 +12,12 @@ from typing import Callable
 
 import numpy as np
 import pyarrow as pa
-import pyarrow.compute as pc
 
 from opint_core.archive import DEFAULT_ARCHIVE, Archive
 from opint_core.cache import DayCache
+from opint_core.codes import factorize_column
 from opint_core.reader import FileReport, read_part_file
-from opint_core.schema import COUNT, ERROR_SCHEMA, STREAMS, row_weights
+from opint_core.schema import ERROR_SCHEMA, STREAMS, row_weights
 from opint_core.schema import failures as table_failures
 from opint_core.selection import Selection
 
@@ -174,11 +174,10 @@ def top_values(table: pa.Table, column: str, n: int = 10) -> list[tuple[str, int
     compact table)."""
     if not table.num_rows:
         return []
-    if COUNT in table.column_names:
-        sums = pa.table({"v": table.column(column), "n": table.column(COUNT)}).group_by("v").aggregate([("n", "sum")])
-        pairs = [(v, c) for v, c in zip(sums.column("v").to_pylist(), sums.column("n_sum").to_pylist())
-                 if v is not None]
-    else:
-        counts = pc.value_counts(table.column(column).drop_null())
-        pairs = [(c["values"].as_py(), c["counts"].as_py()) for c in counts]
+    codes, values = factorize_column(table.column(column))
+    weights = row_weights(table)
+    present = codes >= 0
+    counts = np.bincount(codes[present], weights=None if weights is None else weights[present],
+                         minlength=len(values)).astype(np.int64)
+    pairs = [(v, int(c)) for v, c in zip(values.to_pylist(), counts.tolist()) if c]
     return sorted(pairs, key=lambda p: (-p[1], p[0]))[:n]

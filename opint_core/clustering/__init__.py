@@ -15,7 +15,9 @@ import gc
 from dataclasses import dataclass
 
 import numpy as np
+import pyarrow as pa
 
+from opint_core.codes import factorize_column
 from opint_core.clustering.categories import DEFAULT_SIMILARITY, categorize
 from opint_core.clustering.keys import category_key
 from opint_core.clustering.mask_batch import mask_many
@@ -66,24 +68,9 @@ def _as_text(x) -> str:
 
 def _factorize(messages) -> tuple[np.ndarray, list[str]]:
     """(codes int32 per message with -1 for null/empty, distinct non-empty strings)."""
-    try:
-        import pyarrow as pa
-    except ImportError:  # pragma: no cover - pyarrow is a dependency
-        pa = None
-    if pa is not None and isinstance(messages, (pa.Array, pa.ChunkedArray)):
-        arr = messages
-        if isinstance(arr, pa.ChunkedArray):
-            arr = arr.combine_chunks() if arr.num_chunks != 1 else arr.chunk(0)
-        if pa.types.is_dictionary(arr.type):
-            arr = arr.dictionary_decode()
-        if not (pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type)):
-            arr = arr.cast(pa.large_string())
-        enc = arr.dictionary_encode()
-        idx = enc.indices
-        if idx.null_count:
-            idx = idx.fill_null(-1)
-        codes = np.asarray(idx.to_numpy(zero_copy_only=False), dtype=np.int32)
-        uniq = enc.dictionary.to_pylist()
+    if isinstance(messages, (pa.Array, pa.ChunkedArray)):
+        codes, values = factorize_column(messages)
+        uniq = values.to_pylist()
     else:
         import pandas as pd
         if isinstance(messages, (pd.Series, pd.Index)):

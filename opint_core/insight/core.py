@@ -29,6 +29,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from opint_core.codes import factorize_column
 from opint_core.insight.slots import SlotAligner
 from opint_core.schema import row_weights
 
@@ -178,21 +179,9 @@ def _as_chunked(col) -> pa.ChunkedArray:
 
 def encode_column(col) -> tuple[np.ndarray, list[str]]:
     """(int32 codes with nulls as len(dictionary), dictionary): one pass of pyarrow's hash kernel."""
-    col = _as_chunked(col)
-    if pa.types.is_dictionary(col.type):
-        col = col.cast(col.type.value_type)
-    if not (pa.types.is_string(col.type) or pa.types.is_large_string(col.type)):
-        col = col.cast(pa.string())
-    if col.num_chunks == 0 or len(col) == 0:
-        return np.zeros(0, dtype=np.int32), []
-    enc = pc.dictionary_encode(col)
-    dictionary = enc.chunk(0).dictionary
-    m = len(dictionary)
-    idx = pa.chunked_array([c.indices for c in enc.chunks], type=enc.chunk(0).indices.type)
-    if idx.null_count:
-        idx = idx.fill_null(m)
-    codes = np.asarray(idx.to_numpy(), dtype=np.int32)
-    return codes, dictionary.to_pylist()
+    codes, values = factorize_column(col)
+    codes[codes < 0] = len(values)
+    return codes, values.to_pylist()
 
 
 def _bincount(x: np.ndarray, weights: np.ndarray | None, minlength: int) -> np.ndarray:

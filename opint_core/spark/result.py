@@ -190,23 +190,33 @@ def compact_table(part: PartResult, stream: str) -> pa.Table:
     count = bounds - starts
     arrays = {"count": pa.array(count, pa.int64())}
     tidx = np.searchsorted(template_ends, starts, side="right")
-    arrays["template"] = pa.array(templates, pa.string()).take(pa.array(tidx))
+    arrays["template"] = _dictionary(tidx, templates)
     for c in columns:
-        idx = pa.array(np.searchsorted(ends[c], starts, side="right"))
+        idx = np.searchsorted(ends[c], starts, side="right")
         if c == "time":
-            arrays[c] = pa.array(values[c], pa.int64()).take(idx).cast(pa.timestamp("ms", tz="UTC"))
+            arrays[c] = pa.array(values[c], pa.int64()).take(pa.array(idx)).cast(pa.timestamp("ms", tz="UTC"))
         else:
-            arrays[c] = pa.array(values[c], pa.string()).take(idx)
+            arrays[c] = _dictionary(idx, values[c])
     nrows = len(count)
-    arrays["stream"] = pa.array([stream] * nrows, pa.string())
+    arrays["stream"] = _dictionary(np.zeros(nrows, dtype=np.int64), [stream])
     arrays["file_size"] = pa.nulls(nrows, pa.int64())
-    arrays["transfer_id"] = pa.nulls(nrows, pa.string())
+    arrays["transfer_id"] = pa.nulls(nrows, pa.dictionary(pa.int32(), pa.string()))
     schema = _schema()
     return pa.Table.from_arrays([arrays[name] for name in schema.names], schema=schema)
 
 
+def _dictionary(indices: np.ndarray, values: list) -> pa.DictionaryArray:
+    """Row i holds values[indices[i]]: a long message or template repeated over a template's rows
+    is stored once."""
+    return pa.DictionaryArray.from_arrays(pa.array(indices, pa.int32()), pa.array(values, pa.string()))
+
+
 def _schema() -> pa.Schema:
-    return ERROR_SCHEMA.append(pa.field("count", pa.int64())).append(pa.field("template", pa.string()))
+    """ERROR_SCHEMA + count + template; string columns dictionary-encoded."""
+    fields = [pa.field(f.name, pa.dictionary(pa.int32(), pa.string())) if pa.types.is_string(f.type) else f
+              for f in ERROR_SCHEMA]
+    return pa.schema(fields).append(pa.field("count", pa.int64())).append(
+        pa.field("template", pa.dictionary(pa.int32(), pa.string())))
 
 
 def _empty() -> pa.Table:
