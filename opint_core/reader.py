@@ -1,9 +1,10 @@
 """Read one archive part file into ErrorTable rows, whatever state it is in.
 
-Fast path: the whole (decompressed) file through pyarrow.json with an explicit schema. If pyarrow
-refuses the file (malformed line, wrong type, a line longer than a block) or it holds bytes that are
-not UTF-8, the slow path parses it line by line, keeps every good record and counts what it dropped
-or repaired. A corrupt or truncated gzip keeps everything before the damage.
+Fast path: the file streamed through gunzip into pyarrow.json with an explicit schema, block by
+block (the decompressed text is never whole in memory). If anything is off (damaged gzip, malformed
+line, wrong type, a line longer than a block, bytes that are not UTF-8), the careful path reads the
+whole file: pyarrow.json on the decompressed bytes, else line by line, keeping every good record and
+counting what it dropped or repaired. A corrupt or truncated gzip keeps everything before the damage.
 """
 from __future__ import annotations
 
@@ -54,16 +55,11 @@ class FileReport:
 
 def read_part_file(fs, path: str, stream: str) -> tuple[pa.Table, FileReport]:
     report = FileReport(path)
-    try:
-        with fs.open_input_stream(path, compression=None) as f:  # we gunzip: to survive damage
-            blob = f.read()
-    except OSError as e:
-        report.problem = f"cannot read the file ({e}); its records are missing from this load"
-        return to_error_table(stream, RAW_SCHEMAS[stream].empty_table()), report
-    text = _decompress(blob, report) if blob[:2] == _GZIP_MAGIC else blob
-    raw = _parse_fast(text, stream)
+    raw = _parse_streaming(fs, path, stream)
     if raw is None:
-        raw = _parse_slow(text, stream, report)
+        raw = _read_carefully(fs, path, stream, report)
+        if raw is None:
+            return to_error_table(stream, RAW_SCHEMAS[stream].empty_table()), report
     report.records = raw.num_rows + sum(report.skipped.values())  # parsed rows + lines dropped before
     no_data = raw.column("data").null_count
     if no_data:
@@ -74,6 +70,37 @@ def read_part_file(fs, path: str, stream: str) -> tuple[pa.Table, FileReport]:
     if missing:
         report.repaired["failure without an error message"] += missing
     return table, report
+
+
+def _parse_streaming(fs, path: str, stream: str) -> pa.Table | None:
+    """The common case: a sound file, gunzipped and parsed block by block, so that a thread never
+    holds the whole decompressed text. None when anything is off: the careful path decides."""
+    try:
+        with fs.open_input_file(path) as f:
+            gzipped = f.read(2) == _GZIP_MAGIC
+            f.seek(0)
+            source = pa.CompressedInputStream(f, "gzip") if gzipped else f
+            batches = pj.open_json(source, read_options=pj.ReadOptions(block_size=BLOCK_SIZE),
+                                   parse_options=_parse_options(stream))
+            table = batches.read_all()
+        table.validate(full=True)  # pyarrow.json does not check UTF-8; this does
+    except (OSError, EOFError, pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        return None
+    return table
+
+
+def _read_carefully(fs, path: str, stream: str, report: FileReport) -> pa.Table | None:
+    """The whole file in memory: survives damaged gzip, bad lines and bad bytes, and says so."""
+    try:
+        with fs.open_input_stream(path, compression=None) as f:  # we gunzip: to survive damage
+            blob = f.read()
+    except OSError as e:
+        report.problem = f"cannot read the file ({e}); its records are missing from this load"
+        return None
+    text = _decompress(blob, report) if blob[:2] == _GZIP_MAGIC else blob
+    del blob   # the compressed and the decompressed bytes need not live together
+    raw = _parse_fast(text, stream)
+    return raw if raw is not None else _parse_slow(text, stream, report)
 
 
 def _decompress(blob: bytes, report: FileReport) -> bytes:
@@ -93,7 +120,8 @@ def _decompress(blob: bytes, report: FileReport) -> bytes:
         if data and data[:2] != _GZIP_MAGIC:
             report.problem = f"{len(data)} bytes of trailing garbage after the gzip data were ignored"
             break
-    text = b"".join(out)
+    text = out[0] if len(out) == 1 else b"".join(out)   # one member: no copy
+    del out
     if report.problem and text and not text.endswith(b"\n"):
         cut = text.rfind(b"\n") + 1
         if text[cut:].strip():
@@ -102,11 +130,14 @@ def _decompress(blob: bytes, report: FileReport) -> bytes:
     return text
 
 
+def _parse_options(stream: str) -> pj.ParseOptions:
+    return pj.ParseOptions(explicit_schema=RAW_SCHEMAS[stream], unexpected_field_behavior="ignore")
+
+
 def _parse_fast(text: bytes, stream: str) -> pa.Table | None:
-    options = pj.ParseOptions(explicit_schema=RAW_SCHEMAS[stream], unexpected_field_behavior="ignore")
     try:
         table = pj.read_json(pa.BufferReader(text), read_options=pj.ReadOptions(block_size=BLOCK_SIZE),
-                             parse_options=options)
+                             parse_options=_parse_options(stream))
         table.validate(full=True)  # pyarrow.json does not check UTF-8; this does
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
         return None

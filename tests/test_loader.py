@@ -168,6 +168,25 @@ def test_truncated_gzip_keeps_complete_lines(day_with):
     assert 400 < len(kept) < 500 and all(json.dumps(m) for m in kept)
 
 
+def test_concatenated_gzip_members_are_all_read(day_with):
+    root, folder = day_with
+    blob = b"".join(gzip.compress(lines([fts_record(f"member {m} line {i}") for i in range(300)]))
+                    for m in range(3))
+    (folder / "part-00001-x-c000.json.gz").write_bytes(blob)
+    et = load(root)
+    assert all(f.clean for f in et.report.files)
+    assert sum(m.startswith("member") for m in messages(et)) == 900
+
+
+def test_trailing_garbage_after_the_gzip_data_is_reported(day_with):
+    root, folder = day_with
+    blob = gzip.compress(lines([fts_record(f"early {i}") for i in range(100)])) + b"not gzip at all"
+    (folder / "part-00001-x-c000.json.gz").write_bytes(blob)
+    et = load(root)
+    assert "trailing garbage" in bad_report(et).problem
+    assert sum(m.startswith("early") for m in messages(et)) == 100
+
+
 def test_malformed_json_lines_are_skipped_and_counted(day_with):
     root, folder = day_with
     payload = lines([fts_record("ok 1")]) + b'{"data": {"t__error_message": "half\n' + b"not json at all\n" \
