@@ -109,6 +109,9 @@ def detail_renderables(analysis, insight, g: int, triage: TriageState, width: in
     head.append(f"\nkey      {key}   count {d.count:,}   share {100 * d.share:.1f}%")
     if d.first_seen:
         head.append(f"\nseen     {d.first_seen:%Y-%m-%d %H:%M} .. {d.last_seen:%Y-%m-%d %H:%M} UTC")
+    merged = sorted(insight.keys[c] for c, parent in insight.merged_into.items() if parent == g)
+    if merged:
+        head.append(f"\nmerged   {', '.join(merged)} (merged into this one by hand)")
     annotation, found = triage.annotation(key)
     if annotation is not None and not annotation.empty:
         head.append("\nstatus   ", style="bold")

@@ -258,6 +258,12 @@ async def test_merge_and_unmerge_with_the_keys(sample_root, sample_analysis, tmp
         assert child.key not in shown and shown[target.key].count == target.count + child.count
         assert app.overview.current_row().key == target.key            # the cursor follows the merge
         assert core.TriageStore(tmp_path / "store", user="other").merges() == {child.key: target.key}
+        await pilot.press("enter")                                       # the detail names what was merged
+        await pilot.pause(0.2)
+        head = dict(app.screen.sections)["category"]
+        assert f"merged   {child.key}" in head.plain
+        await pilot.press("escape")
+        await pilot.pause(0.1)
 
         await pilot.press("u")
         await pilot.pause(0.2)

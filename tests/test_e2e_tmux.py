@@ -64,7 +64,15 @@ def test_shifter_session_in_tmux(tmp_path):
         assert "fts" in screen and "failures" in screen
         assert len(screen.splitlines()[0]) <= 80
 
-        tmux.keys("/")
+        # as a person would: press / and type once the filter box is there (a key sent while the app
+        # still settles after the first frame can be lost, and letters alone are commands: e, m, …)
+        for _ in range(5):
+            tmux.keys("/")
+            try:
+                tmux.wait_for("esc clears", timeout=5)
+                break
+            except AssertionError:
+                continue
         tmux.type("permission")
         screen = tmux.wait_for("filter: permission")
         assert "Permission denied" in screen
