@@ -149,6 +149,29 @@ def test_known_causes(text, issue):
     assert known_cause(text)[0] == issue
 
 
+@pytest.mark.parametrize("english,localised", [
+    # glibc strerror translations as MONIT stores them: non-ASCII letters dropped or turned into spaces
+    ("Connection timed out", "Die Wartezeit f r die Verbindung ist abgelaufen"),
+    ("Connection timed out", "Connessione scaduta"),
+    ("Connection timed out", "La connexi  ha expirat"),
+    ("Connection timed out", "Expir  el tiempo de conexi n"),
+    ("Connection refused", "Verbindungsaufbau abgelehnt"),
+    ("Connection refused", "Conexi n rehusada"),
+    ("No route to host", "Keine Route zum Zielrechner"),
+    ("No such file or directory", "Datei oder Verzeichnis nicht gefunden"),
+    ("No such file or directory", "File o directory non esistente"),
+    ("Permission denied", "Permiso denegado"),
+])
+def test_localised_system_errors_share_the_english_category(english, localised):
+    template = ("TRANSFER globus_xio: Unable to connect to <*> globus_xio: System error in connect: {0} "
+                "globus_xio: A system call failed: {0}")
+    messages = [template.format(english).replace("<*>", f"se{i}.cern.ch:2811") for i in range(3)] + \
+               [template.format(localised).replace("<*>", f"se{i}.desy.de:2811") for i in range(3)]
+    result = cluster(messages)
+    assert len(set(result.category_of.tolist())) == 1
+    assert len(set(result.template_of.tolist())) == 2     # templates keep the two texts apart
+
+
 def test_fts_two_levels_small_hand_checked_set():
     msgs = [
         "TRANSFER  globus_ftp_client: the server responded with an error 421 Service busy: Connection limit exceeded. Please try again later. Closing control connection.",

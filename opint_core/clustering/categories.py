@@ -88,6 +88,39 @@ def cause_text(template: str) -> str:
 # --- known causes ------------------------------------------------------------------------------
 # (issue, canonical pattern, regex over the stripped template).  First match wins, so specific
 # texts come before the generic strerror they contain.
+# Some sites' servers answer with a localised strerror (glibc's ca, de, es, fr, it translations);
+# MONIT drops non-ASCII letters, so "."-style gaps stand where they were ("conexi n").
+def _gaps(text: str) -> str:
+    """A regex for a translated text whose non-ASCII letters may be gone or replaced by a space."""
+    return "".join(".?" if not ch.isascii() else re.escape(ch) for ch in text).replace(r"\ ", " +")
+
+
+_LOCALISED = {
+    "ENOENT": ["No existeix el fitxer o el directori", "Datei oder Verzeichnis nicht gefunden",
+               "No existe el archivo o el directorio", "No existe el fichero o el directorio",
+               "Aucun fichier ou dossier de ce type", "Aucun fichier ou dossier de ce nom",
+               "File o directory non esistente"],
+    "EACCES": ["Permís denegat", "Keine Berechtigung", "Permiso denegado", "Permission non accordée",
+               "Permesso negato"],
+    "ECONNREFUSED": ["S'ha refusat la connexió", "Connexió refusada", "Verbindungsaufbau abgelehnt",
+                     "Conexión rehusada", "Connexion refusée", "Connessione rifiutata"],
+    "ETIMEDOUT": ["La connexió ha expirat", "Die Wartezeit für die Verbindung ist abgelaufen",
+                  "Expiró el tiempo de conexión", "Connexion terminée par expiration du délai d'attente",
+                  "Connessione scaduta"],
+    "EHOSTUNREACH": ["No hi ha cap ruta fins a l'ordinador", "Keine Route zum Zielrechner",
+                     "No hay ninguna ruta hasta el `host'", "Aucune route vers l'hôte",
+                     "Nessun instradamento per l'host"],
+    "ECONNRESET": ["La connexió ha estat restablerta per l'altre extrem",
+                   "Die Verbindung wurde vom Kommunikationspartner zurückgesetzt",
+                   "Conexión reinicializada por la máquina remota", "Connexion ré-initialisée par le correspondant",
+                   "Connessione interrotta dal corrispondente"],
+}
+
+
+def _localised(errno: str) -> str:
+    return "|".join(_gaps(t) for t in _LOCALISED[errno])
+
+
 _KNOWN: list[tuple[str, str, str]] = [
     # SRM request life cycle
     ("srm_putdone_surl_not_in_request", "<*>This SURL does not exist in the original request<*>",
@@ -165,11 +198,12 @@ _KNOWN: list[tuple[str, str, str]] = [
     # permissions
     ("permission_denied", "<*>Permission denied<*>",
      r"permission denied|permission refused|SRM_AUTHORIZATION_FAILURE|Access denied|\[3010\]|"
-     r"HTTP 40[35]\b|HTTP 423\b|not authori[sz]ed|Forbidden|Operation not permitted|EACCES|EPERM"),
+     r"HTTP 40[35]\b|HTTP 423\b|not authori[sz]ed|Forbidden|Operation not permitted|EACCES|EPERM|"
+     + _localised("EACCES")),
     # not found
     ("no_such_file", "<*>No such file or directory<*>",
      r"No such file|SRM_INVALID_PATH|File not found|\[3011\]|PATH_NOT_FOUND|HTTP 404\b|HTTP 410\b|"
-     r"does not exist|doesn'?t exist|ENOENT|curl error \(78\)"),
+     r"does not exist|doesn'?t exist|ENOENT|curl error \(78\)|" + _localised("ENOENT")),
     # xrootd / tpc support
     ("protocol_not_supported_or_invalid_url", "<*>Protocol not supported or path/url invalid<*>",
      r"Protocol not supported or path/url invalid"),
@@ -184,19 +218,19 @@ _KNOWN: list[tuple[str, str, str]] = [
      r"Unknown host|curl error \(6\)|nodename nor servname"),
     ("address_already_in_use", "<*>Address already in use<*>", r"Address already in use"),
     ("no_route_to_host", "<*>No route to host<*>", r"No route to host|Network is unreachable|"
-     r"Host is unreachable"),
-    ("connection_refused", "<*>Connection refused<*>", r"Connection refused|curl error \(7\)"),
+     r"Host is unreachable|" + _localised("EHOSTUNREACH")),
+    ("connection_refused", "<*>Connection refused<*>",
+     r"Connection refused|curl error \(7\)|" + _localised("ECONNREFUSED")),
     ("connection_closed_by_remote", "<*>Connection closed by remote end<*>",
      r"Connection closed by remote"),
     ("connection_reset_by_peer", "<*>Connection reset by peer<*>",
-     r"Connection reset by peer|curl error \(56\)|Failure when receiving data"),
+     r"Connection reset by peer|curl error \(56\)|Failure when receiving data|" + _localised("ECONNRESET")),
     ("broken_pipe", "<*>Broken pipe<*>", r"Broken pipe|curl error \(55\)"),
     ("connection_timeout_during_transfer", "<*>Connection timed out during transfer<*>",
      r"(?:in (?:recv|send|writev|read|write)|while connected to|receiving|sending)\b.*"
-     r"(?:timed out|expirat|tiempo de conexi)"),
+     r"(?:timed out|" + _localised("ETIMEDOUT") + ")"),
     ("connection_timed_out", "<*>Connection timed out<*>",
-     r"Connection timed out|connexi\S* ha expirat|tiempo de conexi|Verbindungsaufbau|"
-     r"connessione scaduto|curl error \(28\): Connection|Connection timeout"),
+     r"Connection timed out|curl error \(28\): Connection|Connection timeout|" + _localised("ETIMEDOUT")),
     ("could_not_connect", "<*>Could not connect to server<*>",
      r"Could not connect|could not open connection|Unable to connect|Failed to connect|"
      r"Couldn't connect|connect failed"),
