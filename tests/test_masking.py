@@ -103,3 +103,10 @@ def test_names_with_digits_are_not_variables():
         "Failed password for root from <*> port <*> ssh2"
     assert mask("checksum ADLER32 via SOCKS5 and gfal2_cancel") == \
         "checksum ADLER32 via SOCKS5 and gfal2_cancel"
+
+
+def test_a_size_is_one_variable_however_many_digits():
+    # a long byte count is a size, not a hex id: one <*> with its unit and the human-readable form
+    for raw in ("close, 1165 bytes (1.13 KB) sent", "close, 13833013 bytes (13.1 MB) sent",
+                "close, 287127 bytes (280 KB) sent"):
+        assert mask(raw) == "close, <*> sent", raw

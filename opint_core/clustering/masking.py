@@ -87,8 +87,8 @@ _VAR = r"""
       | \d{1,2}:\d{2}:\d{2}(?:[.,]\d+)?(?!\w)                                # clock time
       | """ + _HOST + r"""
       | 0[xX][0-9a-fA-F]+(?!\w)
-      | """ + _HEX + r"""
       | """ + _SIZE + r"""(?:[ ]\(""" + _SIZE + r"""\))?                      # 1024 bytes (1.0 KB)
+      | """ + _HEX + r"""                            # after sizes: 13833013 bytes is a size
       | """ + _NUMBER + r"""
       | \d+[a-zA-Z]+\d+\w*(?![\w\-])                                          # 80x25, 1s0ms
       | """ + _EMAIL + r"""
