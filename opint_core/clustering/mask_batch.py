@@ -25,22 +25,26 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from opint_core.clustering.masking import (
-    _ADJ_RE, _MASK_RE, _sub, EMPTY_PATTERN, MAX_CHARS, WILDCARD, mask, mask_normalized, normalize,
+    _MASK_RE, _sub, EMPTY_PATTERN, MAX_CHARS, WILDCARD, collapse_wildcards, mask, mask_normalized, normalize,
 )
 
-_CTX_TAIL_RE = re.compile(r"(?:\[\d{1,5}\]|(?:^|[^\w.:/\-])\d{3})$")
+# a token ending in what a code rule looks past: "[3011]", "=451" (Python re and RE2 alike)
+_CTX_TAIL = r"(?:\[\d{1,5}\]|(?:^|[^\w.:/\-])\d{3})$"
+_CTX_TAIL_RE = re.compile(_CTX_TAIL)
 _FTP_CONT_RE = re.compile(r"\d{3}-[^\d\s]")
 _BRACKET_CODE_RE = re.compile(r"\[\d{1,5}\]")
 _CTX_SIGN = frozenset("[(<>+-")
 _CODE_BEFORE = ("HTTP", "HTTP/1.0", "HTTP/1.1", "error")
 _MONTHS = frozenset("Mon Tue Wed Thu Fri Sat Sun Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec".split())
-_DN_START_RE = re.compile(r"/[A-Za-z][\w.]{0,30}=")
+_DN_START = r"/[A-Za-z][\w.]{0,30}="
+_DN_START_RE = re.compile(_DN_START)
 _MONTH_END_RE = re.compile(r"(?<![A-Za-z0-9])[A-Za-z]{3}$")
 # a plain number followed by one of these may be a size ("1024 bytes", "3 KB"): not a bare variable
 _UNIT_HEADS = "KMGTPBbk"
+_UNIT_ENDS = "Bbs"     # how a size unit ends (KB, kb, bytes): "(1.0 KB)" may follow it
 # the same conditions as _mask_in_window's shortcut, for pyarrow's RE2 over distinct ASCII tokens
 _CODE_BEFORE_RE2 = r"(?:HTTP|HTTP/1\.[01]|error|(?i:errno:?))$"
-_UNIT_AFTER_RE2 = r"^(?:End|[KMGTPBbk])"
+_UNIT_AFTER_RE2 = rf"^(?:End|[{_UNIT_HEADS}])"
 
 _FALLBACK = object()   # mask the whole message
 _CONTEXT = object()    # depends on the neighbouring tokens
@@ -52,8 +56,7 @@ _BATCH = 8192
 
 # _may_span, _needs_context and the URL rule of the masking regex, for pyarrow's RE2 (no
 # look-around) over distinct ASCII tokens; tests check that both give the same masks
-_SPAN_RE2 = r"/[A-Za-z][\w.]{0,30}=|(?:^|[^A-Za-z0-9])(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun|Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)$"
-_CTX_TAIL_RE2 = r"(?:\[\d{1,5}\]|(?:^|[^\w.:/\-])\d{3})$"
+_SPAN_RE2 = _DN_START + r"|(?:^|[^A-Za-z0-9])(?:" + "|".join(sorted(_MONTHS)) + ")$"
 # a token that is one URL (scheme://…) and the punctuation after it, nothing the URL stops at
 _URL_TOKEN_RE2 = r"^[A-Za-z][A-Za-z0-9+.\-]{1,15}://[^<>\"'`]*$"
 _URL_TRAILING = ".,;:)]}"
@@ -94,7 +97,7 @@ def _may_join(tok: str, nxt: str) -> bool:
     dates that _may_span finds): a size (``1.1 KB``, ``1024 bytes (1.0 KB)``) or a date and time."""
     last, first = tok[-1], nxt[:1]
     return (last.isdecimal() and (first.isdecimal() or first in _UNIT_HEADS)) or \
-        (last in "Bbs" and first == "(")
+        (last in _UNIT_ENDS and first == "(")
 
 
 def _mask_in_window(prev: str, tok: str, nxt: str):
@@ -118,11 +121,6 @@ def _mask_in_window(prev: str, tok: str, nxt: str):
         last = e
     out.append(window[last:b])
     return "".join(out)
-
-
-def _join(tokens: list[str]) -> str:
-    text = " ".join(tokens)
-    return _ADJ_RE.sub(WILDCARD, text) if "<*><*>" in text else text
 
 
 def _mask_each(messages) -> list[str]:
@@ -149,7 +147,7 @@ def _mask_each(messages) -> list[str]:
             if r is _FALLBACK:
                 break
             res.append(r)
-        out.append(_join(res) if len(res) == len(toks) else mask_normalized(text))
+        out.append(collapse_wildcards(" ".join(res)) if len(res) == len(toks) else mask_normalized(text))
     return out
 
 
@@ -221,7 +219,7 @@ def _classify(words: pa.Array) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     head = _matches(words, r"^(?:\d|[\[(<>+\-]\d)")
     same_anywhere = _matches(words, r"^\d{3}-[^\d\s]", where=head) | (
         _matches(words, r"^\[", where=head) & ~_matches(words, r"^\[\d{1,5}\]", where=head))
-    context = ((head & ~same_anywhere) | _matches(words, _CTX_TAIL_RE2)) & ~span
+    context = ((head & ~same_anywhere) | _matches(words, _CTX_TAIL)) & ~span
     url = _matches(words, _URL_TOKEN_RE2, where=_contains(words, "://") & ~span & ~context)
     return span, context, url
 
@@ -261,9 +259,9 @@ def _mask_ascii(texts: pa.Array, cache: dict[str, str]) -> list[str]:
     same_next = np.append(parent[1:] == parent[:-1], False)     # the next token is in the message
     next_tok = np.append(tok_of[1:], 0)
     ends_digit = _matches(words, r"\d$")
-    ends_unit = _matches(words, r"[Bbs]$")
+    ends_unit = _matches(words, rf"[{_UNIT_ENDS}]$")
     joins = same_next & (
-        (ends_digit[tok_of] & _matches(words, r"^[\dKMGTPBbk]")[next_tok])
+        (ends_digit[tok_of] & _matches(words, rf"^[\d{_UNIT_HEADS}]")[next_tok])
         | (ends_unit[tok_of] & _matches(words, r"^\(")[next_tok]))
     pos = np.flatnonzero(context[tok_of] | (joins & ~span[tok_of]))
     if len(pos):
@@ -299,8 +297,7 @@ def _mask_ascii(texts: pa.Array, cache: dict[str, str]) -> list[str]:
     masked_tokens = pa.array(table, type=pa.large_string()).take(pa.array(slot))
     joined = pc.binary_join(pa.ListArray.from_arrays(lists.offsets, masked_tokens),
                             pa.scalar(" ", pa.large_string()))
-    out = [_ADJ_RE.sub(WILDCARD, s) if "<*><*>" in s else s
-           for s in pc.utf8_trim(joined, " ").to_pylist()]
+    out = [collapse_wildcards(s) for s in pc.utf8_trim(joined, " ").to_pylist()]
     for i in np.flatnonzero(fallback_msgs).tolist():
         out[i] = mask(texts[i].as_py())
     return [s or EMPTY_PATTERN for s in out]

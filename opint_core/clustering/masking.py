@@ -142,7 +142,9 @@ def mask(message: str | None) -> str:
 
 def mask_normalized(text: str) -> str:
     """``mask()`` of a message that is already normalised and not empty."""
-    text = _MASK_RE.sub(_sub, text)
-    if "<*><*>" in text:
-        text = _ADJ_RE.sub(WILDCARD, text)
-    return text
+    return collapse_wildcards(_MASK_RE.sub(_sub, text))
+
+
+def collapse_wildcards(text: str) -> str:
+    """Adjacent ``<*>`` (variables glued together) become one."""
+    return _ADJ_RE.sub(WILDCARD, text) if "<*><*>" in text else text

@@ -43,7 +43,8 @@ _RX_CACHE: dict[str, re.Pattern] = {}
 _MAX_PATTERNS = 16   # wildcard tokens tried per slot: bounds the work on pathological input
 
 
-def _wildcard_regex(token: str) -> re.Pattern:
+def wildcard_regex(token: str) -> re.Pattern:
+    """The regex of a token with ``<*>``: each wildcard matches any text (cached)."""
     rx = _RX_CACHE.get(token)
     if rx is None:
         if len(_RX_CACHE) > 4096:
@@ -79,7 +80,7 @@ def _generalise(values: list[str], first: bool = False) -> dict[str, str]:
         # a token that already holds a variable absorbs the values it matches: `<*>` absorbs
         # any word, `(<*>)` absorbs `()` and `(root)`
         for p in sorted(patterns, key=lambda v: (v != WILDCARD, len(v), v))[:_MAX_PATTERNS]:
-            rx = _wildcard_regex(p)
+            rx = wildcard_regex(p)
             for v in free:
                 if v != p and v not in out and rx.fullmatch(v):
                     out[v] = p
@@ -136,9 +137,12 @@ def merge_templates(masked: list[str]) -> list[str]:
 _MASK64 = (1 << 64) - 1
 
 
+def _cell_hash(position: int, token: str) -> int:
+    return hash((position, token)) & _MASK64
+
+
 def _cell_hashes(rows: list[tuple]) -> np.ndarray:
-    return np.array([[hash((j, tok)) & _MASK64 for j, tok in enumerate(c)] for c in rows],
-                    dtype=np.uint64)
+    return np.array([[_cell_hash(j, tok) for j, tok in enumerate(c)] for c in rows], dtype=np.uint64)
 
 
 def _groups_of_equal(keys: np.ndarray):
@@ -195,7 +199,7 @@ def _merge_block(current: dict[tuple, tuple], n: int) -> None:
                 nc = repl.get(c)
                 if nc is not None:
                     cur[r] = nc
-                    cells[r, i] = hash((i, nc[i])) & _MASK64
+                    cells[r, i] = _cell_hash(i, nc[i])
             keep = list({c: r for r, c in reversed(list(enumerate(cur)))}.values())
             if len(keep) < len(cur):
                 keep.sort()

@@ -586,20 +586,10 @@ class Insight:
                 arrow_texts = None
                 nd = len(texts)
             else:
-                col = _as_chunked(self.table.column("message"))
-                if pa.types.is_dictionary(col.type):
-                    col = col.cast(col.type.value_type)
-                enc = pc.dictionary_encode(col) if len(col) else None
-                if enc is not None and enc.num_chunks:
-                    dictionary = enc.chunk(0).dictionary
-                    arrow_texts = pa.concat_arrays([dictionary, pa.array([""], dictionary.type)])
-                    nd = len(arrow_texts)
-                    idx = pa.chunked_array([c.indices for c in enc.chunks], type=enc.chunk(0).indices.type)
-                    ids = np.asarray(idx.fill_null(nd - 1).to_numpy(), dtype=np.int64)
-                else:
-                    arrow_texts = pa.array([""], pa.string())
-                    nd = 1
-                    ids = np.zeros(0, dtype=np.int64)
+                codes, values = factorize_column(self.table.column("message"))
+                arrow_texts = pa.concat_arrays([values, pa.array([""], values.type)])   # "" for nulls
+                nd = len(arrow_texts)
+                ids = np.where(codes < 0, nd - 1, codes).astype(np.int64)
                 texts_list = None
             weight = _bincount(ids, self.weights, nd) if n else np.zeros(nd, np.int64)
             tmpl = np.full(nd, -1, dtype=np.int64)

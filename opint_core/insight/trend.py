@@ -30,20 +30,19 @@ error under a known problem, and the shifter still wants to see it. With an Insi
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import math
 import os
-import re
 from dataclasses import asdict, dataclass, field
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from opint_core.clustering.templates import wildcard_regex
+from opint_core.insight.core import DAY_MS
 from opint_core.selection import Selection
 
 Z = 2.0
-DAY_MS = 86_400_000
 RISE = 0.5
 MIN_COUNT = 10
 ORDERS = ("new", "rising", "falling", "score")
@@ -197,11 +196,6 @@ def _covers(a: str, b: str) -> bool:
     return ("<*>" in a and align_one(a, b) is not None) or ("<*>" in b and align_one(b, a) is not None)
 
 
-@functools.lru_cache(maxsize=4096)
-def _token_regex(token: str) -> re.Pattern:
-    return re.compile(".*".join(re.escape(p) for p in token.split("<*>")), re.S)
-
-
 def _token_cover(a: str, b: str) -> bool:
     """Same tokens, except where a token of one side holds a wildcard matching the other's."""
     ta, tb = a.split(" "), b.split(" ")
@@ -210,9 +204,9 @@ def _token_cover(a: str, b: str) -> bool:
     for x, y in zip(ta, tb):
         if x == y:
             continue
-        if "<*>" in x and _token_regex(x).fullmatch(y):
+        if "<*>" in x and wildcard_regex(x).fullmatch(y):
             continue
-        if "<*>" in y and _token_regex(y).fullmatch(x):
+        if "<*>" in y and wildcard_regex(y).fullmatch(x):
             continue
         return False
     return True
