@@ -99,14 +99,21 @@ class ErrorTable:
 def load_errors(archive: str | Archive = DEFAULT_ARCHIVE, selection: Selection | None = None, *,
                 stream: str = "fts", use_cache: bool = True, cache_dir: str | os.PathLike | None = None,
                 progress: Progress | None = None, cancel: threading.Event | None = None,
-                workers: int | None = None) -> ErrorTable:
+                workers: int | None = None, spark_master: str | None = None) -> ErrorTable:
     """Load the failures of `stream` for `selection` (default: the latest day in the archive).
 
     Raises ArchiveError for archive problems (unreachable HDFS, missing or empty day) and
     SelectionError for a bad selection; bad data inside files never raises, it is reported per file.
+    With ``spark_master`` the Spark job on that master reads the archive (``load_errors_spark``):
+    a compact table, its rows weighted by ``count``.
     """
     if stream not in STREAMS:
         raise ValueError(f"unknown stream {stream!r}: choose one of {', '.join(STREAMS)}")
+    if spark_master:
+        from opint_core.spark import load_errors_spark
+
+        return load_errors_spark(archive, selection, stream=stream, master=spark_master, progress=progress,
+                                 cancel=cancel)
     started = time.perf_counter()
     selection = selection or Selection.latest()
     archive = archive if isinstance(archive, Archive) else Archive(archive)

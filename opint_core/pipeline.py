@@ -71,7 +71,14 @@ def analyse_errors(errors: ErrorTable, *, progress: Progress | None = None,
 
 def analyse(archive, selection: Selection | None = None, *, stream: str = "fts", use_cache: bool = True,
             progress: Progress | None = None, cancel: threading.Event | None = None,
-            with_insight: bool = True, with_trends: bool = True) -> Analysis:
+            with_insight: bool = True, with_trends: bool = True, spark_master: str | None = None) -> Analysis:
+    """Load, cluster, break down and compare with the baseline days; with ``spark_master`` the
+    archive is read by the Spark job on that master (``analyse_spark``) instead of here."""
+    if spark_master:
+        from opint_core.spark import analyse_spark
+
+        return analyse_spark(archive, selection, stream=stream, master=spark_master, progress=progress,
+                             cancel=cancel, with_insight=with_insight, with_trends=with_trends)
     errors = load_errors(archive, selection, stream=stream, use_cache=use_cache, progress=progress, cancel=cancel)
     if cancel is not None and cancel.is_set():
         raise LoadCancelled()

@@ -62,7 +62,8 @@ def build_report(analysis, inherited: dict | None = None, merges: dict | None = 
     if sort not in SORTS:
         raise ValueError(f"unknown sort {sort!r}: choose one of {', '.join(SORTS)}")
     insight, trends = analysis.insight, analysis.trends
-    if merges:
+    merges = {k: v for k, v in (merges or {}).items() if k != v}   # apply_merges maps every key
+    if merges:                                                     # a new Insight only for real merges
         from opint_core.insight import Insight
 
         insight = Insight(analysis.errors, analysis.clustering, merges=merges)

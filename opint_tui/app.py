@@ -141,12 +141,9 @@ class OpintApp(App):
                 progress("write", 0, 0)
                 source = replace(source, archive=core.demo_archive(
                     progress=lambda stage, done, total: progress("write", done, total)))
-            if source.spark_master:
-                analysis = core.analyse_spark(source.archive, source.selection, stream=source.stream,
-                                              master=source.spark_master, progress=progress, cancel=cancel)
-            else:
-                analysis = core.analyse(source.archive, source.selection, stream=source.stream,
-                                        use_cache=source.use_cache, progress=progress, cancel=cancel)
+            analysis = core.analyse(source.archive, source.selection, stream=source.stream,
+                                    use_cache=source.use_cache, progress=progress, cancel=cancel,
+                                    spark_master=source.spark_master)
             if not cancel.is_set():
                 self.post_message(self.Loaded(analysis, source))
         except core.LoadCancelled:
@@ -206,7 +203,7 @@ class OpintApp(App):
                     self.say(warning, severity="warning", timeout=10)
             self.triage = triage_state(self.store, self.analysis.clustering)
             merges = self.store.apply_merges(self.analysis.clustering.categories) if self.store else {}
-            merges = {k: v for k, v in merges.items() if k != v}
+            merges = {k: v for k, v in merges.items() if k != v}   # every key maps to itself or its parent
             if merges != self.merges:
                 # manual merges fold a category's rows into another: the category breakdowns change
                 self.merges = merges
@@ -334,8 +331,7 @@ class OpintApp(App):
 
     def _report_markdown(self, annotated_only: bool) -> str:
         triage = self.triage.inherited if self.triage else {}
-        merges = self.store.apply_merges(self.analysis.clustering.categories) if self.store else None
-        report = core.build_report(self.analysis, triage, merges, annotated_only=annotated_only)
+        report = core.build_report(self.analysis, triage, self.merges, annotated_only=annotated_only)
         return core.render_report(report, "md")
 
     def action_export(self) -> None:

@@ -200,13 +200,8 @@ def cmd_report(args, console: Console) -> int:
     archive, stream, selection = resolve_source(args)
     errors = Console(stderr=True, highlight=False)
     with _progress_bar(errors) as bar:
-        progress = _stage_progress(bar)
-        master = spark_master(args)
-        if master:
-            analysis = core.analyse_spark(archive, selection, stream=stream, master=master, progress=progress)
-        else:
-            analysis = core.analyse(archive, selection, stream=stream, use_cache=not args.no_cache,
-                                    progress=progress)
+        analysis = core.analyse(archive, selection, stream=stream, use_cache=not args.no_cache,
+                                progress=_stage_progress(bar), spark_master=spark_master(args))
     store = open_store(args)
     inherited = store.carry_over(analysis.clustering.categories)
     merges = store.apply_merges(analysis.clustering.categories)
@@ -251,11 +246,8 @@ def cmd_load(args, console: Console) -> int:
         if args.demo:
             progress("write", 0, 0)
         archive, stream, selection = resolve_source(args)
-        master = spark_master(args)
-        if master:
-            et = core.load_errors_spark(archive, selection, stream=stream, master=master, progress=progress)
-        else:
-            et = core.load_errors(archive, selection, stream=stream, use_cache=not args.no_cache, progress=progress)
+        et = core.load_errors(archive, selection, stream=stream, use_cache=not args.no_cache, progress=progress,
+                              spark_master=spark_master(args))
     print_load_summary(console, et, top=args.top)
     return 0
 
