@@ -32,6 +32,8 @@ from urllib.parse import urlsplit
 import pyarrow as pa
 import pyarrow.fs as pafs
 
+from opint_core.errors import OpintError
+
 __all__ = [
     "ArchiveError",
     "LXPLUS_SETUP",
@@ -57,7 +59,7 @@ _HDFS_SCHEMES = ("hdfs", "viewfs")
 _MAX_DETAIL_LINES = 4
 
 
-class ArchiveError(Exception):
+class ArchiveError(OpintError):
     """A problem with the archive or its access, with a message a shifter can act on.
 
     Attributes:
@@ -83,10 +85,8 @@ class ArchiveError(Exception):
         path: str | None = None,
         detail: str = "",
     ) -> None:
-        super().__init__(message)
-        self.message = message
+        super().__init__(message, remedy)
         self.cause = cause
-        self.remedy = remedy
         self.uri = uri
         self.path = path
         self.detail = detail

@@ -21,9 +21,10 @@ else:  # pragma: no cover
     import tomli as tomllib
 
 from opint_core.archive import DEFAULT_ARCHIVE
+from opint_core.errors import OpintError
 
 
-class ConfigError(ValueError):
+class ConfigError(OpintError, ValueError):
     """The config file exists but cannot be used; the message names it."""
 
 

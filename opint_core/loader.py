@@ -16,6 +16,7 @@ import pyarrow as pa
 from opint_core.archive import DEFAULT_ARCHIVE, Archive
 from opint_core.cache import DayCache
 from opint_core.codes import factorize_column
+from opint_core.errors import LoadCancelled
 from opint_core.reader import FileReport, read_part_file
 from opint_core.schema import ERROR_SCHEMA, STREAMS, row_weights
 from opint_core.schema import failures as table_failures
@@ -24,8 +25,6 @@ from opint_core.selection import Selection
 Progress = Callable[[str, int, int], None]
 
 
-class LoadCancelled(Exception):
-    """The caller's cancel event was set during a load."""
 
 
 @dataclass

@@ -9,9 +9,24 @@ import threading
 import time
 from dataclasses import dataclass, field
 
+from opint_core.archive import DEFAULT_ARCHIVE
 from opint_core.clustering import Clustering, cluster_table
-from opint_core.loader import ErrorTable, LoadCancelled, Progress, load_errors
+from opint_core.errors import LoadCancelled
+from opint_core.loader import ErrorTable, Progress, load_errors
 from opint_core.selection import Selection
+
+
+@dataclass(frozen=True)
+class Request:
+    """What to load: the archive (a pyarrow filesystem URI or a path), the days, the stream, whether
+    the day cache may be used, and the backend (``spark_master`` set: the Spark job on that master;
+    else this process)."""
+
+    archive: str = DEFAULT_ARCHIVE
+    selection: Selection = field(default_factory=Selection.latest)
+    stream: str = "fts"
+    use_cache: bool = True
+    spark_master: str | None = None
 
 
 @dataclass
@@ -69,18 +84,26 @@ def analyse_errors(errors: ErrorTable, *, progress: Progress | None = None,
     return Analysis(errors, clustering, insight, trends, timings, notes)
 
 
-def analyse(archive, selection: Selection | None = None, *, stream: str = "fts", use_cache: bool = True,
-            progress: Progress | None = None, cancel: threading.Event | None = None,
-            with_insight: bool = True, with_trends: bool = True, spark_master: str | None = None) -> Analysis:
+def run(request: Request, *, progress: Progress | None = None, cancel: threading.Event | None = None,
+        with_insight: bool = True, with_trends: bool = True) -> Analysis:
     """Load, cluster, break down and compare with the baseline days; with ``spark_master`` the
     archive is read by the Spark job on that master (``analyse_spark``) instead of here."""
-    if spark_master:
+    if request.spark_master:
         from opint_core.spark import analyse_spark
 
-        return analyse_spark(archive, selection, stream=stream, master=spark_master, progress=progress,
-                             cancel=cancel, with_insight=with_insight, with_trends=with_trends)
-    errors = load_errors(archive, selection, stream=stream, use_cache=use_cache, progress=progress, cancel=cancel)
+        return analyse_spark(request.archive, request.selection, stream=request.stream,
+                             master=request.spark_master, progress=progress, cancel=cancel,
+                             with_insight=with_insight, with_trends=with_trends)
+    errors = load_errors(request.archive, request.selection, stream=request.stream, use_cache=request.use_cache,
+                         progress=progress, cancel=cancel)
     if cancel is not None and cancel.is_set():
         raise LoadCancelled()
     return analyse_errors(errors, progress=progress, cancel=cancel, with_insight=with_insight,
-                          with_trends=with_trends, use_cache=use_cache)
+                          with_trends=with_trends, use_cache=request.use_cache)
+
+
+def analyse(archive=DEFAULT_ARCHIVE, selection: Selection | None = None, *, stream: str = "fts",
+            use_cache: bool = True, spark_master: str | None = None, **options) -> Analysis:
+    """``run`` of the request these arguments describe (the short form for scripts and tests)."""
+    request = Request(archive, selection or Selection.latest(), stream, use_cache, spark_master)
+    return run(request, **options)

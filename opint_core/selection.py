@@ -5,11 +5,13 @@ import datetime as dt
 import os
 from dataclasses import dataclass
 
+from opint_core.errors import OpintError
+
 # The forms the original OpInt loader accepted (utils/tools.py::parse_date), ISO first.
 DATE_FORMATS = ("%Y-%m-%d", "%d.%m.%Y", "%d/%m/%Y")
 
 
-class SelectionError(ValueError):
+class SelectionError(OpintError, ValueError):
     """A selection that cannot be understood: bad date, inverted range, unreadable path list."""
 
 

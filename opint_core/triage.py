@@ -62,6 +62,8 @@ from typing import Any, NamedTuple
 
 import platformdirs
 
+from opint_core.errors import OpintError
+
 __all__ = [
     "Annotation", "CARRY_OVER_THRESHOLD", "Change", "FORMAT_VERSION", "Inherited", "STATUSES", "StoreError",
     "TriageStore", "apply_merges", "carry_over", "current_user", "default_store_dir", "pattern_similarity",
@@ -88,7 +90,7 @@ _PATTERN = "\x00pattern"    # the per-key slot of the latest pattern (never a fi
 _USER_RE = re.compile(r"[A-Za-z0-9_@+][A-Za-z0-9._@+-]*")
 
 
-class StoreError(Exception):
+class StoreError(OpintError):
     """The triage store cannot be used as asked; the message names the path and what to do."""
 
     def __init__(self, message: str, path: str | os.PathLike | None = None):

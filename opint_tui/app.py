@@ -24,10 +24,6 @@ from opint_tui.screens.dialogs import AnnotateScreen, ExportScreen, HelpScreen, 
 from opint_tui.screens.overview import OverviewScreen
 from opint_tui.view import build_rows, detail_renderables, triage_state
 
-STAGES = {"list": "listing days", "files": "reading files", "cluster": "clustering", "insight": "breakdowns",
-          "baseline": "baseline days for trends", "write": "writing the sample archive",
-          "spark": "starting the Spark job", "spark-scan": "Spark: reading the archive (tasks)",
-          "spark-group": "Spark: grouping by template (tasks)", "spark-result": "loading the Spark result"}
 
 
 @dataclass
@@ -152,7 +148,7 @@ class OpintApp(App):
             self.post_message(self.LoadFailed(getattr(e, "message", None) or str(e), getattr(e, "remedy", "")))
 
     def _show_progress(self, stage: str, done: int, total: int) -> None:
-        label = STAGES.get(stage, stage)
+        label = core.stage_label(stage)
         counts = f" {done:,}/{total:,}" if total else ""
         widget = self.overview.query_one("#progress", Static)
         widget.update(Text(f" {label}{counts}   (cancel: {self._key_hint('cancel_load')})"))

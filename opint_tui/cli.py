@@ -13,10 +13,6 @@ from rich.text import Text
 import opint_core as core
 from opint_tui.keymap import KeymapError
 
-STAGE_LABELS = {"list": "listing days", "files": "reading files", "write": "writing files", "cluster": "clustering",
-                "insight": "breakdowns", "baseline": "baseline days", "spark": "starting Spark",
-                "spark-scan": "Spark: reading (tasks)", "spark-group": "Spark: templates (tasks)",
-                "spark-result": "Spark result"}
 
 
 def _selection_options(parser: argparse.ArgumentParser, default=None) -> None:
@@ -151,7 +147,7 @@ def _stage_progress(bar: Progress):
 
     def progress(stage, done, total):
         if stage not in tasks:
-            tasks[stage] = bar.add_task(STAGE_LABELS.get(stage, stage), total=total or None)
+            tasks[stage] = bar.add_task(core.stage_label(stage), total=total or None)
         bar.update(tasks[stage], completed=done, total=total or None)
 
     return progress

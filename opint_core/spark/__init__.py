@@ -40,13 +40,13 @@ from opint_core.spark.result import (
     PartResult, compact_table, expand_table, expansion, file_reports, parse_rows, read_result,
 )
 from opint_core.spark.runner import (
-    DEFAULT_MASTER, INSTALL_REMEDY, LOCAL_MASTER, STAGES, SparkError, find_spark_submit, is_local,
+    DEFAULT_MASTER, INSTALL_REMEDY, LOCAL_MASTER, SparkError, find_spark_submit, is_local,
     spark_available,
 )
 from opint_core.spark.spec import DEFAULT_SAMPLES, build_spec
 
 __all__ = [
-    "DEFAULT_MASTER", "INSTALL_REMEDY", "LOCAL_MASTER", "STAGES", "Part", "SparkError", "SparkRun",
+    "DEFAULT_MASTER", "INSTALL_REMEDY", "LOCAL_MASTER", "Part", "SparkError", "SparkRun",
     "analyse_spark", "analysis_of", "errors_of", "find_spark_submit", "load_errors_spark", "plan", "run_parts",
     "spark_available",
 ]

@@ -14,6 +14,8 @@ import threading
 from pathlib import Path
 from typing import Callable
 
+from opint_core.errors import OpintError
+
 JOB_PATH = Path(__file__).with_name("job.py")
 DEFAULT_MASTER = "yarn"
 LOCAL_MASTER = "local[2]"
@@ -24,17 +26,13 @@ INSTALL_REMEDY = (
     "source /cvmfs/sft.cern.ch/lcg/views/LCG_105a_swan/x86_64-el9-gcc13-opt/setup.sh; "
     "source /cvmfs/sft.cern.ch/lcg/etc/hadoop-confext/hadoop-swan-setconf.sh analytix 3.3 spark3; kinit")
 
-# stage names given to the progress callback
-STAGES = {"spark": "starting Spark", "spark-scan": "Spark: reading the archive (tasks)",
-          "spark-group": "Spark: grouping by template (tasks)", "spark-result": "loading the Spark result"}
 
-
-class SparkError(Exception):
+class SparkError(OpintError):
     """The Spark path cannot run or its job failed: ``message`` says what, ``remedy`` what to do."""
 
     def __init__(self, message: str, remedy: str = "", log: str | None = None):
-        super().__init__(message)
-        self.message, self.remedy, self.log = message, remedy, log
+        super().__init__(message, remedy)
+        self.log = log
 
 
 def is_local(master: str) -> bool:
