@@ -50,7 +50,7 @@ def synthetic(rows: int, ncat: int, ndistinct: int, seed: int = 1):
     """(pa.Table in the ErrorTable schema, Clustering) with exactly ncat categories."""
     from opint_core import Category, Clustering
     from opint_core.clustering import category_key
-    from opint_core.schema import ERROR_SCHEMA
+    from opint_core.load.schema import ERROR_SCHEMA
 
     rng = np.random.default_rng(seed)
     # templates: a phrase + a category-specific word pair; 1..4 templates per category

@@ -39,7 +39,7 @@ def contender(kind: str, root: str, cache: str) -> dict:
         # Schema inference fails on real-shaped FTS records (file_metadata is null in some, an object in
         # others), so the bare read gets the same explicit schema of the fields we use: the least work
         # pyarrow can do to read these files, with nothing filtered or mapped.
-        from opint_core.records import RAW_SCHEMAS
+        from opint_core.load.records import RAW_SCHEMAS
 
         options = pj.ParseOptions(explicit_schema=RAW_SCHEMAS["fts"], unexpected_field_behavior="ignore")
         base = Path(root, "project/monitoring/archive/fts/raw/complete", f"{DAY:%Y/%m/%d}")

@@ -9,7 +9,8 @@ records a day) or reuses ``--archive``, then runs, on the final days (``--from/-
   - local analyse: ``analyse(..., with_trends=False)`` -- load + cluster + insight;
   - spark job: ``load_errors_spark(..., master)`` -- spark-submit, the job, the result read back;
     also the job's own seconds (after the JVM and the session are up);
-  - spark analyse: ``analyse_spark(..., with_trends=False)`` -- the job, clustering and insight here.
+  - spark analyse: ``analyse(..., spark_master=master, with_trends=False)`` -- the job, clustering and
+    insight here.
 
 Each in its own process; Spark with its default settings (no test tuning). Prints seconds and
 records/s (records read, successes included), and checks that both paths find the same templates
@@ -53,15 +54,16 @@ def memory(kind: str, root: str, saved: str) -> dict:
     import opint_core
     import opint_core.insight
     import opint_core.pipeline  # noqa: F401
-    from opint_core.archive import Archive
-    from opint_core.spark import SparkRun, analysis_of
+    from opint_core.load.archive import Archive
+    from opint_core.pipeline import analyse_loaded
+    from opint_core.spark import SparkRun, tables_of
 
     with open(saved, "rb") as f:
         master, parts, results = pickle.load(f)
     before = peak_rss_mb()
     started = time.perf_counter()
-    a = analysis_of(SparkRun(Archive(root), master, parts, results), 0, None, expand=kind == "memory-expanded",
-                    with_trends=False)
+    a = analyse_loaded(tables_of(SparkRun(Archive(root), master, parts, results), 0, None,
+                                 expand=kind == "memory-expanded"), with_trends=False)
     a.insight.prepare()   # what the drill-down computes: codes of every dimension, distinct messages
     return {"rows": len(a.errors), "failures": a.errors.failures, "mb": a.errors.table.nbytes / 1e6,
             "peak": peak_rss_mb(), "growth": peak_rss_mb() - before, "seconds": time.perf_counter() - started}
@@ -84,13 +86,13 @@ def contender(kind: str, root: str, first: str, last: str, master: str, saved: s
         from opint_core.spark import errors_of, run_parts
 
         run = run_parts(root, master=master, selection=sel, stream="fts")
-        et, _ = errors_of(run, 0, cluster=False)
+        et = errors_of(run, 0)
         records, failures, templates = et.report.records, et.failures, None
         job_seconds = run.done.get("seconds")
         with open(saved, "wb") as f:   # for the memory contenders
             pickle.dump((master, run.parts, run.results), f)
     else:
-        a = core.analyse_spark(root, sel, stream="fts", master=master, with_trends=False)
+        a = core.analyse(root, sel, stream="fts", spark_master=master, with_trends=False)
         records, failures = a.report.records, a.errors.failures
         templates = [a.clustering.templates, a.clustering.template_counts.tolist()]
     return {"seconds": time.perf_counter() - started, "records": records, "failures": failures,

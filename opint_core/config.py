@@ -20,7 +20,7 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover
     import tomli as tomllib
 
-from opint_core.archive import DEFAULT_ARCHIVE
+from opint_core.load.archive import DEFAULT_ARCHIVE
 from opint_core.errors import OpintError
 
 

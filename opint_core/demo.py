@@ -6,8 +6,8 @@ import datetime as dt
 import os
 import shutil
 
-from opint_core.cache import default_cache_dir
-
+from opint_core.load.cache import default_cache_dir
+from opint_core.sample_archive import write_sample_archive
 
 DEMO_DAYS, DEMO_SEED = 7, 2026
 
@@ -24,8 +24,6 @@ def demo_archive(progress=None, *, today: dt.date | None = None) -> str:
     if base.exists():
         shutil.rmtree(base)
     base.mkdir(parents=True)
-    from opint_core.sample_archive import write_sample_archive  # only when the demo is first used
-
     write_sample_archive(base, days=DEMO_DAYS, seed=DEMO_SEED, scale=scale, end=today, progress=progress)
     marker.write_text(stamp)
     return str(base)

@@ -1,7 +1,11 @@
-"""The whole way from an archive selection to something a shifter can triage: load, cluster, insight.
+"""The whole way from an archive selection to something a shifter can triage: load, cluster, insight,
+trends.
 
-The app and the CLI run the same steps with the same progress callback: progress(stage, done, total),
-stages "list", "files", "cluster", "insight".
+The one place that knows both backends: a Request with ``spark_master`` is read by the Spark job
+(``opint_core.spark.SparkBackend``), any other in this process (``opint_core.load.LocalBackend``).
+Both hand back tables (``Loaded``: the failures and those of the baseline days); what follows is
+the same for both. The app and the CLI run the same steps with the same progress callback:
+progress(stage, done, total), stages as in ``opint_core.stages``.
 """
 from __future__ import annotations
 
@@ -9,97 +13,52 @@ import threading
 import time
 from dataclasses import dataclass, field
 
-from opint_core.archive import DEFAULT_ARCHIVE
 from opint_core.clustering import Clustering, cluster_table
 from opint_core.errors import LoadCancelled
-from opint_core.loader import ErrorTable, Progress, load_errors
-from opint_core.selection import Selection
-
-
-@dataclass(frozen=True)
-class Request:
-    """What to load: the archive (a pyarrow filesystem URI or a path), the days, the stream, whether
-    the day cache may be used, and the backend (``spark_master`` set: the Spark job on that master;
-    else this process)."""
-
-    archive: str = DEFAULT_ARCHIVE
-    selection: Selection = field(default_factory=Selection.latest)
-    stream: str = "fts"
-    use_cache: bool = True
-    spark_master: str | None = None
+from opint_core.insight import Insight, Trends, trend
+from opint_core.load import (
+    DEFAULT_ARCHIVE, Backend, ErrorTable, LoadReport, Loaded, LocalBackend, Progress, Request, Selection,
+)
+from opint_core.spark import SparkBackend
 
 
 @dataclass
 class Analysis:
     errors: ErrorTable
     clustering: Clustering
-    insight: object | None = None
-    trends: object | None = None
+    insight: Insight | None = None
+    trends: Trends | None = None
     timings: dict[str, float] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)  # what went wrong beside the main load
 
     @property
-    def report(self):
+    def report(self) -> LoadReport:
         return self.errors.report
 
 
-def analyse_errors(errors: ErrorTable, *, progress: Progress | None = None,
-                   cancel: threading.Event | None = None, with_insight: bool = True,
-                   with_trends: bool = True, use_cache: bool = True) -> Analysis:
-    """Cluster, then insight, then trends against the preceding days (skipped for path lists)."""
-    notify = progress or (lambda stage, done, total: None)
-    timings = {"load": errors.report.seconds}
-    notify("cluster", 0, 1)
-    started = time.perf_counter()
-    clustering = cluster_table(errors.table)   # a compact (Spark) table: its templates, weighted
-    timings["cluster"] = time.perf_counter() - started
-    notify("cluster", 1, 1)
-    if cancel is not None and cancel.is_set():
-        raise LoadCancelled()
-    insight = None
-    if with_insight:
-        from opint_core.insight import Insight
+def backend_for(request: Request) -> Backend:
+    """The Spark job on ``request.spark_master`` when it is set, else this process."""
+    return SparkBackend(request.spark_master) if request.spark_master else LocalBackend()
 
-        notify("insight", 0, 1)
-        started = time.perf_counter()
-        insight = Insight(errors, clustering)  # the ErrorTable: its days fix the timeline window
-        timings["insight"] = time.perf_counter() - started
-        notify("insight", 1, 1)
-    trends, notes = None, []
-    if insight is not None and with_trends and errors.report.days:
-        from opint_core.insight import load_baseline, trend
 
-        notify("baseline", 0, 1)
-        started = time.perf_counter()
-        try:
-            baseline = load_baseline(errors, use_cache=use_cache, progress=progress, cancel=cancel)
-        except LoadCancelled:
-            raise
-        except Exception as e:  # noqa: BLE001 - a missing baseline must not cost the day itself
-            baseline = None
-            notes.append(f"no trends: the baseline days could not be loaded ({e})")
-        trends = trend(insight, baseline)
-        timings["trend"] = time.perf_counter() - started
-        notify("baseline", 1, 1)
-    return Analysis(errors, clustering, insight, trends, timings, notes)
+def load_request(request: Request, *, progress: Progress | None = None,
+                 cancel: threading.Event | None = None) -> ErrorTable:
+    """The failures a request selects, read by its backend (no baseline): a compact table (rows
+    weighted by ``count``) from the Spark job."""
+    return backend_for(request).load(request, progress=progress, cancel=cancel).errors
 
 
 def run(request: Request, *, progress: Progress | None = None, cancel: threading.Event | None = None,
         with_insight: bool = True, with_trends: bool = True) -> Analysis:
-    """Load, cluster, break down and compare with the baseline days; with ``spark_master`` the
-    archive is read by the Spark job on that master (``analyse_spark``) instead of here."""
-    if request.spark_master:
-        from opint_core.spark import analyse_spark
-
-        return analyse_spark(request.archive, request.selection, stream=request.stream,
-                             master=request.spark_master, progress=progress, cancel=cancel,
-                             with_insight=with_insight, with_trends=with_trends)
-    errors = load_errors(request.archive, request.selection, stream=request.stream, use_cache=request.use_cache,
-                         progress=progress, cancel=cancel)
+    """Load (the selection, and its baseline days for the trends), cluster, break down and compare
+    with the baseline, through the backend of the request."""
+    started = time.perf_counter()
+    loaded = backend_for(request).load(request, progress=progress, cancel=cancel,
+                                       with_baseline=with_insight and with_trends)
     if cancel is not None and cancel.is_set():
         raise LoadCancelled()
-    return analyse_errors(errors, progress=progress, cancel=cancel, with_insight=with_insight,
-                          with_trends=with_trends, use_cache=request.use_cache)
+    return analyse_loaded(loaded, progress=progress, cancel=cancel, with_insight=with_insight,
+                          with_trends=with_trends, load_seconds=time.perf_counter() - started)
 
 
 def analyse(archive=DEFAULT_ARCHIVE, selection: Selection | None = None, *, stream: str = "fts",
@@ -107,3 +66,45 @@ def analyse(archive=DEFAULT_ARCHIVE, selection: Selection | None = None, *, stre
     """``run`` of the request these arguments describe (the short form for scripts and tests)."""
     request = Request(archive, selection or Selection.latest(), stream, use_cache, spark_master)
     return run(request, **options)
+
+
+def analyse_errors(errors: ErrorTable, *, progress: Progress | None = None,
+                   cancel: threading.Event | None = None, with_insight: bool = True,
+                   with_trends: bool = True, use_cache: bool = True) -> Analysis:
+    """The analysis of failures loaded already: cluster, insight, and trends against the preceding
+    days, read here through the local loader (none for a path list)."""
+    loaded = Loaded(errors)
+    if with_insight and with_trends and errors.report.days:
+        loaded.baseline, loaded.notes = LocalBackend().baseline(errors, use_cache=use_cache, progress=progress,
+                                                                cancel=cancel)
+    return analyse_loaded(loaded, progress=progress, cancel=cancel, with_insight=with_insight,
+                          with_trends=with_trends)
+
+
+def analyse_loaded(loaded: Loaded, *, progress: Progress | None = None, cancel: threading.Event | None = None,
+                   with_insight: bool = True, with_trends: bool = True,
+                   load_seconds: float | None = None) -> Analysis:
+    """Cluster, then insight, then trends against ``loaded.baseline`` (none for a path list: it has
+    no days); never loads. A compact (Spark) table is clustered by its templates, weighted."""
+    errors = loaded.errors
+    notify = progress or (lambda stage, done, total: None)
+    timings = {"load": errors.report.seconds if load_seconds is None else load_seconds}
+    notify("cluster", 0, 1)
+    started = time.perf_counter()
+    clustering = cluster_table(errors.table)
+    timings["cluster"] = time.perf_counter() - started
+    notify("cluster", 1, 1)
+    if cancel is not None and cancel.is_set():
+        raise LoadCancelled()
+    insight = trends = None
+    if with_insight:
+        notify("insight", 0, 1)
+        started = time.perf_counter()
+        insight = Insight(errors, clustering)  # the ErrorTable: its days fix the timeline window
+        timings["insight"] = time.perf_counter() - started
+        notify("insight", 1, 1)
+    if insight is not None and with_trends and errors.report.days:
+        started = time.perf_counter()
+        trends = trend(insight, loaded.baseline)
+        timings["trend"] = time.perf_counter() - started
+    return Analysis(errors, clustering, insight, trends, timings, list(loaded.notes))

@@ -3,7 +3,8 @@
 Every text that comes from an error message or an annotation is escaped for its format: in markdown
 each character that can start markup is backslash-escaped (CommonMark allows it for any punctuation),
 so no `|`, backtick, `<script>`, `[text](url)` or emphasis can break a table or inject markup; newlines
-and control characters become visible marks and very long strings are cut. Files are written atomically.
+and control characters become visible marks and very long strings are cut. Files are written atomically
+(``opint_core.atomic.write_atomic``).
 """
 from __future__ import annotations
 
@@ -11,14 +12,13 @@ import csv
 import datetime as dt
 import io
 import json
-import os
 import re
-import tempfile
 from dataclasses import dataclass, field
-from pathlib import Path
+
+from opint_core.insight import Insight, sort_categories
 
 FORMATS = ("md", "json", "csv")
-SORTS = ("count", "new", "rising", "label")
+SORTS = ("count", "new", "rising", "label")   # orders of opint_core.insight.orders
 SAMPLES = 3
 MAX_CELL = 400
 
@@ -37,6 +37,30 @@ class ReportCategory:
     samples: list  # [message, count]
     annotation: dict | None  # label, status, ticket, notes, author, time, inherited, similarity, source_key
     merged: list = field(default_factory=list)  # keys of categories merged into this one
+
+    # what the orders of opint_core.insight.orders read
+    @property
+    def label(self) -> str:
+        return (self.annotation or {}).get("label") or ""
+
+    def _trend(self, name: str, default):
+        return (self.trend or {}).get(name) or default
+
+    @property
+    def new(self) -> bool:
+        return self._trend("new", False)
+
+    @property
+    def new_rows(self) -> int:
+        return self._trend("new_template_rows", 0)
+
+    @property
+    def score(self) -> float:
+        return self._trend("score", 0.0)
+
+    @property
+    def rising(self) -> bool:
+        return self._trend("rising", False)
 
 
 @dataclass
@@ -64,8 +88,6 @@ def build_report(analysis, inherited: dict | None = None, merges: dict | None = 
     insight, trends = analysis.insight, analysis.trends
     merges = {k: v for k, v in (merges or {}).items() if k != v}   # apply_merges maps every key
     if merges:                                                     # a new Insight only for real merges
-        from opint_core.insight import Insight
-
         insight = Insight(analysis.errors, analysis.clustering, merges=merges)
     inherited = inherited or {}
     fields = insight.report_fields(trends, top=5)
@@ -91,7 +113,7 @@ def build_report(analysis, inherited: dict | None = None, merges: dict | None = 
             top_dst_sites=f["top_dst_sites"], trend=f["trend"],
             samples=[[m.message, m.count] for m in messages], annotation=annotation,
             merged=sorted(merged_children.get(g, []))))
-    rows = _sorted(rows, sort)
+    rows = sort_categories(rows, sort)
     if top:
         rows = rows[:top]
     r = analysis.report
@@ -99,21 +121,6 @@ def build_report(analysis, inherited: dict | None = None, merges: dict | None = 
                   generated=dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
                   failures=analysis.errors.failures, categories_total=len(analysis.clustering.categories),
                   categories=rows, options={"annotated_only": annotated_only, "top": top, "sort": sort})
-
-
-def _sorted(rows: list[ReportCategory], sort: str) -> list[ReportCategory]:
-    def trend(r, name, default=0.0):
-        return (r.trend or {}).get(name) or default
-
-    if sort == "new":  # most rows of never-seen messages first: new categories and new kinds inside known ones
-        new_rows = lambda r: r.count if trend(r, "new", False) else trend(r, "new_template_rows", 0)  # noqa: E731
-        return sorted(rows, key=lambda r: (-new_rows(r), -r.count, r.key))
-    if sort == "rising":
-        return sorted(rows, key=lambda r: (not trend(r, "rising", False), -trend(r, "score"), -r.count, r.key))
-    if sort == "label":
-        label = lambda r: ((r.annotation or {}).get("label") or "")  # noqa: E731
-        return sorted(rows, key=lambda r: (not label(r), label(r).lower(), -r.count, r.key))
-    return sorted(rows, key=lambda r: (-r.count, r.key))
 
 
 # --- escaping -------------------------------------------------------------------------------------
@@ -259,20 +266,3 @@ def render(report: Report, fmt: str) -> str:
     if fmt not in RENDERERS:
         raise ValueError(f"unknown report format {fmt!r}: choose one of {', '.join(FORMATS)}")
     return RENDERERS[fmt](report)
-
-
-def write_atomic(path: str | os.PathLike, text: str) -> Path:
-    """Write via a temporary file in the same folder and rename: readers never see half a report."""
-    target = Path(path).expanduser()
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".part")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
-            f.write(text)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return target

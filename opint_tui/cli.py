@@ -242,8 +242,8 @@ def cmd_load(args, console: Console) -> int:
         if args.demo:
             progress("write", 0, 0)
         archive, stream, selection = resolve_source(args)
-        et = core.load_errors(archive, selection, stream=stream, use_cache=not args.no_cache, progress=progress,
-                              spark_master=spark_master(args))
+        et = core.load_request(core.Request(archive, selection, stream, not args.no_cache, spark_master(args)),
+                               progress=progress)
     print_load_summary(console, et, top=args.top)
     return 0
 

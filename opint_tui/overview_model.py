@@ -1,7 +1,8 @@
 """The rows of the overview, filtered and sorted; pure Python so that it is fast to test and to reuse.
 
 A row is a category (or, at template level, a template). Filtering is fuzzy over pattern, label and
-sites (rapidfuzz, one vectorised pass per term); sorting by count, trend, new or label.
+sites (rapidfuzz, one vectorised pass per term); sorting by count, trend, new or label (the orders
+of the core, ``core.sort_categories``).
 """
 from __future__ import annotations
 
@@ -10,7 +11,10 @@ from dataclasses import dataclass
 import numpy as np
 from rapidfuzz import fuzz, process
 
+import opint_core as core
+
 SORTS = ("count", "trend", "new", "label")
+CORE_ORDERS = {"trend": "score"}   # the app's name of an order -> its name in the core
 LEVELS = ("category", "template")
 FILTER_CUTOFF = 80  # partial_ratio a term needs against a row's text
 
@@ -36,6 +40,15 @@ class Row:
     def haystack(self) -> str:
         return f"{self.pattern} {self.label} {self.sites}".lower()
 
+    # what the orders of the core (core.sort_categories) read
+    @property
+    def score(self) -> float:
+        return self.trend_score
+
+    @property
+    def new_rows(self) -> int:
+        return self.new_templates
+
 
 def filter_rows(rows: list[Row], query: str) -> list[Row]:
     """Rows matching every whitespace-separated term of the query (substring, else fuzzy)."""
@@ -54,14 +67,5 @@ def filter_rows(rows: list[Row], query: str) -> list[Row]:
 
 
 def sort_rows(rows: list[Row], order: str, reverse: bool = False) -> list[Row]:
-    if order == "trend":
-        key = lambda r: (-r.trend_score, -r.count, r.key)  # noqa: E731
-    elif order == "new":
-        # most rows of never-seen messages first: new categories and new kinds inside known ones
-        key = lambda r: (-(r.count if r.new else r.new_templates), -r.trend_score, -r.count, r.key)  # noqa: E731
-    elif order == "label":
-        key = lambda r: (not r.label, r.label.lower(), -r.count, r.key)  # noqa: E731
-    else:
-        key = lambda r: (-r.count, r.key)  # noqa: E731
-    out = sorted(rows, key=key)
-    return out[::-1] if reverse else out
+    """The rows in one of SORTS, as the core defines it (the report sorts the same way)."""
+    return core.sort_categories(rows, CORE_ORDERS.get(order, order), reverse)

@@ -96,7 +96,7 @@ def job_result(table: pa.Table, samples: int = 20):
 
 def compact_errors(errors, samples: int = 20):
     """The compact ErrorTable the Spark path gives for a local ErrorTable (same load report)."""
-    from opint_core.loader import ErrorTable
+    from opint_core.load.table import ErrorTable
     from opint_core.spark.result import compact_table
 
     return ErrorTable(compact_table(job_result(errors.table, samples), errors.report.stream), errors.report)

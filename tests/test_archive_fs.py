@@ -1,4 +1,4 @@
-"""opint_core.archive_fs: opening the archive and translating HDFS failures.
+"""opint_core.load.filesystem: opening the archive and translating HDFS failures.
 
 Three layers, no mocks of pyarrow:
 
@@ -25,8 +25,8 @@ from pathlib import Path
 import pyarrow.fs as pafs
 import pytest
 
-from opint_core import archive_fs
-from opint_core.archive_fs import (
+from opint_core.load import filesystem as archive_fs
+from opint_core.load.filesystem import (
     CLASSPATH_EXPORT,
     HADOOP_SETCONF,
     LCG_VIEW_SETUP,
@@ -263,7 +263,7 @@ def test_self_check_reports_each_need(tmp_path):
 # Opens each URI given on the command line in one process; prints what each open raised.
 PROBE = r"""
 import json, sys
-from opint_core.archive_fs import ArchiveError, open_archive_fs
+from opint_core.load.filesystem import ArchiveError, open_archive_fs
 out = []
 for uri in sys.argv[1:]:
     try:
@@ -483,7 +483,7 @@ def test_check_listing_on_a_file(tmp_path):
 
 LISTING_PROBE = r"""
 import json, os, sys
-from opint_core.archive_fs import ArchiveError, check_listing, open_archive_fs
+from opint_core.load.filesystem import ArchiveError, check_listing, open_archive_fs
 root_dir, locked = sys.argv[1:]
 try:
     os.listdir(locked)

@@ -17,8 +17,9 @@ import pytest
 from rich.console import Console
 
 import opint_core as core
-from opint_core.insight import load_baseline, trend
-from opint_core.loader import ErrorTable
+from opint_core.insight import trend
+from opint_core.load.baseline import load_baseline
+from opint_core.load.table import ErrorTable
 from opint_core.spark.result import expand_table, expansion
 from opint_tui.cli import print_load_summary
 from opint_tui.view import TriageState, build_rows, detail_renderables, header_text

@@ -13,12 +13,12 @@ from opint_core import Category, Clustering, Selection, cluster
 from opint_core.clustering import category_key, cluster_table
 from opint_core.clustering.masking import mask
 from opint_core.insight import (
-    Insight, align_one, baseline_selection, choose_bins, report_fields, score_counts, sparkline, template_regex,
-    trend,
+    Insight, align_one, choose_bins, report_fields, score_counts, sparkline, template_regex, trend,
 )
 from opint_core.insight.core import top_k_by_group
 from opint_core.insight.slots import align_many
-from opint_core.schema import ERROR_SCHEMA
+from opint_core.load.baseline import baseline_selection
+from opint_core.load.schema import ERROR_SCHEMA
 
 UTC = dt.timezone.utc
 DAY = dt.date(2026, 11, 20)
@@ -416,7 +416,7 @@ def test_trend_matches_a_covering_template_when_keys_differ():
 
 
 def test_a_day_still_being_written_is_compared_for_the_hours_it_covers():
-    from opint_core.loader import ErrorTable, LoadReport
+    from opint_core.load.table import ErrorTable, LoadReport
 
     # the same rate on both days (one every 3 minutes), but today is only written until 11:57
     now = make_table([dict(time=T0 + dt.timedelta(minutes=3 * i), message="Connection timed out to se1.a.org")
@@ -584,7 +584,7 @@ def test_cluster_table_of_a_compact_table_weights_its_templates():
 
 
 def test_error_table_failures_and_top_values_are_weighted():
-    from opint_core.loader import ErrorTable, LoadReport, top_values
+    from opint_core.load.table import ErrorTable, LoadReport, top_values
 
     table = make_table([dict(message="x", vo=v) for v in ("atlas", "cms", None, "atlas")])
     et = ErrorTable(table, LoadReport("file:///x", "fts", "a day"))

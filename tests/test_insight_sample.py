@@ -9,7 +9,8 @@ import pyarrow.compute as pc
 import pytest
 
 from opint_core import Selection, cluster, load_errors
-from opint_core.insight import Insight, baseline_selection, load_baseline, trend
+from opint_core.insight import Insight, trend
+from opint_core.load.baseline import baseline_selection, load_baseline
 from opint_core.sample_archive import write_sample_archive
 
 END = dt.date(2026, 11, 20)

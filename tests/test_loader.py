@@ -7,10 +7,10 @@ import os
 import pytest
 
 from archive_factory import day_dir, fts_record, lines, rucio_record, write_part
-from opint_core.archive_fs import ArchiveError
-from opint_core.loader import load_errors
-from opint_core.schema import ERROR_SCHEMA
-from opint_core.selection import Selection
+from opint_core.load.filesystem import ArchiveError
+from opint_core.load.loader import load_errors
+from opint_core.load.schema import ERROR_SCHEMA
+from opint_core.load.selection import Selection
 
 D1, D2, D3 = dt.date(2025, 11, 22), dt.date(2025, 11, 23), dt.date(2025, 11, 24)
 
@@ -293,7 +293,7 @@ def test_cache_keeps_the_file_reports(day_with):
 
 def test_cancel_stops_a_load(archive):
     import threading
-    from opint_core.loader import LoadCancelled
+    from opint_core.errors import LoadCancelled
     cancel = threading.Event()
     cancel.set()
     with pytest.raises(LoadCancelled):

@@ -2,7 +2,7 @@ import datetime as dt
 
 import pytest
 
-from opint_core.selection import Selection, SelectionError, parse_date
+from opint_core.load.selection import Selection, SelectionError, parse_date
 
 
 @pytest.mark.parametrize("text", ["2025-11-24", "24.11.2025", "24/11/2025", " 2025-11-24 "])

@@ -14,11 +14,12 @@ import pytest
 from pyarrow.fs import LocalFileSystem
 
 import opint_core as core
-from opint_core.archive import Archive, DaySource, SourceFile
-from opint_core.clustering import cluster
+from opint_core.clustering import cluster, cluster_table
 from opint_core.clustering.masking import mask
-from opint_core.reader import read_part_file
-from opint_core.spark import Part, analysis_of, errors_of, plan, run_parts, spark_available
+from opint_core.load.archive import Archive, DaySource, SourceFile
+from opint_core.load.reader import read_part_file
+from opint_core.pipeline import analyse_loaded
+from opint_core.spark import Part, errors_of, plan, run_parts, spark_available, tables_of
 
 sys.path.insert(0, os.path.dirname(__file__))
 from spark_helpers import (  # noqa: E402
@@ -89,7 +90,7 @@ def spark_job(spark_archive, fuzz_file, damaged_file):
 def test_same_as_local_path_with_trends(spark_archive, spark_job, stream, index):
     run, _ = spark_job
     local = core.analyse(spark_archive, core.Selection.latest(), stream=stream, use_cache=False)
-    spark = analysis_of(run, index, index + 1)
+    spark = analyse_loaded(tables_of(run, index, index + 1))
     assert spark.trends is not None and spark.trends.known and spark.trends.baseline_days
     assert spark.errors.weights is not None and len(spark.errors) < spark.errors.failures   # compact
     summary = assert_same_analysis(local, spark)
@@ -101,7 +102,7 @@ def test_same_as_local_path_with_trends(spark_archive, spark_job, stream, index)
 def test_same_as_local_path_range_without_baseline(spark_archive, spark_job):
     run, _ = spark_job
     local = core.analyse(spark_archive, core.Selection.last_days(2), stream="fts", use_cache=False)
-    spark = analysis_of(run, 4, None)
+    spark = analyse_loaded(tables_of(run, 4, None))
     assert len(spark.errors.report.days) == 2
     assert_same_analysis(local, spark)
 
@@ -109,7 +110,7 @@ def test_same_as_local_path_range_without_baseline(spark_archive, spark_job):
 def test_report_counts_equal(spark_archive, spark_job):
     run, _ = spark_job
     local = core.analyse(spark_archive, core.Selection.latest(), stream="fts", use_cache=False)
-    spark = analysis_of(run, 0, 1)
+    spark = analyse_loaded(tables_of(run, 0, 1))
     lr, sr = core.build_report(local), core.build_report(spark)
     assert sr.failures == lr.failures == len(local.errors) and sr.categories_total == lr.categories_total
     assert [(c.key, c.count, c.share, c.first_seen, c.last_seen, c.trend) for c in sr.categories] == \
@@ -122,7 +123,7 @@ def test_compact_and_expanded_analyses_are_identical(spark_job):
     """The compact table and its expansion to one row per failure: the same rows in the same order,
     so every figure is equal, ties and samples included."""
     run, _ = spark_job
-    compact, full = analysis_of(run, 0, 1), analysis_of(run, 0, 1, expand=True)
+    compact, full = analyse_loaded(tables_of(run, 0, 1)), analyse_loaded(tables_of(run, 0, 1, expand=True))
     assert len(full.errors) == full.errors.failures == compact.errors.failures > len(compact.errors)
     ci, fi = compact.insight, full.insight
     assert ci.summaries() == fi.summaries()
@@ -168,7 +169,7 @@ def test_progress_and_file_reports(spark_job, spark_archive):
     stages = [s for s, _, _ in seen]
     assert stages[0] == "list" and "spark" in stages and "spark-result" in stages
     assert any(s == "spark-scan" and total > 0 for s, _, total in seen)
-    errors, _ = errors_of(run, 0, cluster=False)
+    errors = errors_of(run, 0)
     local = core.load_errors(spark_archive, core.Selection.latest(), stream="fts", use_cache=False)
     by_path = {f.path: (f.records, f.failures) for f in local.report.files}
     assert {f.path: (f.records, f.failures) for f in errors.report.files} == by_path
@@ -176,8 +177,9 @@ def test_progress_and_file_reports(spark_job, spark_archive):
 
 def test_compact_rows_stand_for_the_failures(spark_job):
     run, _ = spark_job
-    compact, clustering = errors_of(run, 0)          # the default: compact
-    expanded, _ = errors_of(run, 0, expand=True)
+    compact = errors_of(run, 0)                      # the default: compact
+    clustering = cluster_table(compact)
+    expanded = errors_of(run, 0, expand=True)
     n = compact.table.column("count").to_numpy()
     assert int(n.sum()) == compact.failures == len(expanded) and len(compact) < len(expanded)
     assert int(clustering.template_counts.sum()) == len(expanded) and len(clustering) == len(compact)
@@ -214,7 +216,8 @@ def test_damaged_file_reads_like_the_local_reader(spark_job, damaged_file):
     """Wrong types, non-objects, malformed lines, no data, no message, non-UTF-8 bytes."""
     run, _ = spark_job
     table, local = read_part_file(LocalFileSystem(), damaged_file, "fts")
-    errors, clustering = errors_of(run, 6)
+    errors = errors_of(run, 6)
+    clustering = cluster_table(errors)
     (got,) = errors.report.files
     assert (got.path, got.records, got.failures) == (local.path, local.records, local.failures) == (
         damaged_file, 14, 10)

@@ -272,7 +272,7 @@ def test_runner_follows_progress_and_reads_the_result(fake_spark, small_archive)
 
 
 def test_analyse_spark_with_a_fake_job(fake_spark, small_archive):
-    analysis = core.analyse_spark(small_archive, core.Selection.latest(), stream="rucio", master="local[2]")
+    analysis = core.run(core.Request(small_archive, core.Selection.latest(), "rucio", spark_master="local[2]"))
     assert analysis.clustering.templates == ["Connection timed out after <*> s"]
     assert analysis.trends is not None and analysis.insight.counts.tolist() == [analysis.errors.failures]
     report = core.build_report(analysis)
@@ -340,7 +340,7 @@ def test_without_spark_says_how_to_get_it(monkeypatch, small_archive):
     _no_spark(monkeypatch)
     assert not core.spark_available()
     with pytest.raises(core.SparkError) as e:
-        core.analyse_spark(small_archive, master="local[2]")
+        core.run(core.Request(small_archive, spark_master="local[2]"))
     assert "pyspark" in e.value.message
     assert "pip install 'pyspark==3.5.*'" in e.value.remedy and "hadoop-swan-setconf.sh" in e.value.remedy
 

@@ -17,12 +17,13 @@ from dataclasses import dataclass
 import numpy as np
 import pyarrow as pa
 
-from opint_core.codes import factorize_column
 from opint_core.clustering.categories import DEFAULT_SIMILARITY, categorize
 from opint_core.clustering.keys import category_key
 from opint_core.clustering.mask_batch import mask_many
 from opint_core.clustering.masking import EMPTY_PATTERN, mask
 from opint_core.clustering.templates import merge_templates
+from opint_core.load.codes import factorize_column
+from opint_core.load.schema import TEMPLATE, row_weights
 
 __all__ = ["cluster", "cluster_masked", "cluster_table", "Clustering", "Category", "DEFAULT_SIMILARITY", "category_key",
            "mask"]
@@ -72,7 +73,7 @@ def _factorize(messages) -> tuple[np.ndarray, list[str]]:
         codes, values = factorize_column(messages)
         uniq = values.to_pylist()
     else:
-        import pandas as pd
+        import pandas as pd   # only for pandas or numpy input: pandas costs start-up time the app never needs
         if isinstance(messages, (pd.Series, pd.Index)):
             values = messages.to_numpy(dtype=object, na_value=None)
         elif isinstance(messages, np.ndarray):
@@ -139,9 +140,7 @@ def cluster(messages, weights=None, *, similarity: float = DEFAULT_SIMILARITY) -
 def cluster_table(table, *, similarity: float = DEFAULT_SIMILARITY) -> Clustering:
     """The clustering of an ErrorTable's rows (or an Arrow table's): ``cluster`` of the messages,
     or for a compact table (the Spark path: ``template`` and ``count`` columns, see
-    opint_core.schema) ``cluster_masked`` of its templates, each row weighted by its ``count``."""
-    from opint_core.schema import TEMPLATE, row_weights
-
+    opint_core.load.schema) ``cluster_masked`` of its templates, each row weighted by its ``count``."""
     table = getattr(table, "table", table)
     weights = row_weights(table)
     if TEMPLATE in table.column_names:

@@ -20,6 +20,8 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 
+from rapidfuzz import fuzz, process
+
 from opint_core.clustering.masking import EMPTY_PATTERN, WILDCARD
 
 DEFAULT_SIMILARITY = 0.9
@@ -285,15 +287,11 @@ def _fuzzy_groups(causes: list[str], similarity: float) -> list[int]:
         return i
 
     if similarity < 1.0 and len(causes) > 1:
-        try:
-            from rapidfuzz import fuzz, process
-        except ImportError:  # pragma: no cover - rapidfuzz is a dependency
-            process = None
         blocks: dict[str, list[int]] = defaultdict(list)
         for i, c in enumerate(causes):
             blocks[" ".join(c.lower().split()[:2])].append(i)
         for members in blocks.values():
-            if len(members) < 2 or process is None:
+            if len(members) < 2:
                 continue
             texts = [causes[i] for i in members]
             scores = process.cdist(texts, texts, scorer=fuzz.ratio,

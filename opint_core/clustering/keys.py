@@ -2,17 +2,13 @@
 from __future__ import annotations
 
 import hashlib
-import re
 
-_WS_RE = re.compile(r"\s+")
+from opint_core.clustering.masking import collapse_wildcards
 
 
 def normalise_pattern(pattern: str) -> str:
     """The form that is hashed: whitespace collapsed, runs of adjacent wildcards as one."""
-    p = _WS_RE.sub(" ", pattern or "").strip()
-    while "<*><*>" in p:
-        p = p.replace("<*><*>", "<*>")
-    return p
+    return collapse_wildcards(" ".join((pattern or "").split()))
 
 
 def category_key(pattern: str) -> str:

@@ -39,18 +39,32 @@ def _is_fixed(token: str) -> bool:
     return WILDCARD not in token and _FIXED_RE.search(token) is not None
 
 
+# the characters with a meaning in a regular expression, for Python's re and RE2 alike
+_REGEX_ESCAPES = str.maketrans({c: "\\" + c for c in "\\.^$|?*+()[]{}"})
+
+
+def wildcard_pattern(template: str, *, capture: bool = False) -> str:
+    """The regular expression (the same text for Python's ``re`` and for RE2, which pyarrow runs)
+    of every text a template stands for: its literal text as it is, each ``<*>`` any text. With
+    ``capture`` each ``<*>`` is the lazy group ``s0``, ``s1`` ... (its value in a message)."""
+    pieces = template.split(WILDCARD)
+    body = pieces[0].translate(_REGEX_ESCAPES)
+    for j, piece in enumerate(pieces[1:]):
+        body += (f"(?P<s{j}>.*?)" if capture else ".*") + piece.translate(_REGEX_ESCAPES)
+    return "(?s)^" + body + "$"
+
+
 _RX_CACHE: dict[str, re.Pattern] = {}
 _MAX_PATTERNS = 16   # wildcard tokens tried per slot: bounds the work on pathological input
 
 
 def wildcard_regex(token: str) -> re.Pattern:
-    """The regex of a token with ``<*>``: each wildcard matches any text (cached)."""
+    """``wildcard_pattern`` of a token (or a template), compiled (cached)."""
     rx = _RX_CACHE.get(token)
     if rx is None:
         if len(_RX_CACHE) > 4096:
             _RX_CACHE.clear()
-        rx = _RX_CACHE[token] = re.compile("".join(
-            ".*" if p == WILDCARD else re.escape(p) for p in re.split(r"(<\*>)", token)), re.S)
+        rx = _RX_CACHE[token] = re.compile(wildcard_pattern(token))
     return rx
 
 

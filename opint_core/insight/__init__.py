@@ -5,19 +5,18 @@ baseline window, for every category of a clustered ErrorTable at once.
     insight = Insight(error_table, clustering)        # overview of every category, vectorised
     insight.summaries()                               # one CategorySummary per category
     insight.detail(i)                                 # drill-down of category i (interactive)
-    base = load_baseline(error_table)                 # preceding days, same length, via the loader
-    trends = trend(insight, base)                     # Trends: trends[i].new / .ratio / .rising
+    base = opint_core.load.load_baseline(error_table) # preceding days, same length (a backend loads them)
+    trends = trend(insight, base)                     # Trends: trends[i].new / .ratio / .rising (never loads)
     trends.order("new") / trends.order("rising")      # category indices in that order
     insight.report_fields(trends)                     # per category: trend, top_src/dst_sites ...
 """
 from opint_core.insight.core import (
-    DIMENSIONS, MAX_BINS, OVERVIEW_DIMENSIONS, CategoryDetail, CategorySummary, Insight, MessageCount,
+    DIMENSIONS, MAX_BINS, OVERVIEW_DIMENSIONS, CategoryDetail, CategoryFigures, CategorySummary, Insight, MessageCount,
     SlotValues, TemplateCount, TemplateSlots, TopValues, ValueCount, choose_bins, sparkline,
 )
+from opint_core.insight.orders import ORDERS, sort_categories
 from opint_core.insight.slots import align_one, template_regex
-from opint_core.insight.trend import (
-    Trend, Trends, baseline_selection, load_baseline, score_counts, trend, trend_for,
-)
+from opint_core.insight.trend import Trend, Trends, score_counts, trend
 
 
 def report_fields(insight: Insight, trends: Trends | None = None, top: int = 5) -> list[dict]:
@@ -28,8 +27,8 @@ def report_fields(insight: Insight, trends: Trends | None = None, top: int = 5) 
 
 
 __all__ = [
-    "CategoryDetail", "CategorySummary", "DIMENSIONS", "Insight", "MAX_BINS", "MessageCount",
-    "OVERVIEW_DIMENSIONS", "SlotValues", "TemplateCount", "TemplateSlots", "TopValues", "Trend", "Trends",
-    "ValueCount", "align_one", "baseline_selection", "choose_bins", "load_baseline", "report_fields",
-    "score_counts", "sparkline", "template_regex", "trend", "trend_for",
+    "CategoryDetail", "CategoryFigures", "CategorySummary", "DIMENSIONS", "Insight", "MAX_BINS", "MessageCount",
+    "ORDERS", "OVERVIEW_DIMENSIONS", "SlotValues", "TemplateCount", "TemplateSlots", "TopValues", "Trend", "Trends",
+    "ValueCount", "align_one", "choose_bins", "report_fields", "score_counts", "sort_categories", "sparkline",
+    "template_regex", "trend",
 ]

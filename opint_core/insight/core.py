@@ -12,7 +12,7 @@ Everything per row is numpy over integer codes, computed once for the whole tabl
   ids), so the drill-down of one category only touches its own rows;
 - messages are handled per distinct string (slot values, samples), never per row.
 
-A compact table (a ``count`` column: the Spark path, see opint_core.schema) is used as is: every
+A compact table (a ``count`` column: the Spark path, see opint_core.load.schema) is used as is: every
 count above is a sum of the rows' ``count`` (``np.bincount`` weights) -- group counts, shares,
 timelines, top values, drill-down and distinct-message counts are failures, not rows. What indexes
 rows stays per row (the order/starts of each group's rows; first/last seen are min/max over rows).
@@ -29,9 +29,9 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from opint_core.codes import factorize_column
 from opint_core.insight.slots import SlotAligner
-from opint_core.schema import row_weights
+from opint_core.load.codes import factorize_column
+from opint_core.load.schema import row_weights
 
 DIMENSIONS = ("src_site", "dst_site", "src_host", "dst_host", "src_rse", "dst_rse", "vo", "activity",
               "error_code")
@@ -88,8 +88,8 @@ class TemplateSlots:
 
 
 @dataclass(frozen=True)
-class CategorySummary:
-    """One overview row."""
+class CategoryFigures:
+    """What every view of a category starts with: which one, how many failures, when."""
 
     index: int
     key: str
@@ -99,23 +99,21 @@ class CategorySummary:
     first_seen: dt.datetime | None
     last_seen: dt.datetime | None
     timeline: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class CategorySummary(CategoryFigures):
+    """One overview row."""
+
     top_src_sites: list[ValueCount]
     top_dst_sites: list[ValueCount]
     merged_into: int | None = None   # index of the category this one is shown in (manual merges)
 
 
 @dataclass(frozen=True)
-class CategoryDetail:
+class CategoryDetail(CategoryFigures):
     """Everything the drill-down of one category shows."""
 
-    index: int
-    key: str
-    pattern: str
-    count: int
-    share: float
-    first_seen: dt.datetime | None
-    last_seen: dt.datetime | None
-    timeline: tuple[int, ...]
     bin_edges: tuple[dt.datetime, ...]
     top: dict[str, list[ValueCount]]        # dimension -> most frequent non-null values
     nulls: dict[str, int]                   # dimension -> failures without a value

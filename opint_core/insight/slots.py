@@ -10,7 +10,6 @@ a linear left-to-right literal search; messages that still do not fit count as n
 """
 from __future__ import annotations
 
-import re
 import threading
 from dataclasses import dataclass
 from typing import Callable
@@ -19,42 +18,22 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-WILDCARD = "<*>"
-MAX_CHARS = 4096            # the masker cuts messages here before masking
-_RE2_SPECIAL = set("\\.^$|?*+()[]{}")
+from opint_core.clustering.masking import MAX_CHARS, WILDCARD, normalize
+from opint_core.clustering.templates import wildcard_pattern
+
 _ARROW_WS = r"[\x00-\x1f\x7f ]{2,}|[\x00-\x1f\x7f]"
-_PY_CTRL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-_PY_WS = re.compile(r"\s+")
 _FALLBACK_LIMIT = 2_000     # Python fallback alignments per call at most
 
 
-def _escape(text: str) -> str:
-    return "".join("\\" + ch if ch in _RE2_SPECIAL else ch for ch in text)
-
-
 def template_regex(pattern: str) -> str | None:
-    """The RE2 pattern aligning a normalised message with a template, None without wildcards."""
-    pieces = pattern.split(WILDCARD)
-    if len(pieces) == 1:
-        return None
-    body = "".join(_escape(p) + (f"(?P<s{j}>.*?)" if j < len(pieces) - 1 else "") for j, p in enumerate(pieces))
-    return "(?s)^" + body + "$"
-
-
-def normalise(message: str | None) -> str:
-    """The masker's normalisation of one message."""
-    if not message:
-        return ""
-    if len(message) > MAX_CHARS:
-        message = message[:MAX_CHARS]
-    if _PY_CTRL.search(message):
-        message = _PY_CTRL.sub(" ", message)
-    return _PY_WS.sub(" ", message).strip()
+    """The RE2 pattern aligning a normalised message with a template (group ``s<j>``: the value of
+    wildcard j), None without wildcards."""
+    return wildcard_pattern(pattern, capture=True) if WILDCARD in pattern else None
 
 
 def align_one(pattern: str, message: str | None) -> tuple[str, ...] | None:
     """Values of the wildcards of ``pattern`` in ``message`` (left-most literal search), or None."""
-    text = normalise(message)
+    text = normalize(message)
     pieces = pattern.split(WILDCARD)
     if not text.startswith(pieces[0]):
         return None

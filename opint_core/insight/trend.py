@@ -1,9 +1,10 @@
 """Trend of each category against a baseline window: new, rising, falling.
 
-Baseline: by default the days just before the report's days, as many as the report has, loaded
-through the normal loader (and its day cache), or a compact table of the Spark path (its rows
-weighted by ``count``; every baseline count is failures). Its messages are clustered on their own
-(``cluster_table``) and mapped into today's categories:
+Baseline: a table of the days just before the report's days, as many as the report has
+(``opint_core.load.baseline``: read by the local loader, or a compact table of the Spark path, its
+rows weighted by ``count``; every baseline count is failures). ``trend`` never loads: it is handed
+that table. Its messages are clustered on their own (``cluster_table``) unless its clustering is
+handed too, and mapped into today's categories:
 
 1. by category key (the key is a function of the canonical pattern, stable across days);
 2. then template by template: an identical template pattern, else a today's template whose
@@ -31,21 +32,24 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-import os
 from dataclasses import asdict, dataclass, field
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from opint_core.clustering.templates import wildcard_regex
-from opint_core.insight.core import DAY_MS
-from opint_core.selection import Selection
+from opint_core.clustering import Clustering, cluster_table
+from opint_core.clustering.templates import wildcard_pattern, wildcard_regex
+from opint_core.insight.core import DAY_MS, Insight
+from opint_core.insight.orders import Ranked, sort_categories
+from opint_core.insight.slots import align_one
+from opint_core.load.schema import failures
+from opint_core.load.table import ErrorTable
 
 Z = 2.0
 RISE = 0.5
 MIN_COUNT = 10
-ORDERS = ("new", "rising", "falling", "score")
+ORDERS = ("new", "rising", "falling", "score")   # Trends.order: those of opint_core.insight.orders
 
 
 @dataclass(frozen=True)
@@ -99,26 +103,14 @@ class Trends:
         return iter(self.items)
 
     def order(self, by: str = "rising") -> list[int]:
-        """Category indices sorted: "new" (new first, biggest first, then rising), "rising"
-        (rising first by score), "falling", or "score" (plain score descending)."""
+        """Category indices in a trend order of ``opint_core.insight.orders``: "new" (most failures
+        of never-seen messages first: new categories and new templates inside known ones, then by
+        score), "rising" (rising first, by score), "falling", or "score" (plain score descending)."""
         if by not in ORDERS:
             raise ValueError(f"unknown trend order {by!r}: choose one of {', '.join(ORDERS)}")
-        idx = range(len(self.items))
-        it = self.items
-        if by == "new":
-            # wholly new categories (biggest first), then known categories with new templates of at
-            # least min_count rows (by those rows), then the rising ones
-            def key(i):
-                t = it[i]
-                fresh = t.new_template_rows if t.new_template_rows >= self.min_count else 0
-                return (not t.new, -t.count if t.new else 0, fresh == 0, -fresh, not t.rising, -t.score, i)
-        elif by == "rising":
-            key = lambda i: (not it[i].rising, -it[i].score, -it[i].count, i)
-        elif by == "falling":
-            key = lambda i: (not it[i].falling, it[i].score, -it[i].expected, i)
-        else:
-            key = lambda i: (-it[i].score, -it[i].count, i)
-        return sorted(idx, key=key)
+        rows = [Ranked(t.count, i, new=t.new, new_rows=t.new_template_rows, score=t.score, rising=t.rising,
+                       falling=t.falling, expected=t.expected) for i, t in enumerate(self.items)]
+        return [r.key for r in sort_categories(rows, by)]
 
 
 def score_counts(x, b, scale: float = 1.0, *, z: float = Z, rise: float = RISE, min_count: int = MIN_COUNT):
@@ -136,11 +128,6 @@ def score_counts(x, b, scale: float = 1.0, *, z: float = Z, rise: float = RISE, 
     rising = (score >= rise) & (x >= min_count)
     falling = (score <= -rise) & (e >= min_count)
     return e, ratio, lfc, score, anscombe, rising, falling
-
-
-def _wild_regex(pattern: str) -> str:
-    from opint_core.insight.slots import _escape
-    return "(?s)^" + ".*".join(_escape(p) for p in pattern.split("<*>")) + "$"
 
 
 def _literal_len(pattern: str) -> int:
@@ -190,7 +177,6 @@ def map_templates(current, baseline) -> tuple[np.ndarray, list[str | None]]:
 def _covers(a: str, b: str) -> bool:
     """Two templates of one category are the same template generalised differently: token by
     token, or the literal text of one found in order in the other (left-most search)."""
-    from opint_core.insight.slots import align_one
     if _token_cover(a, b):
         return True
     return ("<*>" in a and align_one(a, b) is not None) or ("<*>" in b and align_one(b, a) is not None)
@@ -263,7 +249,7 @@ def _cover(current, candidates: list[int], patterns: list[str]) -> np.ndarray:
                 break
             continue
         try:
-            hit = pc.match_substring_regex(ptexts.take(pa.array(left)), pattern=_wild_regex(pat))
+            hit = pc.match_substring_regex(ptexts.take(pa.array(left)), pattern=wildcard_pattern(pat))
         except pa.ArrowException:
             continue
         hit = np.asarray(hit.to_numpy(zero_copy_only=False), dtype=bool)
@@ -277,7 +263,7 @@ def _cover(current, candidates: list[int], patterns: list[str]) -> np.ndarray:
             if "<*>" not in pat or plit[k] < MIN_LITERAL:
                 continue
             try:
-                hit = pc.match_substring_regex(ctexts, pattern=_wild_regex(pat))
+                hit = pc.match_substring_regex(ctexts, pattern=wildcard_pattern(pat))
             except pa.ArrowException:
                 continue
             ok = np.asarray(hit.to_numpy(zero_copy_only=False), dtype=bool) & (clit * COVER_SHARE <= plit[k])
@@ -287,8 +273,9 @@ def _cover(current, candidates: list[int], patterns: list[str]) -> np.ndarray:
     return matched
 
 
-def trend(current, baseline, *, scale: float | None = None, baseline_clustering=None,
-          similarity: float | None = None, min_count: int = MIN_COUNT, z: float = Z, rise: float = RISE) -> Trends:
+def trend(current: Insight | Clustering, baseline: ErrorTable | pa.Table | None, *, scale: float | None = None,
+          baseline_clustering: Clustering | None = None, similarity: float | None = None,
+          min_count: int = MIN_COUNT, z: float = Z, rise: float = RISE) -> Trends:
     """Trend of every current category (or template) against a baseline.
 
     ``current``: an Insight (its level decides: categories or templates) or a Clustering
@@ -301,9 +288,6 @@ def trend(current, baseline, *, scale: float | None = None, baseline_clustering=
     A category that exists in the baseline but holds templates that do not gets them in
     ``new_templates`` (a new error the clustering files under a known problem).
     """
-    from opint_core.clustering import cluster_table
-    from opint_core.schema import failures
-
     clustering = getattr(current, "clustering", current)
     level = getattr(current, "level", "category")
     if level == "category":
@@ -372,78 +356,3 @@ def trend(current, baseline, *, scale: float | None = None, baseline_clustering=
     gone.sort(key=lambda g: (-g[2], g[0]))
     return Trends(items, scale=float(scale), baseline_rows=failures(table), baseline_days=base_days,
                   unmatched_rows=max(0, gone_rows), gone=gone, level=level, min_count=min_count)
-
-
-# ---------------------------------------------------------------------------------------- baseline
-def _days_of(report_days) -> list[dt.date]:
-    if hasattr(report_days, "report"):
-        days = list(report_days.report.days or [])
-        if not days and len(report_days):
-            t = report_days.table.column("time")
-            lo, hi = pc.min(t).as_py(), pc.max(t).as_py()
-            if lo is not None:
-                days = [lo.date(), hi.date()]
-        return sorted(set(days))
-    return sorted(set(report_days))
-
-
-def baseline_selection(report_days) -> Selection:
-    """The same number of days just before the report's days (a day -> the day before; a week ->
-    the week before). ``report_days``: dates, or the report's ErrorTable."""
-    days = _days_of(report_days)
-    if not days:
-        raise ValueError("the report covers no days: a baseline needs the report's days")
-    first, last = days[0], days[-1]
-    n = (last - first).days + 1
-    return Selection.range(first - dt.timedelta(days=n), first - dt.timedelta(days=1))
-
-
-def load_baseline(report, archive=None, *, stream: str | None = None, use_cache: bool = True,
-                  cache_dir: str | os.PathLike | None = None, progress=None, cancel=None):
-    """Load the baseline of a report through the normal loader and its day cache.
-
-    ``report``: the report's ErrorTable (its archive, stream and days are used), or its days.
-    Days of the baseline window that the archive does not have are left out; returns None when it
-    has none of them. The returned ErrorTable's ``report.days`` are the days actually loaded.
-    """
-    from opint_core.archive import Archive
-    from opint_core.loader import ErrorTable, LoadReport, load_errors
-
-    rep = getattr(report, "report", None)
-    stream = stream or (rep.stream if rep is not None else "fts")
-    archive = archive if archive is not None else (rep.archive if rep is not None else None)
-    if archive is None:
-        raise ValueError("load_baseline needs the archive (or the report's ErrorTable)")
-    arch = archive if isinstance(archive, Archive) else Archive(archive)
-    sel = baseline_selection(report)
-    present = set(arch.days_present(stream))
-    want = [d for d in (sel.first + dt.timedelta(days=k) for k in range((sel.last - sel.first).days + 1))
-            if d in present]
-    if not want:
-        return None
-    runs: list[list[dt.date]] = []
-    for d in want:
-        if runs and (d - runs[-1][-1]).days == 1:
-            runs[-1].append(d)
-        else:
-            runs.append([d])
-    tables, merged = [], LoadReport(arch.uri, stream, f"baseline {sel.describe()}")
-    for run in runs:
-        et = load_errors(arch, Selection.range(run[0], run[-1]), stream=stream, use_cache=use_cache,
-                         cache_dir=cache_dir, progress=progress, cancel=cancel)
-        tables.append(et.table)
-        merged.days += et.report.days
-        merged.final = merged.final and et.report.final
-        merged.files += et.report.files
-        merged.empty_files += et.report.empty_files
-        merged.cached_days += et.report.cached_days
-        merged.seconds += et.report.seconds
-    return ErrorTable(pa.concat_tables(tables), merged)
-
-
-def trend_for(report_table, insight, archive=None, *, use_cache: bool = True, cache_dir=None,
-              progress=None, cancel=None, **kw) -> Trends:
-    """Load the default baseline of ``report_table`` and compute the trends of ``insight``."""
-    base = load_baseline(report_table, archive, use_cache=use_cache, cache_dir=cache_dir,
-                         progress=progress, cancel=cancel)
-    return trend(insight, base, **kw)

@@ -11,7 +11,7 @@ and the masking rules, generated from opint's own definitions.
 What it does, in one scan of the files:
 
 1. read the JSON lines (every field as text, coerced like opint's reader), keep the failures of the
-   stream and map them to opint's ErrorTable columns (as ``opint_core.records`` does);
+   stream and map them to opint's ErrorTable columns (as ``opint_core.load.records`` does);
 2. one aggregation over a small explosion of each record: per file the records, failures and
    damaged lines; per distinct message its failures, and per (message, column, value) -- the hour
    being one of the columns, with the first and last time in it -- the failures;
@@ -178,7 +178,7 @@ def _with(df, **columns):
 
 def _map_stream(df, stream: str, rx: dict, fields: dict):
     """(df with helper columns, failure flag, {column: expression}): time (epoch ms), message and the
-    dimension columns, as opint_core.records.to_error_table maps them."""
+    dimension columns, as opint_core.load.records.to_error_table maps them."""
     from pyspark.sql import functions as F
 
     d, c = F.col("data"), F.col
@@ -259,7 +259,7 @@ def _iso_parts(text, rx: dict):
 
 
 def _parse_times(parts, text, rx: dict):
-    """opint_core.records.parse_times: ISO-like text (``parts`` from _iso_parts) or epoch seconds
+    """opint_core.load.records.parse_times: ISO-like text (``parts`` from _iso_parts) or epoch seconds
     or ms as text -> epoch ms. Like pyarrow's strptime, fields are range-checked but a day past
     the month's end rolls over."""
     from pyspark.sql import functions as F

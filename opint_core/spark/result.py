@@ -18,7 +18,7 @@ templates -- is. The number of rows is at most the sum over templates of the dis
 each column, whatever the number of failures.
 
 This compact table is what the Spark path hands downstream: clustering (``cluster_table``),
-Insight, trends and reports weight every count by ``count`` (see opint_core.schema), so the
+Insight, trends and reports weight every count by ``count`` (see opint_core.load.schema), so the
 figures are those of the failures while memory follows the rows.
 
 ``message`` holds the sampled raw messages (the most frequent per template, exact counts); the
@@ -35,8 +35,9 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.fs as pafs
 
-from opint_core.reader import FileReport
-from opint_core.schema import ERROR_SCHEMA
+from opint_core.load.filesystem import open_archive_fs
+from opint_core.load.reader import FileReport
+from opint_core.load.schema import ERROR_SCHEMA
 
 HOUR_MS = 3_600_000
 DIMENSIONS = ("error_code", "error_category", "event_type", "scope", "phase", "src_host", "dst_host",
@@ -59,8 +60,6 @@ class PartResult:
 
 def read_result(result_uri: str) -> list[dict]:
     """The JSON lines of the job's result directory (part-* files), on any pyarrow filesystem."""
-    from opint_core.archive_fs import open_archive_fs
-
     fs, path = open_archive_fs(result_uri)
     infos = fs.get_file_info(pafs.FileSelector(path, recursive=False))
     rows = []

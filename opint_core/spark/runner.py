@@ -14,7 +14,8 @@ import threading
 from pathlib import Path
 from typing import Callable
 
-from opint_core.errors import OpintError
+from opint_core.errors import LoadCancelled, OpintError
+from opint_core.load.filesystem import HADOOP_SETCONF, KINIT, LCG_VIEW_SETUP
 
 JOB_PATH = Path(__file__).with_name("job.py")
 DEFAULT_MASTER = "yarn"
@@ -22,9 +23,7 @@ LOCAL_MASTER = "local[2]"
 
 INSTALL_REMEDY = (
     "on a laptop or test machine: .venv/bin/pip install 'pyspark==3.5.*' (it needs Java 17) and use "
-    "--spark-master 'local[2]'; on lxplus, for analytix: "
-    "source /cvmfs/sft.cern.ch/lcg/views/LCG_105a_swan/x86_64-el9-gcc13-opt/setup.sh; "
-    "source /cvmfs/sft.cern.ch/lcg/etc/hadoop-confext/hadoop-swan-setconf.sh analytix 3.3 spark3; kinit")
+    f"--spark-master 'local[2]'; on lxplus, for analytix: {LCG_VIEW_SETUP}; {HADOOP_SETCONF}; {KINIT}")
 
 
 class SparkError(OpintError):
@@ -118,8 +117,6 @@ def run_job(spec: dict, work_dir: str | os.PathLike, *, master: str, submit: str
 
     Raises SparkError (the job's own error, else the end of the log), LoadCancelled when ``cancel``
     is set (the spark-submit process group is stopped)."""
-    from opint_core.loader import LoadCancelled
-
     notify = progress or (lambda stage, done, total: None)
     submit = find_spark_submit(submit)
     check_java()
@@ -192,8 +189,6 @@ def run_job(spec: dict, work_dir: str | os.PathLike, *, master: str, submit: str
 
 
 def _wait(proc: subprocess.Popen, cancel) -> int:
-    from opint_core.loader import LoadCancelled
-
     while True:
         try:
             return proc.wait(timeout=0.2)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pyarrow as pa
 
-from opint_core import records
+from opint_core.load import records
 from opint_core.clustering import masking
 from opint_core.spark.regex import to_java
 
@@ -44,7 +44,7 @@ def masking_spec() -> dict:
 
 
 def records_spec(stream: str) -> dict:
-    """The failure filter and field regexes of opint_core.records (RE2, as pyarrow.compute runs
+    """The failure filter and field regexes of opint_core.load.records (RE2, as pyarrow.compute runs
     them) in Java syntax; the job maps the fields of ``stream`` as records.to_error_table does."""
     re2 = lambda p: to_java(p, flavor="re2")  # noqa: E731
     return {

@@ -10,14 +10,14 @@ import datetime as dt
 import hashlib
 import json
 import os
-import tempfile
 from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.parquet as pq
 import platformdirs
 
-from opint_core.schema import ERROR_SCHEMA
+from opint_core.atomic import replace_atomically
+from opint_core.load.schema import ERROR_SCHEMA
 
 CACHE_FORMAT = 2  # bump when the ErrorTable columns or their derivation change
 
@@ -53,19 +53,8 @@ class DayCache:
         data_path, manifest_path = self._paths(day)
         try:
             self.dir.mkdir(parents=True, exist_ok=True)
-            _atomic(data_path, lambda p: pq.write_table(table, p, compression="zstd"))
+            replace_atomically(data_path, lambda p: pq.write_table(table, p, compression="zstd"))
             manifest = {"format": CACHE_FORMAT, "day": str(day), "sources": signature, "files": files}
-            _atomic(manifest_path, lambda p: Path(p).write_text(json.dumps(manifest)))
+            replace_atomically(manifest_path, lambda p: Path(p).write_text(json.dumps(manifest)))
         except (OSError, pa.ArrowException):
             pass
-
-
-def _atomic(target: Path, write) -> None:
-    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=target.name, suffix=".part")
-    os.close(fd)
-    try:
-        write(tmp)
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise

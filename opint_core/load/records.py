@@ -5,7 +5,7 @@ from __future__ import annotations
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from opint_core.schema import ERROR_SCHEMA
+from opint_core.load.schema import ERROR_SCHEMA
 
 _S, _I = pa.string(), pa.int64()
 

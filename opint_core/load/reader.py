@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 import pyarrow as pa
 import pyarrow.json as pj
 
-from opint_core.records import RAW_SCHEMAS, to_error_table
+from opint_core.load.records import RAW_SCHEMAS, to_error_table
 
 BLOCK_SIZE = 4 << 20  # bytes per pyarrow.json block; a longer line sends the file to the slow path
 _GZIP_MAGIC = b"\x1f\x8b"

@@ -13,8 +13,8 @@ from urllib.parse import urlsplit
 
 import pyarrow.fs as pafs
 
-from opint_core.archive_fs import ArchiveError, check_listing, open_archive_fs
-from opint_core.selection import Selection
+from opint_core.load.filesystem import ArchiveError, check_listing, open_archive_fs
+from opint_core.load.selection import Selection
 
 STREAM_DIRS = {
     "fts": "project/monitoring/archive/fts/raw/complete",

@@ -1,0 +1,93 @@
+"""load_errors(): the failures of a stream for a selection of days, read here (threads, day cache),
+as one ErrorTable."""
+from __future__ import annotations
+
+import os
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+import pyarrow as pa
+
+from opint_core.errors import LoadCancelled
+from opint_core.load.archive import DEFAULT_ARCHIVE, Archive
+from opint_core.load.cache import DayCache
+from opint_core.load.reader import FileReport, read_part_file
+from opint_core.load.request import Progress
+from opint_core.load.schema import ERROR_SCHEMA, STREAMS
+from opint_core.load.selection import Selection
+from opint_core.load.table import ErrorTable, LoadReport
+
+
+def load_errors(archive: str | Archive = DEFAULT_ARCHIVE, selection: Selection | None = None, *,
+                stream: str = "fts", use_cache: bool = True, cache_dir: str | os.PathLike | None = None,
+                progress: Progress | None = None, cancel: threading.Event | None = None,
+                workers: int | None = None) -> ErrorTable:
+    """Load the failures of `stream` for `selection` (default: the latest day in the archive).
+
+    Raises ArchiveError for archive problems (unreachable HDFS, missing or empty day) and
+    SelectionError for a bad selection; bad data inside files never raises, it is reported per file.
+    LoadCancelled when ``cancel`` is set while files are read.
+    """
+    if stream not in STREAMS:
+        raise ValueError(f"unknown stream {stream!r}: choose one of {', '.join(STREAMS)}")
+    started = time.perf_counter()
+    selection = selection or Selection.latest()
+    archive = archive if isinstance(archive, Archive) else Archive(archive)
+    notify = progress or (lambda stage, done, total: None)
+    sources = archive.resolve(stream, selection)
+    notify("list", len(sources), len(sources))
+    report = LoadReport(archive.uri, stream, selection.describe(),
+                        days=[s.day for s in sources if s.day], final=all(s.final for s in sources))
+    for s in sources:
+        report.empty_files += s.empty_files
+
+    cache = DayCache(archive.uri, stream, cache_dir) if use_cache else None
+    parts: dict[int, list[tuple[pa.Table, FileReport]]] = {}
+    to_read: list[tuple[int, str]] = []
+    for i, source in enumerate(sources):
+        hit = cache.get(source.day, source.signature()) if cache and source.final and source.day else None
+        if hit:
+            table, file_dicts = hit
+            reports = [FileReport.from_dict(d) for d in file_dicts]
+            parts[i] = [(table, None)] + [(None, r) for r in reports]
+            report.cached_days.append(source.day)
+        else:
+            parts[i] = []
+            to_read += [(i, f.path) for f in source.files]
+
+    total = len(to_read)
+    notify("files", 0, total)
+    if to_read:
+        done = 0
+        lock = threading.Lock()
+
+        def read(item):
+            nonlocal done
+            if cancel is not None and cancel.is_set():
+                raise LoadCancelled()
+            i, path = item
+            result = read_part_file(archive.fs, path, stream)
+            with lock:
+                done += 1
+                notify("files", done, total)
+            return i, result
+
+        with ThreadPoolExecutor(max_workers=workers or min(8, 2 * (os.cpu_count() or 2))) as pool:
+            for i, result in pool.map(read, to_read):
+                parts[i].append(result)
+        if cancel is not None and cancel.is_set():
+            raise LoadCancelled()
+
+    tables = []
+    for i, source in enumerate(sources):
+        day_tables = [t for t, _ in parts[i] if t is not None]
+        day_reports = [r for _, r in parts[i] if r is not None]
+        report.files += day_reports
+        day_table = pa.concat_tables(day_tables) if day_tables else ERROR_SCHEMA.empty_table()
+        if cache and source.final and source.day and source.day not in report.cached_days:
+            cache.put(source.day, source.signature(), day_table, [r.to_dict() for r in day_reports])
+        tables.append(day_table)
+    table = pa.concat_tables(tables) if tables else ERROR_SCHEMA.empty_table()
+    report.seconds = time.perf_counter() - started
+    return ErrorTable(table, report)
