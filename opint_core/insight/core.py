@@ -31,15 +31,13 @@ import pyarrow.compute as pc
 
 from opint_core.insight.slots import SlotAligner
 from opint_core.load.codes import factorize_column
-from opint_core.load.schema import row_weights
+from opint_core.load.schema import DAY_MS, HOUR_MS, row_weights
 
 DIMENSIONS = ("src_site", "dst_site", "src_host", "dst_host", "src_rse", "dst_rse", "vo", "activity",
               "error_code")
 OVERVIEW_DIMENSIONS = ("src_site", "dst_site")
 LEVELS = ("category", "template")
 
-HOUR_MS = 3_600_000
-DAY_MS = 24 * HOUR_MS
 # bin widths tried in order: the first that gives at most MAX_BINS bins over the window wins
 BIN_WIDTHS_MS = tuple(h * HOUR_MS for h in (1, 2, 3, 4, 6, 8, 12, 24, 48, 72, 96, 168))
 MAX_BINS = 48

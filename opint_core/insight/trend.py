@@ -39,11 +39,12 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from opint_core.clustering import Clustering, cluster_table
+from opint_core.clustering.masking import WILDCARD
 from opint_core.clustering.templates import wildcard_pattern, wildcard_regex
-from opint_core.insight.core import DAY_MS, Insight
+from opint_core.insight.core import Insight
 from opint_core.insight.orders import Ranked, sort_categories
 from opint_core.insight.slots import align_one
-from opint_core.load.schema import failures
+from opint_core.load.schema import DAY_MS, failures
 from opint_core.load.table import ErrorTable
 
 Z = 2.0
@@ -131,7 +132,7 @@ def score_counts(x, b, scale: float = 1.0, *, z: float = Z, rise: float = RISE, 
 
 
 def _literal_len(pattern: str) -> int:
-    return len(pattern.replace("<*>", "").strip())
+    return len(pattern.replace(WILDCARD, "").strip())
 
 
 # a template covers another only if it keeps at least this share of the other's literal text (and
@@ -179,7 +180,7 @@ def _covers(a: str, b: str) -> bool:
     token, or the literal text of one found in order in the other (left-most search)."""
     if _token_cover(a, b):
         return True
-    return ("<*>" in a and align_one(a, b) is not None) or ("<*>" in b and align_one(b, a) is not None)
+    return (WILDCARD in a and align_one(a, b) is not None) or (WILDCARD in b and align_one(b, a) is not None)
 
 
 def _token_cover(a: str, b: str) -> bool:
@@ -190,9 +191,9 @@ def _token_cover(a: str, b: str) -> bool:
     for x, y in zip(ta, tb):
         if x == y:
             continue
-        if "<*>" in x and wildcard_regex(x).fullmatch(y):
+        if WILDCARD in x and wildcard_regex(x).fullmatch(y):
             continue
-        if "<*>" in y and wildcard_regex(y).fullmatch(x):
+        if WILDCARD in y and wildcard_regex(y).fullmatch(x):
             continue
         return False
     return True
@@ -241,7 +242,7 @@ def _cover(current, candidates: list[int], patterns: list[str]) -> np.ndarray:
     for ct in cands:
         pat = current.templates[ct]
         lit = _literal_len(pat)
-        if "<*>" not in pat or lit < MIN_LITERAL:
+        if WILDCARD not in pat or lit < MIN_LITERAL:
             continue
         left = np.flatnonzero((matched < 0) & (plit * COVER_SHARE <= lit))
         if not left.shape[0]:
@@ -260,7 +261,7 @@ def _cover(current, candidates: list[int], patterns: list[str]) -> np.ndarray:
         clit = np.array([_literal_len(current.templates[t]) for t in cands], dtype=np.int64)
         for k in left.tolist():
             pat = patterns[k]
-            if "<*>" not in pat or plit[k] < MIN_LITERAL:
+            if WILDCARD not in pat or plit[k] < MIN_LITERAL:
                 continue
             try:
                 hit = pc.match_substring_regex(ctexts, pattern=wildcard_pattern(pat))

@@ -66,6 +66,10 @@ ERROR_COLUMNS = tuple(ERROR_SCHEMA.names)
 COUNT = "count"
 TEMPLATE = "template"
 
+# the ``time`` column counts milliseconds (UTC)
+HOUR_MS = 3_600_000
+DAY_MS = 24 * HOUR_MS
+
 
 def empty_error_table() -> pa.Table:
     return ERROR_SCHEMA.empty_table()

@@ -32,7 +32,8 @@ import sys
 import threading
 import time
 
-# The ErrorTable columns the job counts per template (besides time and message).
+# The ErrorTable columns the job counts per template (besides time and message); the driver reads
+# them from here (opint_core.spark.result), so that there is one list.
 DIMENSIONS = ("error_code", "error_category", "event_type", "scope", "phase", "src_host", "dst_host",
               "src_rse", "dst_rse", "src_site", "dst_site", "vo", "activity")
 
@@ -45,6 +46,9 @@ def emit(event: str, **fields) -> None:
 
 def python_mask(spec: dict):
     """``opint_core.clustering.masking.mask`` rebuilt from the spec's patterns (stdlib only)."""
+    # This repeats masking.normalize, mask_normalized and collapse_wildcards on purpose: the file is
+    # shipped alone to the executors, which have no opint. The regexes themselves come from the
+    # spec (one definition, in masking.py); tests/test_spark.py checks that both mask alike.
     rx = re.compile(spec["python"], spec["python_flags"])
     ctrl = re.compile(spec["ctrl_python"])
     adjacent = re.compile(spec["adjacent_python"])

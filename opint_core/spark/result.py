@@ -37,11 +37,8 @@ import pyarrow.fs as pafs
 
 from opint_core.load.filesystem import open_archive_fs
 from opint_core.load.reader import FileReport
-from opint_core.load.schema import ERROR_SCHEMA
-
-HOUR_MS = 3_600_000
-DIMENSIONS = ("error_code", "error_category", "event_type", "scope", "phase", "src_host", "dst_host",
-              "src_rse", "dst_rse", "src_site", "dst_site", "vo", "activity")
+from opint_core.load.schema import ERROR_SCHEMA, HOUR_MS
+from opint_core.spark.job import DIMENSIONS   # the job's own list: job.py imports nothing of opint
 
 
 @dataclass
