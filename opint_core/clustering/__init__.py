@@ -15,6 +15,7 @@ import gc
 from dataclasses import dataclass
 
 import numpy as np
+import pandas as pd
 import pyarrow as pa
 
 from opint_core.clustering.categories import DEFAULT_SIMILARITY, categorize
@@ -73,7 +74,6 @@ def _factorize(messages) -> tuple[np.ndarray, list[str]]:
         codes, values = factorize_column(messages)
         uniq = values.to_pylist()
     else:
-        import pandas as pd   # only for pandas or numpy input: pandas costs start-up time the app never needs
         if isinstance(messages, (pd.Series, pd.Index)):
             values = messages.to_numpy(dtype=object, na_value=None)
         elif isinstance(messages, np.ndarray):
