@@ -84,6 +84,28 @@ def _from_sources(w: _World, rng, n: int, sources) -> dict:
     return dict(tpl=tpl, side_ep=side_ep, proto=proto, src=src, dst=dst, vo=w.ep_vo[side_ep])
 
 
+def _planted(w: _World, rng, day: dt.date, expected: float, tpl: int, ep: int, proto: int, hours: tuple[int, int],
+             **columns) -> dict:
+    """A planted incident's failures (about ``expected`` of them, at least one): transfers to endpoint ``ep`` over
+    ``proto`` within ``hours`` of ``day``, from another site, failing with template ``tpl``."""
+    k = max(1, int(round(expected)))
+    side = np.full(k, ep)
+    protos = np.full(k, proto)
+    src = _other_side(w, rng, side, protos)
+    return _seg(k, tpl=tpl, side_ep=side, proto=protos, src=src, dst=side, vo=0, C=_times(rng, day, k, hours),
+                **columns)
+
+
+def _outage(w: _World, rng, day: dt.date, expected: float, **columns) -> dict:
+    """The site outage: its destination's SRM runs out of space during the outage hours."""
+    return _planted(w, rng, day, expected, _OUTAGE_TPL, w.outage_ep, _SRM, w.outage_hours, **columns)
+
+
+def _new_error(w: _World, rng, day: dt.date, expected: float, **columns) -> dict:
+    """The new error: its destination rejects bearer tokens over davs from the morning on."""
+    return _planted(w, rng, day, expected, _NEW_TPL, w.new_ep, _DAVS, w.new_hours, **columns)
+
+
 def _seg(n, **kw) -> dict:
     return {k: (np.full(n, v) if np.isscalar(v) else v) for k, v in kw.items()}
 
@@ -164,20 +186,10 @@ def _gen_fts_day(w: _World, day: dt.date, n: int, scale: float, rng) -> dict:
     segs.append(_seg(k, **s, state=1, C=_times(rng, day, k), inc=3))
     # (a) the outage
     if day == w.outage_day:
-        k = max(1, int(round(0.08 * n)))
-        side = np.full(k, w.outage_ep)
-        proto = np.full(k, _SRM)
-        src = _other_side(w, rng, side, proto)
-        segs.append(_seg(k, tpl=_OUTAGE_TPL, side_ep=side, proto=proto, src=src, dst=side, vo=0, state=1,
-                         C=_times(rng, day, k, w.outage_hours), inc=1))
+        segs.append(_outage(w, rng, day, 0.08 * n, state=1, inc=1))
     # (b) the new error
     if day == w.new_day:
-        k = max(1, int(round(0.03 * n)))
-        side = np.full(k, w.new_ep)
-        proto = np.full(k, _DAVS)
-        src = _other_side(w, rng, side, proto)
-        segs.append(_seg(k, tpl=_NEW_TPL, side_ep=side, proto=proto, src=src, dst=side, vo=0, state=1,
-                         C=_times(rng, day, k, w.new_hours), inc=2))
+        segs.append(_new_error(w, rng, day, 0.03 * n, state=1, inc=2))
     b = _concat(segs)
     b = _common(w, rng, b)
     n = len(b["tpl"])
@@ -289,17 +301,9 @@ def _gen_rucio_day(w: _World, day: dt.date, n: int, rng) -> dict:
                      vo=0, C=_times(rng, day, k)))
     # incidents
     if day == w.outage_day:
-        k = max(1, int(round(0.05 * n)))
-        side = np.full(k, w.outage_ep)
-        proto = np.full(k, _SRM)
-        segs.append(_seg(k, ev=_EV["transfer-failed"], tpl=_OUTAGE_TPL, side_ep=side, proto=proto,
-                         src=_other_side(w, rng, side, proto), dst=side, vo=0, C=_times(rng, day, k, w.outage_hours)))
+        segs.append(_outage(w, rng, day, 0.05 * n, ev=_EV["transfer-failed"]))
     if day == w.new_day:
-        k = max(1, int(round(0.02 * n)))
-        side = np.full(k, w.new_ep)
-        proto = np.full(k, _DAVS)
-        segs.append(_seg(k, ev=_EV["transfer-failed"], tpl=_NEW_TPL, side_ep=side, proto=proto,
-                         src=_other_side(w, rng, side, proto), dst=side, vo=0, C=_times(rng, day, k, w.new_hours)))
+        segs.append(_new_error(w, rng, day, 0.02 * n, ev=_EV["transfer-failed"]))
     b = _concat(segs)
     b = _common(w, rng, b)
     n = len(b["tpl"])

@@ -88,36 +88,32 @@ def _count_incidents(b, stream, day, w, inc_counts, stable_daily, examples, tpl_
 
 
 def _incidents(w, streams, inc_counts, stable_daily, examples, day_list) -> list[Incident]:
-    def example(kind, t):
-        if kind in examples:
-            return examples[kind]
-        return _fts_sanitize(_TEMPLATES[t].text)
+    def incident(kind: str, t: int, **fields) -> Incident:
+        """An Incident with what its template gives: category, error code, key and an example message."""
+        tpl = _TEMPLATES[t]
+        example = examples[kind] if kind in examples else _fts_sanitize(tpl.text)
+        return Incident(kind=kind, category=_ERRNO_CATEGORY[tpl.errno], error_code=str(tpl.errno), template=tpl.key,
+                        example=example, **fields)
 
-    ot, nt, st = _TEMPLATES[_OUTAGE_TPL], _TEMPLATES[_NEW_TPL], _TEMPLATES[_STABLE_TPL]
+    def at_destination(kind: str, t: int, ep: int, proto: int, day, hours, **fields) -> Incident:
+        """An incident planted at one destination endpoint (its host for ``proto``)."""
+        return incident(kind, t, site=w.site[ep], rse=w.rse[ep], host=w.hosts[ep * 4 + proto], side="dst", day=day,
+                        hours=hours, counts={s: inc_counts[kind][s] for s in streams}, **fields)
+
     out_ep, new_ep = w.outage_ep, w.new_ep
+    stable = _ERRNO_CATEGORY[_TEMPLATES[_STABLE_TPL].errno]
     return [
-        Incident(
-            kind="site_outage",
+        at_destination(
+            "site_outage", _OUTAGE_TPL, out_ep, _SRM, w.outage_day, w.outage_hours, marker=_OUTAGE_MARKER,
             description=f"{w.site[out_ep]} ({w.rse[out_ep]}) out of space as a destination, "
-                        f"{w.outage_day} {w.outage_hours[0]:02d}:00-{w.outage_hours[1]:02d}:00 UTC",
-            category=_ERRNO_CATEGORY[ot.errno], error_code=str(ot.errno), template=ot.key, marker=_OUTAGE_MARKER,
-            example=example("site_outage", _OUTAGE_TPL), site=w.site[out_ep], rse=w.rse[out_ep],
-            host=w.hosts[out_ep * 4 + _SRM], side="dst", day=w.outage_day, hours=w.outage_hours,
-            counts={s: inc_counts["site_outage"][s] for s in streams}),
-        Incident(
-            kind="new_error",
+                        f"{w.outage_day} {w.outage_hours[0]:02d}:00-{w.outage_hours[1]:02d}:00 UTC"),
+        at_destination(
+            "new_error", _NEW_TPL, new_ep, _DAVS, w.new_day, w.new_hours, marker=_NEW_MARKER,
             description=f"new error on the last day only: bearer tokens rejected by {w.site[new_ep]} "
-                        f"({w.rse[new_ep]}) from {w.new_hours[0]:02d}:00 UTC",
-            category=_ERRNO_CATEGORY[nt.errno], error_code=str(nt.errno), template=nt.key, marker=_NEW_MARKER,
-            example=example("new_error", _NEW_TPL), site=w.site[new_ep], rse=w.rse[new_ep],
-            host=w.hosts[new_ep * 4 + _DAVS], side="dst", day=w.new_day, hours=w.new_hours,
-            counts={s: inc_counts["new_error"][s] for s in streams}),
-        Incident(
-            kind="stable_category",
-            description=f"{_ERRNO_CATEGORY[st.errno]} has the same FTS count every day",
-            category=_ERRNO_CATEGORY[st.errno], error_code=str(st.errno), template=st.key,
+                        f"({w.rse[new_ep]}) from {w.new_hours[0]:02d}:00 UTC"),
+        incident(
+            "stable_category", _STABLE_TPL, description=f"{stable} has the same FTS count every day",
             marker="Destination file exists and overwrite is not enabled",
-            example=example("stable_category", _STABLE_TPL),
             counts={"fts": sum(stable_daily.values())} if "fts" in streams else {},
             daily_counts=dict(stable_daily)),
     ]

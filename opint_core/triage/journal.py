@@ -231,11 +231,8 @@ def _parse_lines(lines: list[bytes], journal: _Journal, first: int) -> list[tupl
     for n, line in enumerate(lines, first):
         if not line.strip():
             continue
-        try:
-            ev = json.loads(line)
-        except (ValueError, RecursionError):
-            ev = None
-        if isinstance(ev, dict):
+        ev = _json_object(line)
+        if ev is not None:
             out.append((n, ev))
             continue
         recovered = _recover(line)
@@ -249,16 +246,21 @@ def _parse_lines(lines: list[bytes], journal: _Journal, first: int) -> list[tupl
     return out
 
 
+def _json_object(data: bytes) -> dict | None:
+    """``data`` as a JSON object (what a change line must be), or None."""
+    try:
+        ev = json.loads(data)
+    except (ValueError, RecursionError):
+        return None
+    return ev if isinstance(ev, dict) else None
+
+
 def _recover(line: bytes):
     """A complete change glued after a torn fragment (``fragment{"v":...}``): the change, or None."""
     at = line.rfind(b'{"v":')
     if at <= 0:
         return None
-    try:
-        ev = json.loads(line[at:])
-    except (ValueError, RecursionError):
-        return None
-    return ev if isinstance(ev, dict) else None
+    return _json_object(line[at:])
 
 
 @dataclass(eq=False)
@@ -347,11 +349,8 @@ def _read_journal(path: Path, known: _Journal | None) -> _Journal | None:
         events = []
     if tail.strip():  # read again next time: it may be a line being written right now
         n = j.lines + 1
-        try:
-            ev = json.loads(tail)
-        except (ValueError, RecursionError):
-            ev = None
-        if not isinstance(ev, dict):
+        ev = _json_object(tail)
+        if ev is None:
             ev = _recover(tail)
             j.warn(n, "the start of the last line is a fragment of an interrupted write and was skipped; "
                       "the change after it was read" if ev is not None else
