@@ -36,7 +36,7 @@ GROUPS: dict[str, tuple[list[str], list[str]]] = {
         ["tests/test_insight.py", "tests/test_trend_edges.py"],
     ),
     "triage": (
-        ["opint_core/triage.py"],
+        ["opint_core/triage/*.py"],
         ["tests/test_triage.py", "tests/test_triage_edges.py"],
     ),
     "selection": (
