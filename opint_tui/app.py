@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 import threading
 import time
-from dataclasses import dataclass, replace
 from pathlib import Path
 
 from rich.text import Text
@@ -23,16 +22,6 @@ from opint_tui.screens.detail import DetailScreen
 from opint_tui.screens.dialogs import AnnotateScreen, ExportScreen, HelpScreen, LoadScreen, MergeScreen
 from opint_tui.screens.overview import OverviewScreen
 from opint_tui.view import build_rows, detail_renderables, triage_state
-
-
-
-@dataclass
-class Source:
-    archive: str | None  # None: the built-in demo archive, written on first use
-    selection: core.Selection
-    stream: str = "fts"
-    use_cache: bool = True
-    spark_master: str | None = None  # set: load through the Spark job on this master (--spark)
 
 
 class OpintCommands(Provider):
@@ -67,7 +56,7 @@ class OpintApp(App):
             self.stage, self.done, self.total = stage, done, total
 
     class Loaded(Message):
-        def __init__(self, analysis, source: Source):
+        def __init__(self, analysis, source: core.Request | None):
             super().__init__()
             self.analysis, self.source = analysis, source
             self.ready_at = time.perf_counter()  # when the worker finished: for bench_app
@@ -77,11 +66,14 @@ class OpintApp(App):
             super().__init__()
             self.error, self.remedy = error, remedy
 
-    def __init__(self, source: Source | None, *, store=None, keymap: str = "default", export_dir: str | None = None,
-                 analysis=None):
-        """`analysis`: an already computed Analysis to show at once (tests, benchmarks); else `source` is loaded."""
+    def __init__(self, source: core.Request | None, *, config: core.Config | None = None, store=None,
+                 keymap: str = "default", export_dir: str | None = None, analysis=None):
+        """`source`: what to load (None: the load dialog opens); `analysis`: an already computed Analysis
+        to show at once (tests, benchmarks). `config`: the settings read once by the command line (the
+        load dialog's defaults); without it, the defaults."""
         super().__init__()
-        self.source = source
+        self.source = source    # the Request whose analysis is shown (or is being loaded first)
+        self.config = config or core.Config()
         self.preloaded = analysis
         self.store = store
         self.keymap_name = keymap
@@ -119,33 +111,30 @@ class OpintApp(App):
         self.say(f"{text}\n{remedy}" if remedy else text, severity="error", timeout=30)
 
     # --- loading -----------------------------------------------------------------------------------
-    def start_load(self, source: Source) -> None:
+    def start_load(self, request: core.Request) -> None:
         if self.loading and self.cancel_event is not None:
             self.cancel_event.set()
         self.cancel_event = threading.Event()
         self.loading = True
         self._show_progress("starting", 0, 0)
-        self._load_worker(source, self.cancel_event)
+        self._load_worker(request, self.cancel_event)
 
     @work(thread=True, exclusive=True, group="load")
-    def _load_worker(self, source: Source, cancel: threading.Event) -> None:
+    def _load_worker(self, request: core.Request, cancel: threading.Event) -> None:
         def progress(stage, done, total):
             self.post_message(self.Progress(stage, done, total))
 
         try:
-            if source.archive is None:
-                progress("write", 0, 0)
-                source = replace(source, archive=core.demo_archive(
-                    progress=lambda stage, done, total: progress("write", done, total)))
-            analysis = core.analyse(source.archive, source.selection, stream=source.stream,
-                                    use_cache=source.use_cache, progress=progress, cancel=cancel,
-                                    spark_master=source.spark_master)
-            if not cancel.is_set():
-                self.post_message(self.Loaded(analysis, source))
+            analysis = core.run(request, progress=progress, cancel=cancel)
         except core.LoadCancelled:
             self.post_message(self.LoadFailed("load cancelled"))
-        except (core.ArchiveError, core.SelectionError, core.SparkError, ValueError, OSError) as e:
-            self.post_message(self.LoadFailed(getattr(e, "message", None) or str(e), getattr(e, "remedy", "")))
+        except core.OpintError as e:
+            self.post_message(self.LoadFailed(e.message, e.remedy))
+        except (ValueError, OSError) as e:  # not raised on purpose, yet a toast is better than a crash
+            self.post_message(self.LoadFailed(str(e)))
+        else:
+            if not cancel.is_set():
+                self.post_message(self.Loaded(analysis, request))
 
     def _show_progress(self, stage: str, done: int, total: int) -> None:
         label = core.stage_label(stage)
@@ -314,16 +303,13 @@ class OpintApp(App):
         self.push_screen(HelpScreen(self.keys, self.keymap_name))
 
     def action_load(self) -> None:
-        source = self.source
-        config_archive = source.archive if source else core.DEFAULT_ARCHIVE
+        current = self.source or core.Request(self.config.archive, stream=self.config.source)
 
-        def chosen(request) -> None:
+        def chosen(request: core.Request | None) -> None:
             if request is not None:
-                self.start_load(Source(request.archive, request.selection, request.stream,
-                                       source.use_cache if source else True, request.spark_master))
+                self.start_load(request)
 
-        self.push_screen(LoadScreen(source.stream if source else "fts", config_archive,
-                                    source.spark_master if source else None), chosen)
+        self.push_screen(LoadScreen(current, default_master=self.config.spark_master), chosen)
 
     def _report_markdown(self, annotated_only: bool) -> str:
         triage = self.triage.inherited if self.triage else {}

@@ -1,6 +1,7 @@
 """Modal dialogs: annotate, merge, load, export, help."""
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from dataclasses import dataclass
 
@@ -177,23 +178,8 @@ class MergeScreen(ModalScreen[str | None]):
         self.dismiss(None)
 
 
-def _configured_master() -> str:
-    try:
-        return core.load_config().spark_master
-    except core.ConfigError:
-        return "yarn"
-
-
-@dataclass
-class LoadRequest:
-    stream: str
-    selection: core.Selection
-    archive: str
-    spark_master: str | None = None   # set: load through the Spark job on this master
-
-
-class LoadScreen(ModalScreen[LoadRequest | None]):
-    """Stream, day / range / last N days, archive."""
+class LoadScreen(ModalScreen["core.Request | None"]):
+    """Stream, day / range / last N days, archive, Spark: returns the Request to load, or None."""
 
     DEFAULT_CSS = DIALOG_CSS.format(name="LoadScreen") + """
     LoadScreen RadioSet { width: 100%; }
@@ -206,16 +192,19 @@ class LoadScreen(ModalScreen[LoadRequest | None]):
                 Binding("ctrl+s", "submit", "Load", id="dialog_save", priority=True)]
     MODES = (("latest", "Latest day"), ("day", "One day"), ("range", "Range"), ("last", "Last N days"))
 
-    def __init__(self, stream: str, archive: str, spark_master: str | None = None):
+    def __init__(self, current: core.Request, default_master: str = "yarn"):
+        """``current``: the fields start from it (and what the dialog does not show, the cache use, is kept);
+        ``default_master``: the Spark master offered when ``current`` has none."""
         super().__init__()
-        self.stream, self.archive, self.spark_master = stream, archive, spark_master
+        self.current, self.default_master = current, default_master
 
     def compose(self) -> ComposeResult:
         today = dt.datetime.now(dt.timezone.utc).date()
         with Vertical():
             yield Label("Load errors", classes="title")
             yield Label("Stream")
-            yield Select([("fts", "fts"), ("rucio", "rucio")], value=self.stream, allow_blank=False, id="stream")
+            yield Select([("fts", "fts"), ("rucio", "rucio")], value=self.current.stream, allow_blank=False,
+                         id="stream")
             yield Label("Days")
             with RadioSet(id="mode"):
                 for i, (mode, text) in enumerate(self.MODES):
@@ -227,10 +216,11 @@ class LoadScreen(ModalScreen[LoadRequest | None]):
             yield Label("N days")
             yield Input(value="3", id="n")
             yield Label("Archive")
-            yield Input(value=self.archive, id="archive")
+            yield Input(value=self.current.archive, id="archive")
+            master = self.current.spark_master
             with Horizontal(id="spark-row"):
-                yield Checkbox("Spark job (weeks, months), master:", value=self.spark_master is not None, id="spark")
-                yield Input(value=self.spark_master or _configured_master(), id="spark-master")
+                yield Checkbox("Spark job (weeks, months), master:", value=master is not None, id="spark")
+                yield Input(value=master or self.default_master, id="spark-master")
             yield Static("", id="error")
             with Horizontal(classes="buttons"):
                 yield Button("Load (ctrl+s)", classes="primary", id="load")
@@ -263,7 +253,8 @@ class LoadScreen(ModalScreen[LoadRequest | None]):
         if master == "":
             self.query_one("#error", Static).update("give a Spark master: yarn (analytix) or local[2]")
             return
-        self.dismiss(LoadRequest(self.query_one("#stream", Select).value, selection, archive, master))
+        self.dismiss(dataclasses.replace(self.current, archive=archive, selection=selection,
+                                         stream=self.query_one("#stream", Select).value, spark_master=master))
 
     def action_cancel(self) -> None:
         self.dismiss(None)
