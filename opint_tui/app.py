@@ -7,12 +7,11 @@ import threading
 import time
 from pathlib import Path
 
-from rich.text import Text
 from textual import work
 from textual.app import App
 from textual.command import Hit, Hits, Provider
 from textual.message import Message
-from textual.widgets import Input, Static, TextArea
+from textual.widgets import Input, TextArea
 
 import opint_core as core
 from opint_tui.bindings import bindings
@@ -42,6 +41,10 @@ class OpintCommands(Provider):
 
 
 class OpintApp(App):
+    """Holds what the screens show (the analysis, the triage state, the merges) and hands it down to
+    them through their own methods and attributes; the screens post messages for what the shifter
+    asks, handled here by the ``on_<screen>_<message>`` methods."""
+
     TITLE = "opint"
     COMMANDS = {OpintCommands}
     ENABLE_COMMAND_PALETTE = True
@@ -56,9 +59,9 @@ class OpintApp(App):
             self.stage, self.done, self.total = stage, done, total
 
     class Loaded(Message):
-        def __init__(self, analysis, source: core.Request | None):
+        def __init__(self, analysis, request: core.Request | None):
             super().__init__()
-            self.analysis, self.source = analysis, source
+            self.analysis, self.request = analysis, request
             self.ready_at = time.perf_counter()  # when the worker finished: for bench_app
 
     class LoadFailed(Message):
@@ -137,11 +140,8 @@ class OpintApp(App):
                 self.post_message(self.Loaded(analysis, request))
 
     def _show_progress(self, stage: str, done: int, total: int) -> None:
-        label = core.stage_label(stage)
         counts = f" {done:,}/{total:,}" if total else ""
-        widget = self.overview.query_one("#progress", Static)
-        widget.update(Text(f" {label}{counts}   (cancel: {self._key_hint('cancel_load')})"))
-        widget.add_class("active")
+        self.overview.progress = f" {core.stage_label(stage)}{counts}   (cancel: {self._key_hint('cancel_load')})"
 
     def on_opint_app_progress(self, message: Progress) -> None:
         if self.loading:
@@ -149,8 +149,8 @@ class OpintApp(App):
 
     def on_opint_app_loaded(self, message: Loaded) -> None:
         self.loading = False
-        self.overview.query_one("#progress", Static).remove_class("active")
-        self.analysis, self.source = message.analysis, message.source
+        self.overview.progress = ""
+        self.analysis, self.source = message.analysis, message.request
         self.analysis_ready_at = message.ready_at
         self.insights = {"category": self.analysis.insight}
         self.merges = {}
@@ -170,9 +170,8 @@ class OpintApp(App):
 
     def on_opint_app_load_failed(self, message: LoadFailed) -> None:
         self.loading = False
-        self.overview.query_one("#progress", Static).remove_class("active")
+        self.overview.progress = ""   # (the summary says "no data loaded" when there is none)
         self.notify_error(message.error, message.remedy)
-        self.update_summary()
 
     def action_cancel_load(self) -> None:
         if self.loading and self.cancel_event is not None:
@@ -205,47 +204,59 @@ class OpintApp(App):
             return
         trends = self.analysis.trends if level == "category" else None
         rows = build_rows(self.analysis, self.insight_for(level), self.triage, trends)
-        self.overview.set_rows(rows, keep_key)
+        self.overview.show(self.analysis, rows, keep_key)
 
-    def update_summary(self) -> None:
-        summary = self.overview.query_one("#summary", Static)
-        if self.analysis is None:
-            summary.update(Text(" opint · no data loaded" if not self.loading else " opint · loading…"))
-        else:
-            summary.update(self.overview.header(self.analysis))
+    def on_overview_screen_level_changed(self, message: OverviewScreen.LevelChanged) -> None:
+        self.show_level(message.level)
 
     def _key_hint(self, binding_id: str) -> str:
         return self.keys.get(binding_id, "").split(",")[0]
 
+    def _category(self, key: str) -> core.Category:
+        return next(c for c in self.analysis.clustering.categories if c.key == key)
+
     # --- drill-down and annotation ---------------------------------------------------------------------
+    def on_overview_screen_open_detail(self, message: OverviewScreen.OpenDetail) -> None:
+        self.open_detail(message.row)
+
     def open_detail(self, row) -> None:
         insight = self.insight_for(self.overview.level)
         sections = detail_renderables(self.analysis, insight, row.index, self.triage, self.size.width)
         self.push_screen(DetailScreen(row, sections))
+
+    def on_overview_screen_annotate(self, message: OverviewScreen.Annotate) -> None:
+        self.annotate(message.row)
+
+    def on_detail_screen_annotate(self, message: DetailScreen.Annotate) -> None:
+        self.annotate(message.row)
 
     def annotate(self, row) -> None:
         if self.store is None:
             self.notify_error("no triage store is configured")
             return
         annotation, found = self.triage.annotation(row.key)
-        category = next(c for c in self.analysis.clustering.categories if c.key == row.key)
+        self.push_screen(AnnotateScreen(row.key, self._category(row.key).pattern, annotation, found))
 
-        def saved(values: dict | None) -> None:
-            if not values:
-                return
-            try:
-                self.store.annotate(row.key, pattern=category.pattern, **values)
-            except (core.StoreError, ValueError) as e:
-                self.notify_error(f"the annotation was not saved: {e}")
-                return
-            self.refresh_triage()
-            self.show_level(self.overview.level)
-            if isinstance(self.screen, DetailScreen):
-                self.pop_screen()
-                self.open_detail(row)
-            self.say(f"saved to {self.store.journal}", timeout=4)
+    def on_annotate_screen_saved(self, message: AnnotateScreen.Saved) -> None:
+        if not self._write_store("the annotation was not saved",
+                                 lambda: self.store.annotate(message.key, pattern=message.pattern, **message.values)):
+            return
+        self.refresh_triage()
+        self.show_level(self.overview.level)
+        if isinstance(self.screen, DetailScreen):   # annotated from the drill-down: show it again, updated
+            row = self.screen.row
+            self.pop_screen()
+            self.open_detail(row)
+        self.say(f"saved to {self.store.journal}", timeout=4)
 
-        self.push_screen(AnnotateScreen(row.key, category.pattern, annotation, found), saved)
+    def _write_store(self, failure: str, write) -> bool:
+        """Run ``write`` (a change to the triage store); when the store refuses it, say ``failure`` and why."""
+        try:
+            write()
+        except (core.StoreError, ValueError) as e:
+            self.notify_error(f"{failure}: {e}")
+            return False
+        return True
 
     def _can_merge(self, level: str) -> bool:
         if self.store is None:
@@ -263,39 +274,32 @@ class OpintApp(App):
         self.show_level("category", keep_key=None if index is None else f"{index}")
         self.say(text, timeout=6)
 
-    def merge(self, row, level: str) -> None:
-        """Fold the category of ``row`` into one the shifter picks (recorded in the triage store)."""
-        if not self._can_merge(level):
+    def on_overview_screen_merge(self, message: OverviewScreen.Merge) -> None:
+        """Fold the category of the row into one the shifter picks (recorded in the triage store)."""
+        if self._can_merge(message.level):
+            self.push_screen(MergeScreen(message.row, list(self.overview.rows)))
+
+    def on_merge_screen_chosen(self, message: MergeScreen.Chosen) -> None:
+        key, into = message.key, message.into
+        if self._write_store("not merged", lambda: self.store.merge(key, into, pattern=self._category(key).pattern)):
+            self._show_merged(into, f"merged {key} into {into} · {self._key_hint('unmerge')} on it undoes")
+
+    def on_overview_screen_unmerge(self, message: OverviewScreen.Unmerge) -> None:
+        """Give back their own rows to the categories merged into the row's."""
+        if not self._can_merge(message.level):
             return
-        category = next(c for c in self.analysis.clustering.categories if c.key == row.key)
-
-        def chosen(into: str | None) -> None:
-            if not into:
-                return
-            try:
-                self.store.merge(row.key, into, pattern=category.pattern)
-            except (core.StoreError, ValueError) as e:
-                self.notify_error(f"not merged: {e}")
-                return
-            self._show_merged(into, f"merged {row.key} into {into} · {self._key_hint('unmerge')} on it undoes")
-
-        self.push_screen(MergeScreen(row, list(self.overview.rows)), chosen)
-
-    def unmerge(self, row, level: str) -> None:
-        """Give back their own rows to the categories merged into ``row``'s."""
-        if not self._can_merge(level):
-            return
-        children = sorted(k for k, parent in self.merges.items() if parent == row.key)
+        key = message.row.key
+        children = sorted(k for k, parent in self.merges.items() if parent == key)
         if not children:
             self.say("no category is merged into this one")
             return
-        try:
+
+        def unmerge() -> None:
             for child in children:
                 self.store.unmerge(child)
-        except (core.StoreError, ValueError) as e:
-            self.notify_error(f"not un-merged: {e}")
-            return
-        self._show_merged(row.key, f"un-merged {len(children)} categor{'y' if len(children) == 1 else 'ies'}: "
+
+        if self._write_store("not un-merged", unmerge):
+            self._show_merged(key, f"un-merged {len(children)} categor{'y' if len(children) == 1 else 'ies'}: "
                                    f"{', '.join(children)}")
 
     # --- app-wide actions ------------------------------------------------------------------------------
@@ -304,12 +308,10 @@ class OpintApp(App):
 
     def action_load(self) -> None:
         current = self.source or core.Request(self.config.archive, stream=self.config.source)
+        self.push_screen(LoadScreen(current, default_master=self.config.spark_master))
 
-        def chosen(request: core.Request | None) -> None:
-            if request is not None:
-                self.start_load(request)
-
-        self.push_screen(LoadScreen(current, default_master=self.config.spark_master), chosen)
+    def on_load_screen_submitted(self, message: LoadScreen.Submitted) -> None:
+        self.start_load(message.request)
 
     def _report_markdown(self, annotated_only: bool) -> str:
         triage = self.triage.inherited if self.triage else {}
@@ -322,38 +324,34 @@ class OpintApp(App):
             return
         days = self.analysis.report.days
         name = f"opint-{self.analysis.report.stream}-{days[-1] if days else dt.date.today()}.md"
+        self.push_screen(ExportScreen(str(Path(self.export_dir) / name)))
 
-        def chosen(request) -> None:
-            if request is None:
+    def on_export_screen_submitted(self, message: ExportScreen.Submitted) -> None:
+        text = self._report_markdown(message.annotated_only)
+        if message.clipboard:
+            self._copy(text)
+        if message.path:
+            try:
+                path = core.write_atomic(message.path, text)
+            except OSError as e:
+                self.notify_error(f"cannot write {message.path}: {e.strerror or e}",
+                                  "choose another file in the export dialog")
                 return
-            text = self._report_markdown(request.annotated_only)
-            if request.clipboard:
-                self.copy_to_clipboard(text)
-                self.say(f"copied {len(text):,} characters of markdown (OSC 52)")
-            if request.path:
-                try:
-                    path = core.write_atomic(request.path, text)
-                except OSError as e:
-                    self.notify_error(f"cannot write {request.path}: {e.strerror or e}",
-                                      "choose another file in the export dialog")
-                    return
-                self.say(f"wrote {path}")
+            self.say(f"wrote {path}")
 
-        self.push_screen(ExportScreen(str(Path(self.export_dir) / name)), chosen)
+    def _copy(self, text: str) -> None:
+        self.copy_to_clipboard(text)
+        self.say(f"copied {len(text):,} characters of markdown (OSC 52)")
 
     def action_copy_report(self) -> None:
         if self.analysis is not None:
-            text = self._report_markdown(False)
-            self.copy_to_clipboard(text)
-            self.say(f"copied {len(text):,} characters of markdown (OSC 52)")
+            self._copy(self._report_markdown(False))
 
     def action_sort_by(self, order: str) -> None:
-        self.overview.sort_order = order
-        self.overview.refresh_rows()
+        self.overview.sort_by(order)
 
     def action_level_to(self, level: str) -> None:
         self.overview.level = level
-        self.show_level(level)
 
     # --- two-key sequences (vim "g g") ---------------------------------------------------------------
     async def on_key(self, event) -> None:
