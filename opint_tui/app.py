@@ -3,7 +3,6 @@ post their progress and results back to the UI thread; the UI never waits on the
 from __future__ import annotations
 
 import datetime as dt
-import threading
 import time
 from pathlib import Path
 
@@ -12,6 +11,7 @@ from textual.app import App
 from textual.command import Hit, Hits, Provider
 from textual.message import Message
 from textual.widgets import Input, TextArea
+from textual.worker import Worker, get_current_worker
 
 import opint_core as core
 from opint_tui.bindings import bindings
@@ -54,20 +54,29 @@ class OpintApp(App):
     BINDINGS = bindings(("quit", "help", "load", "export", "copy_report", "command_palette", "cancel_load"))
 
     class Progress(Message):
+        """How far the load has got; a newer one supersedes any still queued."""
+
         def __init__(self, stage: str, done: int, total: int):
             super().__init__()
             self.stage, self.done, self.total = stage, done, total
 
+        def can_replace(self, message: Message) -> bool:
+            return isinstance(message, OpintApp.Progress)
+
     class Loaded(Message):
-        def __init__(self, analysis, request: core.Request | None):
+        """The load of ``request`` is done (``worker``: the one that did it; None: handed in ready)."""
+
+        def __init__(self, analysis, request: core.Request | None, worker: Worker | None = None):
             super().__init__()
-            self.analysis, self.request = analysis, request
+            self.analysis, self.request, self.worker = analysis, request, worker
             self.ready_at = time.perf_counter()  # when the worker finished: for bench_app
 
     class LoadFailed(Message):
-        def __init__(self, error: str, remedy: str = ""):
+        """The load in ``worker`` failed or was cancelled: what to tell the shifter."""
+
+        def __init__(self, error: str, remedy: str = "", worker: Worker | None = None):
             super().__init__()
-            self.error, self.remedy = error, remedy
+            self.error, self.remedy, self.worker = error, remedy, worker
 
     def __init__(self, source: core.Request | None, *, config: core.Config | None = None, store=None,
                  keymap: str = "default", export_dir: str | None = None, analysis=None):
@@ -86,8 +95,6 @@ class OpintApp(App):
         self.insights: dict[str, object] = {}
         self.triage = None
         self.merges: dict[str, str] = {}
-        self.cancel_event: threading.Event | None = None
-        self.loading = False
         self.export_dir = export_dir or str(Path.cwd())
         self._pending_key: str | None = None
         self.started = time.perf_counter()
@@ -115,41 +122,54 @@ class OpintApp(App):
 
     # --- loading -----------------------------------------------------------------------------------
     def start_load(self, request: core.Request) -> None:
-        if self.loading and self.cancel_event is not None:
-            self.cancel_event.set()
-        self.cancel_event = threading.Event()
-        self.loading = True
+        """Load ``request`` in a thread worker; a load still running is cancelled (one worker group)."""
+        self._load(request)
         self._show_progress("starting", 0, 0)
-        self._load_worker(request, self.cancel_event)
+
+    def _running_load(self) -> Worker | None:
+        """The load under way, if any; a cancelled one is not (its thread only has to notice)."""
+        return next((w for w in self.workers if w.group == "load" and not w.is_finished and not w.is_cancelled),
+                    None)
+
+    @property
+    def loading(self) -> bool:
+        return self._running_load() is not None
 
     @work(thread=True, exclusive=True, group="load")
-    def _load_worker(self, request: core.Request, cancel: threading.Event) -> None:
+    def _load(self, request: core.Request) -> None:
+        worker = get_current_worker()
+
         def progress(stage, done, total):
-            self.post_message(self.Progress(stage, done, total))
+            if not worker.is_cancelled:
+                self.post_message(self.Progress(stage, done, total))
 
         try:
-            analysis = core.run(request, progress=progress, cancel=cancel)
+            analysis = core.run(request, progress=progress, cancel=worker.cancelled_event)
         except core.LoadCancelled:
-            self.post_message(self.LoadFailed("load cancelled"))
+            self.post_message(self.LoadFailed("load cancelled", worker=worker))
         except core.OpintError as e:
-            self.post_message(self.LoadFailed(e.message, e.remedy))
+            self.post_message(self.LoadFailed(e.message, e.remedy, worker))
         except (ValueError, OSError) as e:  # not raised on purpose, yet a toast is better than a crash
-            self.post_message(self.LoadFailed(str(e)))
+            self.post_message(self.LoadFailed(str(e), worker=worker))
         else:
-            if not cancel.is_set():
-                self.post_message(self.Loaded(analysis, request))
+            if not worker.is_cancelled:
+                self.post_message(self.Loaded(analysis, request, worker))
 
     def _show_progress(self, stage: str, done: int, total: int) -> None:
         counts = f" {done:,}/{total:,}" if total else ""
         self.overview.progress = f" {core.stage_label(stage)}{counts}   (cancel: {self._key_hint('cancel_load')})"
+
+    def _load_ended(self, worker: Worker | None) -> None:
+        """Hide the progress line, unless a newer load than ``worker``'s is under way."""
+        if self._running_load() in (None, worker):
+            self.overview.progress = ""
 
     def on_opint_app_progress(self, message: Progress) -> None:
         if self.loading:
             self._show_progress(message.stage, message.done, message.total)
 
     def on_opint_app_loaded(self, message: Loaded) -> None:
-        self.loading = False
-        self.overview.progress = ""
+        self._load_ended(message.worker)
         self.analysis, self.source = message.analysis, message.request
         self.analysis_ready_at = message.ready_at
         self.insights = {"category": self.analysis.insight}
@@ -169,13 +189,13 @@ class OpintApp(App):
         self.first_data_frame = time.perf_counter()
 
     def on_opint_app_load_failed(self, message: LoadFailed) -> None:
-        self.loading = False
-        self.overview.progress = ""   # (the summary says "no data loaded" when there is none)
+        self._load_ended(message.worker)
         self.notify_error(message.error, message.remedy)
 
     def action_cancel_load(self) -> None:
-        if self.loading and self.cancel_event is not None:
-            self.cancel_event.set()
+        worker = self._running_load()
+        if worker is not None:
+            worker.cancel()   # sets worker.cancelled_event, which the core checks between steps
             self._show_progress("cancelling", 0, 0)
 
     # --- overview ------------------------------------------------------------------------------------
