@@ -25,10 +25,10 @@ DAY = dt.date(2026, 11, 20)
 
 async def launch(root: str) -> None:
     import opint_core as core
-    from opint_tui.app import OpintApp, Source
+    from opint_tui.app import OpintApp
 
     os.environ.setdefault("OPINT_CACHE_DIR", tempfile.mkdtemp(prefix="opint-bench-app-cache-"))
-    app = OpintApp(Source(root, core.Selection.day(DAY), use_cache=False),
+    app = OpintApp(core.Request(root, core.Selection.day(DAY), use_cache=False),
                    store=core.TriageStore(tempfile.mkdtemp(prefix="opint-bench-store-")))
     started = time.perf_counter()
     async with app.run_test(size=(160, 48)) as pilot:
@@ -114,10 +114,10 @@ async def peer_latency() -> list[float]:
 
 async def latency() -> None:
     import opint_core as core
-    from opint_tui.app import OpintApp, Source
+    from opint_tui.app import OpintApp
 
     analysis = synthetic_analysis()
-    app = OpintApp(Source("synthetic", core.Selection.latest()),
+    app = OpintApp(core.Request("synthetic", core.Selection.latest()),
                    store=core.TriageStore(tempfile.mkdtemp(prefix="opint-bench-store-")), analysis=analysis)
     async with app.run_test(size=(160, 48)) as pilot:
         while not app.overview.shown:

@@ -3,17 +3,15 @@ post their progress and results back to the UI thread; the UI never waits on the
 from __future__ import annotations
 
 import datetime as dt
-import threading
 import time
-from dataclasses import dataclass, replace
 from pathlib import Path
 
-from rich.text import Text
 from textual import work
 from textual.app import App
 from textual.command import Hit, Hits, Provider
 from textual.message import Message
-from textual.widgets import Input, Static, TextArea
+from textual.widgets import Input, TextArea
+from textual.worker import Worker, get_current_worker
 
 import opint_core as core
 from opint_tui.bindings import bindings
@@ -23,16 +21,6 @@ from opint_tui.screens.detail import DetailScreen
 from opint_tui.screens.dialogs import AnnotateScreen, ExportScreen, HelpScreen, LoadScreen, MergeScreen
 from opint_tui.screens.overview import OverviewScreen
 from opint_tui.view import build_rows, detail_renderables, triage_state
-
-
-
-@dataclass
-class Source:
-    archive: str | None  # None: the built-in demo archive, written on first use
-    selection: core.Selection
-    stream: str = "fts"
-    use_cache: bool = True
-    spark_master: str | None = None  # set: load through the Spark job on this master (--spark)
 
 
 class OpintCommands(Provider):
@@ -53,6 +41,10 @@ class OpintCommands(Provider):
 
 
 class OpintApp(App):
+    """Holds what the screens show (the analysis, the triage state, the merges) and hands it down to
+    them through their own methods and attributes; the screens post messages for what the shifter
+    asks, handled here by the ``on_<screen>_<message>`` methods."""
+
     TITLE = "opint"
     COMMANDS = {OpintCommands}
     ENABLE_COMMAND_PALETTE = True
@@ -62,26 +54,38 @@ class OpintApp(App):
     BINDINGS = bindings(("quit", "help", "load", "export", "copy_report", "command_palette", "cancel_load"))
 
     class Progress(Message):
+        """How far the load has got; a newer one supersedes any still queued."""
+
         def __init__(self, stage: str, done: int, total: int):
             super().__init__()
             self.stage, self.done, self.total = stage, done, total
 
+        def can_replace(self, message: Message) -> bool:
+            return isinstance(message, OpintApp.Progress)
+
     class Loaded(Message):
-        def __init__(self, analysis, source: Source):
+        """The load of ``request`` is done (``worker``: the one that did it; None: handed in ready)."""
+
+        def __init__(self, analysis, request: core.Request | None, worker: Worker | None = None):
             super().__init__()
-            self.analysis, self.source = analysis, source
+            self.analysis, self.request, self.worker = analysis, request, worker
             self.ready_at = time.perf_counter()  # when the worker finished: for bench_app
 
     class LoadFailed(Message):
-        def __init__(self, error: str, remedy: str = ""):
-            super().__init__()
-            self.error, self.remedy = error, remedy
+        """The load in ``worker`` failed or was cancelled: what to tell the shifter."""
 
-    def __init__(self, source: Source | None, *, store=None, keymap: str = "default", export_dir: str | None = None,
-                 analysis=None):
-        """`analysis`: an already computed Analysis to show at once (tests, benchmarks); else `source` is loaded."""
+        def __init__(self, error: str, remedy: str = "", worker: Worker | None = None):
+            super().__init__()
+            self.error, self.remedy, self.worker = error, remedy, worker
+
+    def __init__(self, source: core.Request | None, *, config: core.Config | None = None, store=None,
+                 keymap: str = "default", export_dir: str | None = None, analysis=None):
+        """`source`: what to load (None: the load dialog opens); `analysis`: an already computed Analysis
+        to show at once (tests, benchmarks). `config`: the settings read once by the command line (the
+        load dialog's defaults); without it, the defaults."""
         super().__init__()
-        self.source = source
+        self.source = source    # the Request whose analysis is shown (or is being loaded first)
+        self.config = config or core.Config()
         self.preloaded = analysis
         self.store = store
         self.keymap_name = keymap
@@ -91,8 +95,6 @@ class OpintApp(App):
         self.insights: dict[str, object] = {}
         self.triage = None
         self.merges: dict[str, str] = {}
-        self.cancel_event: threading.Event | None = None
-        self.loading = False
         self.export_dir = export_dir or str(Path.cwd())
         self._pending_key: str | None = None
         self.started = time.perf_counter()
@@ -119,49 +121,56 @@ class OpintApp(App):
         self.say(f"{text}\n{remedy}" if remedy else text, severity="error", timeout=30)
 
     # --- loading -----------------------------------------------------------------------------------
-    def start_load(self, source: Source) -> None:
-        if self.loading and self.cancel_event is not None:
-            self.cancel_event.set()
-        self.cancel_event = threading.Event()
-        self.loading = True
+    def start_load(self, request: core.Request) -> None:
+        """Load ``request`` in a thread worker; a load still running is cancelled (one worker group)."""
+        self._load(request)
         self._show_progress("starting", 0, 0)
-        self._load_worker(source, self.cancel_event)
+
+    def _running_load(self) -> Worker | None:
+        """The load under way, if any; a cancelled one is not (its thread only has to notice)."""
+        return next((w for w in self.workers if w.group == "load" and not w.is_finished and not w.is_cancelled),
+                    None)
+
+    @property
+    def loading(self) -> bool:
+        return self._running_load() is not None
 
     @work(thread=True, exclusive=True, group="load")
-    def _load_worker(self, source: Source, cancel: threading.Event) -> None:
+    def _load(self, request: core.Request) -> None:
+        worker = get_current_worker()
+
         def progress(stage, done, total):
-            self.post_message(self.Progress(stage, done, total))
+            if not worker.is_cancelled:
+                self.post_message(self.Progress(stage, done, total))
 
         try:
-            if source.archive is None:
-                progress("write", 0, 0)
-                source = replace(source, archive=core.demo_archive(
-                    progress=lambda stage, done, total: progress("write", done, total)))
-            analysis = core.analyse(source.archive, source.selection, stream=source.stream,
-                                    use_cache=source.use_cache, progress=progress, cancel=cancel,
-                                    spark_master=source.spark_master)
-            if not cancel.is_set():
-                self.post_message(self.Loaded(analysis, source))
+            analysis = core.run(request, progress=progress, cancel=worker.cancelled_event)
         except core.LoadCancelled:
-            self.post_message(self.LoadFailed("load cancelled"))
-        except (core.ArchiveError, core.SelectionError, core.SparkError, ValueError, OSError) as e:
-            self.post_message(self.LoadFailed(getattr(e, "message", None) or str(e), getattr(e, "remedy", "")))
+            self.post_message(self.LoadFailed("load cancelled", worker=worker))
+        except core.OpintError as e:
+            self.post_message(self.LoadFailed(e.message, e.remedy, worker))
+        except (ValueError, OSError) as e:  # not raised on purpose, yet a toast is better than a crash
+            self.post_message(self.LoadFailed(str(e), worker=worker))
+        else:
+            if not worker.is_cancelled:
+                self.post_message(self.Loaded(analysis, request, worker))
 
     def _show_progress(self, stage: str, done: int, total: int) -> None:
-        label = core.stage_label(stage)
         counts = f" {done:,}/{total:,}" if total else ""
-        widget = self.overview.query_one("#progress", Static)
-        widget.update(Text(f" {label}{counts}   (cancel: {self._key_hint('cancel_load')})"))
-        widget.add_class("active")
+        self.overview.progress = f" {core.stage_label(stage)}{counts}   (cancel: {self._key_hint('cancel_load')})"
+
+    def _load_ended(self, worker: Worker | None) -> None:
+        """Hide the progress line, unless a newer load than ``worker``'s is under way."""
+        if self._running_load() in (None, worker):
+            self.overview.progress = ""
 
     def on_opint_app_progress(self, message: Progress) -> None:
         if self.loading:
             self._show_progress(message.stage, message.done, message.total)
 
     def on_opint_app_loaded(self, message: Loaded) -> None:
-        self.loading = False
-        self.overview.query_one("#progress", Static).remove_class("active")
-        self.analysis, self.source = message.analysis, message.source
+        self._load_ended(message.worker)
+        self.analysis, self.source = message.analysis, message.request
         self.analysis_ready_at = message.ready_at
         self.insights = {"category": self.analysis.insight}
         self.merges = {}
@@ -180,14 +189,13 @@ class OpintApp(App):
         self.first_data_frame = time.perf_counter()
 
     def on_opint_app_load_failed(self, message: LoadFailed) -> None:
-        self.loading = False
-        self.overview.query_one("#progress", Static).remove_class("active")
+        self._load_ended(message.worker)
         self.notify_error(message.error, message.remedy)
-        self.update_summary()
 
     def action_cancel_load(self) -> None:
-        if self.loading and self.cancel_event is not None:
-            self.cancel_event.set()
+        worker = self._running_load()
+        if worker is not None:
+            worker.cancel()   # sets worker.cancelled_event, which the core checks between steps
             self._show_progress("cancelling", 0, 0)
 
     # --- overview ------------------------------------------------------------------------------------
@@ -216,47 +224,59 @@ class OpintApp(App):
             return
         trends = self.analysis.trends if level == "category" else None
         rows = build_rows(self.analysis, self.insight_for(level), self.triage, trends)
-        self.overview.set_rows(rows, keep_key)
+        self.overview.show(self.analysis, rows, keep_key)
 
-    def update_summary(self) -> None:
-        summary = self.overview.query_one("#summary", Static)
-        if self.analysis is None:
-            summary.update(Text(" opint · no data loaded" if not self.loading else " opint · loading…"))
-        else:
-            summary.update(self.overview.header(self.analysis))
+    def on_overview_screen_level_changed(self, message: OverviewScreen.LevelChanged) -> None:
+        self.show_level(message.level)
 
     def _key_hint(self, binding_id: str) -> str:
         return self.keys.get(binding_id, "").split(",")[0]
 
+    def _category(self, key: str) -> core.Category:
+        return next(c for c in self.analysis.clustering.categories if c.key == key)
+
     # --- drill-down and annotation ---------------------------------------------------------------------
+    def on_overview_screen_open_detail(self, message: OverviewScreen.OpenDetail) -> None:
+        self.open_detail(message.row)
+
     def open_detail(self, row) -> None:
         insight = self.insight_for(self.overview.level)
         sections = detail_renderables(self.analysis, insight, row.index, self.triage, self.size.width)
         self.push_screen(DetailScreen(row, sections))
+
+    def on_overview_screen_annotate(self, message: OverviewScreen.Annotate) -> None:
+        self.annotate(message.row)
+
+    def on_detail_screen_annotate(self, message: DetailScreen.Annotate) -> None:
+        self.annotate(message.row)
 
     def annotate(self, row) -> None:
         if self.store is None:
             self.notify_error("no triage store is configured")
             return
         annotation, found = self.triage.annotation(row.key)
-        category = next(c for c in self.analysis.clustering.categories if c.key == row.key)
+        self.push_screen(AnnotateScreen(row.key, self._category(row.key).pattern, annotation, found))
 
-        def saved(values: dict | None) -> None:
-            if not values:
-                return
-            try:
-                self.store.annotate(row.key, pattern=category.pattern, **values)
-            except (core.StoreError, ValueError) as e:
-                self.notify_error(f"the annotation was not saved: {e}")
-                return
-            self.refresh_triage()
-            self.show_level(self.overview.level)
-            if isinstance(self.screen, DetailScreen):
-                self.pop_screen()
-                self.open_detail(row)
-            self.say(f"saved to {self.store.journal}", timeout=4)
+    def on_annotate_screen_saved(self, message: AnnotateScreen.Saved) -> None:
+        if not self._write_store("the annotation was not saved",
+                                 lambda: self.store.annotate(message.key, pattern=message.pattern, **message.values)):
+            return
+        self.refresh_triage()
+        self.show_level(self.overview.level)
+        if isinstance(self.screen, DetailScreen):   # annotated from the drill-down: show it again, updated
+            row = self.screen.row
+            self.pop_screen()
+            self.open_detail(row)
+        self.say(f"saved to {self.store.journal}", timeout=4)
 
-        self.push_screen(AnnotateScreen(row.key, category.pattern, annotation, found), saved)
+    def _write_store(self, failure: str, write) -> bool:
+        """Run ``write`` (a change to the triage store); when the store refuses it, say ``failure`` and why."""
+        try:
+            write()
+        except (core.StoreError, ValueError) as e:
+            self.notify_error(f"{failure}: {e}")
+            return False
+        return True
 
     def _can_merge(self, level: str) -> bool:
         if self.store is None:
@@ -274,39 +294,32 @@ class OpintApp(App):
         self.show_level("category", keep_key=None if index is None else f"{index}")
         self.say(text, timeout=6)
 
-    def merge(self, row, level: str) -> None:
-        """Fold the category of ``row`` into one the shifter picks (recorded in the triage store)."""
-        if not self._can_merge(level):
+    def on_overview_screen_merge(self, message: OverviewScreen.Merge) -> None:
+        """Fold the category of the row into one the shifter picks (recorded in the triage store)."""
+        if self._can_merge(message.level):
+            self.push_screen(MergeScreen(message.row, list(self.overview.rows)))
+
+    def on_merge_screen_chosen(self, message: MergeScreen.Chosen) -> None:
+        key, into = message.key, message.into
+        if self._write_store("not merged", lambda: self.store.merge(key, into, pattern=self._category(key).pattern)):
+            self._show_merged(into, f"merged {key} into {into} · {self._key_hint('unmerge')} on it undoes")
+
+    def on_overview_screen_unmerge(self, message: OverviewScreen.Unmerge) -> None:
+        """Give back their own rows to the categories merged into the row's."""
+        if not self._can_merge(message.level):
             return
-        category = next(c for c in self.analysis.clustering.categories if c.key == row.key)
-
-        def chosen(into: str | None) -> None:
-            if not into:
-                return
-            try:
-                self.store.merge(row.key, into, pattern=category.pattern)
-            except (core.StoreError, ValueError) as e:
-                self.notify_error(f"not merged: {e}")
-                return
-            self._show_merged(into, f"merged {row.key} into {into} · {self._key_hint('unmerge')} on it undoes")
-
-        self.push_screen(MergeScreen(row, list(self.overview.rows)), chosen)
-
-    def unmerge(self, row, level: str) -> None:
-        """Give back their own rows to the categories merged into ``row``'s."""
-        if not self._can_merge(level):
-            return
-        children = sorted(k for k, parent in self.merges.items() if parent == row.key)
+        key = message.row.key
+        children = sorted(k for k, parent in self.merges.items() if parent == key)
         if not children:
             self.say("no category is merged into this one")
             return
-        try:
+
+        def unmerge() -> None:
             for child in children:
                 self.store.unmerge(child)
-        except (core.StoreError, ValueError) as e:
-            self.notify_error(f"not un-merged: {e}")
-            return
-        self._show_merged(row.key, f"un-merged {len(children)} categor{'y' if len(children) == 1 else 'ies'}: "
+
+        if self._write_store("not un-merged", unmerge):
+            self._show_merged(key, f"un-merged {len(children)} categor{'y' if len(children) == 1 else 'ies'}: "
                                    f"{', '.join(children)}")
 
     # --- app-wide actions ------------------------------------------------------------------------------
@@ -314,16 +327,11 @@ class OpintApp(App):
         self.push_screen(HelpScreen(self.keys, self.keymap_name))
 
     def action_load(self) -> None:
-        source = self.source
-        config_archive = source.archive if source else core.DEFAULT_ARCHIVE
+        current = self.source or core.Request(self.config.archive, stream=self.config.source)
+        self.push_screen(LoadScreen(current, default_master=self.config.spark_master))
 
-        def chosen(request) -> None:
-            if request is not None:
-                self.start_load(Source(request.archive, request.selection, request.stream,
-                                       source.use_cache if source else True, request.spark_master))
-
-        self.push_screen(LoadScreen(source.stream if source else "fts", config_archive,
-                                    source.spark_master if source else None), chosen)
+    def on_load_screen_submitted(self, message: LoadScreen.Submitted) -> None:
+        self.start_load(message.request)
 
     def _report_markdown(self, annotated_only: bool) -> str:
         triage = self.triage.inherited if self.triage else {}
@@ -336,38 +344,34 @@ class OpintApp(App):
             return
         days = self.analysis.report.days
         name = f"opint-{self.analysis.report.stream}-{days[-1] if days else dt.date.today()}.md"
+        self.push_screen(ExportScreen(str(Path(self.export_dir) / name)))
 
-        def chosen(request) -> None:
-            if request is None:
+    def on_export_screen_submitted(self, message: ExportScreen.Submitted) -> None:
+        text = self._report_markdown(message.annotated_only)
+        if message.clipboard:
+            self._copy(text)
+        if message.path:
+            try:
+                path = core.write_atomic(message.path, text)
+            except OSError as e:
+                self.notify_error(f"cannot write {message.path}: {e.strerror or e}",
+                                  "choose another file in the export dialog")
                 return
-            text = self._report_markdown(request.annotated_only)
-            if request.clipboard:
-                self.copy_to_clipboard(text)
-                self.say(f"copied {len(text):,} characters of markdown (OSC 52)")
-            if request.path:
-                try:
-                    path = core.write_atomic(request.path, text)
-                except OSError as e:
-                    self.notify_error(f"cannot write {request.path}: {e.strerror or e}",
-                                      "choose another file in the export dialog")
-                    return
-                self.say(f"wrote {path}")
+            self.say(f"wrote {path}")
 
-        self.push_screen(ExportScreen(str(Path(self.export_dir) / name)), chosen)
+    def _copy(self, text: str) -> None:
+        self.copy_to_clipboard(text)
+        self.say(f"copied {len(text):,} characters of markdown (OSC 52)")
 
     def action_copy_report(self) -> None:
         if self.analysis is not None:
-            text = self._report_markdown(False)
-            self.copy_to_clipboard(text)
-            self.say(f"copied {len(text):,} characters of markdown (OSC 52)")
+            self._copy(self._report_markdown(False))
 
     def action_sort_by(self, order: str) -> None:
-        self.overview.sort_order = order
-        self.overview.refresh_rows()
+        self.overview.sort_by(order)
 
     def action_level_to(self, level: str) -> None:
         self.overview.level = level
-        self.show_level(level)
 
     # --- two-key sequences (vim "g g") ---------------------------------------------------------------
     async def on_key(self, event) -> None:

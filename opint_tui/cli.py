@@ -11,8 +11,6 @@ from rich.table import Table
 from rich.text import Text
 
 import opint_core as core
-from opint_tui.keymap import KeymapError
-
 
 
 def _selection_options(parser: argparse.ArgumentParser, default=None) -> None:
@@ -111,21 +109,20 @@ def main(argv: list[str] | None = None) -> int:
     console = Console(stderr=False, highlight=False)
     errors = Console(stderr=True, highlight=False)
     try:
-        if args.command == "load":
-            return cmd_load(args, console)
         if args.command == "sample-archive":
             return cmd_sample_archive(args, console)
+        config = core.load_config(args.config)  # read once: every other command takes its settings from it
+        if args.command == "load":
+            return cmd_load(args, config, console)
         if args.command == "report":
-            return cmd_report(args, console)
+            return cmd_report(args, config, console)
         if args.command == "annotate":
-            return cmd_annotate(args, console)
-        return cmd_app(args)
-    except (core.ArchiveError, core.SelectionError, core.ConfigError, core.StoreError, core.SparkError,
-            KeymapError) as e:
-        errors.print(Text("opint: error: ", style="bold red") + Text(getattr(e, "message", None) or str(e)))
-        remedy = getattr(e, "remedy", None)
-        if remedy:
-            errors.print(Text("what to do: ", style="bold") + Text(remedy))
+            return cmd_annotate(args, config, console)
+        return cmd_app(args, config)
+    except core.OpintError as e:   # the core's errors and the keymap's: what went wrong, and what to do
+        errors.print(Text("opint: error: ", style="bold red") + Text(e.message))
+        if e.remedy:
+            errors.print(Text("what to do: ", style="bold") + Text(e.remedy))
         return 2
     except core.LoadCancelled:
         errors.print("opint: cancelled")
@@ -153,52 +150,51 @@ def _stage_progress(bar: Progress):
     return progress
 
 
-def resolve_source(args, *, write_demo: bool = True) -> tuple[str | None, str, "core.Selection"]:
-    """(archive URI, stream, selection) from the flags, the config file and the defaults.
-    With --demo and write_demo=False the archive is None: the app writes it in its worker."""
-    config = core.load_config(args.config)
+def build_request(args, config: core.Config, progress) -> core.Request:
+    """The Request the flags describe, the config file and the defaults filling in the rest. With --demo
+    the built-in sample archive is written here on first use (``progress`` stage "write"), so that the
+    Request names a real archive for every command, the app's too."""
     selection = core.Selection.from_options(date=args.date, date_from=args.date_from, date_to=args.date_to,
                                             last=args.last, paths_file=args.paths_file)
     if args.demo:
-        archive = core.demo_archive() if write_demo else None
+        progress("write", 0, 0)
+        archive = core.demo_archive(progress=lambda _stage, done, total: progress("write", done, total))
     else:
         archive = args.archive or config.archive
-    return archive, args.source or config.source, selection
+    return core.Request(archive, selection, args.source or config.source, use_cache=not args.no_cache,
+                        spark_master=spark_master(args, config))
 
 
-def spark_master(args) -> str | None:
+def spark_master(args, config: core.Config) -> str | None:
     """The Spark master when --spark (or --spark-master) is given, else None (the local loader)."""
-    if not (getattr(args, "spark", False) or getattr(args, "spark_master", None)):
+    if not (args.spark or args.spark_master):
         return None
-    return args.spark_master or core.load_config(args.config).spark_master
+    return args.spark_master or config.spark_master
 
 
-def open_store(args) -> "core.TriageStore":
-    config = core.load_config(getattr(args, "config", None))
-    return core.TriageStore(getattr(args, "store", None) or config.store)
+def open_store(args, config: core.Config) -> "core.TriageStore":
+    return core.TriageStore(args.store or config.store)
 
 
-def cmd_app(args) -> int:
-    from opint_tui.app import OpintApp, Source
+def cmd_app(args, config: core.Config) -> int:
+    from opint_tui.app import OpintApp
     from opint_tui.keymap import load_keymap
 
-    config = core.load_config(args.config)
     keymap = args.keymap or config.keymap
     load_keymap(keymap)  # a bad keymap is a clear error before the screen is taken over
-    archive, stream, selection = resolve_source(args, write_demo=False)
-    app = OpintApp(Source(archive, selection, stream, not args.no_cache, spark_master(args)), store=open_store(args),
-                   keymap=keymap)
+    with _progress_bar(Console(stderr=True, highlight=False)) as bar:   # shown only while the demo is written
+        request = build_request(args, config, _stage_progress(bar))
+    app = OpintApp(request, config=config, store=open_store(args, config), keymap=keymap)
     app.run()
     return 0
 
 
-def cmd_report(args, console: Console) -> int:
-    archive, stream, selection = resolve_source(args)
+def cmd_report(args, config: core.Config, console: Console) -> int:
     errors = Console(stderr=True, highlight=False)
     with _progress_bar(errors) as bar:
-        analysis = core.analyse(archive, selection, stream=stream, use_cache=not args.no_cache,
-                                progress=_stage_progress(bar), spark_master=spark_master(args))
-    store = open_store(args)
+        progress = _stage_progress(bar)
+        analysis = core.run(build_request(args, config, progress), progress=progress)
+    store = open_store(args, config)
     inherited = store.carry_over(analysis.clustering.categories)
     merges = store.apply_merges(analysis.clustering.categories)
     for warning in store.warnings:
@@ -215,8 +211,8 @@ def cmd_report(args, console: Console) -> int:
     return 0
 
 
-def cmd_annotate(args, console: Console) -> int:
-    store = open_store(args)
+def cmd_annotate(args, config: core.Config, console: Console) -> int:
+    store = open_store(args, config)
     fields = {k: getattr(args, k) for k in ("label", "status", "ticket", "notes") if getattr(args, k) is not None}
     if not (fields or args.merge_into or args.unmerge):
         raise core.SelectionError("nothing to annotate: give --label, --status, --ticket, --note, --merge-into "
@@ -236,14 +232,11 @@ def cmd_annotate(args, console: Console) -> int:
     return 0
 
 
-def cmd_load(args, console: Console) -> int:
+def cmd_load(args, config: core.Config, console: Console) -> int:
     with _progress_bar(console) as bar:
         progress = _stage_progress(bar)
-        if args.demo:
-            progress("write", 0, 0)
-        archive, stream, selection = resolve_source(args)
-        et = core.load_request(core.Request(archive, selection, stream, not args.no_cache, spark_master(args)),
-                               progress=progress)
+        request = build_request(args, config, progress)
+        et = core.load_request(request, progress=progress)
     print_load_summary(console, et, top=args.top)
     return 0
 

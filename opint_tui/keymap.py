@@ -6,14 +6,17 @@ import sys
 from importlib import resources
 from pathlib import Path
 
+import opint_core as core
+
 if sys.version_info >= (3, 11):
     import tomllib
 else:  # pragma: no cover
     import tomli as tomllib
 
 
-class KeymapError(ValueError):
-    """A keymap that cannot be used; the message names the file."""
+class KeymapError(core.OpintError, ValueError):
+    """A keymap that cannot be used; the message names the file (the command line reports it as it
+    reports the core's errors)."""
 
 
 def builtin_names() -> list[str]:

@@ -16,7 +16,7 @@ END = dt.date(2026, 11, 20)
 
 async def shoot(out: Path, size: tuple[int, int]) -> list[Path]:
     import opint_core as core
-    from opint_tui.app import OpintApp, Source
+    from opint_tui.app import OpintApp
 
     work = Path(tempfile.mkdtemp(prefix="opint-shots-"))
     os.environ["OPINT_CACHE_DIR"] = str(work / "cache")
@@ -29,7 +29,7 @@ async def shoot(out: Path, size: tuple[int, int]) -> list[Path]:
     store.annotate(top[1].key, pattern=top[1].pattern, label="GGUS ticket open for the site", status="ticketed",
                    ticket="GGUS-168421")
     store.annotate(top[3].key, pattern=top[3].pattern, label="known: dark data cleanup", status="known")
-    app = OpintApp(Source(str(root), core.Selection.day(END - dt.timedelta(days=1))), store=store,
+    app = OpintApp(core.Request(str(root), core.Selection.day(END - dt.timedelta(days=1))), store=store,
                    analysis=analysis, export_dir=str(work))
     written = []
 

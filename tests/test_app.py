@@ -2,14 +2,14 @@
 
 
 import opint_core as core
-from opint_tui.app import OpintApp, Source
+from opint_tui.app import OpintApp
 from opint_tui.screens.detail import DetailScreen
 from opint_tui.screens.dialogs import AnnotateScreen, ExportScreen, HelpScreen, LoadScreen, MergeScreen
 
 
 def make_app(sample_root, sample_analysis, tmp_path, **kw):
     store = core.TriageStore(tmp_path / "store", user="shifter")
-    return OpintApp(Source(sample_root, core.Selection.latest()), store=store, analysis=sample_analysis,
+    return OpintApp(core.Request(sample_root, core.Selection.latest()), store=store, analysis=sample_analysis,
                     export_dir=str(tmp_path), **kw)
 
 
@@ -140,7 +140,7 @@ async def test_bad_load_shows_an_error_and_keeps_the_data(sample_root, sample_an
     app = make_app(sample_root, sample_analysis, tmp_path)
     async with app.run_test(size=(120, 40)) as pilot:
         await ready(pilot)
-        app.start_load(Source(str(tmp_path / "no-archive"), core.Selection.latest()))
+        app.start_load(core.Request(str(tmp_path / "no-archive"), core.Selection.latest()))
         for _ in range(100):
             await pilot.pause(0.05)
             if not app.loading:
@@ -201,7 +201,7 @@ async def test_markup_and_escapes_in_messages_show_literally(tmp_path):
     nasty = "[bold]not bold[/] \x1b[31mred\x1b[0m [link=http://x]click[/link]"
     write_part(day_dir(root, "fts", dt.date(2026, 11, 20)), lines([fts_record(nasty)] * 3))
     analysis = core.analyse(str(root), use_cache=False)
-    app = OpintApp(Source(str(root), core.Selection.latest()), store=core.TriageStore(tmp_path / "s"),
+    app = OpintApp(core.Request(str(root), core.Selection.latest()), store=core.TriageStore(tmp_path / "s"),
                    analysis=analysis)
     async with app.run_test(size=(120, 30)) as pilot:
         await ready(pilot)

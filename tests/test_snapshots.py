@@ -3,14 +3,14 @@ Regenerate after a deliberate change with: ./run-tests tests/test_snapshots.py -
 import pytest
 
 import opint_core as core
-from opint_tui.app import OpintApp, Source
+from opint_tui.app import OpintApp
 
 SIZES = [(80, 24), (160, 48)]
 
 
 def app_for(sample_root, sample_analysis, tmp_path):
     (tmp_path / "store").mkdir()  # an existing, empty store: no "will be created" notice on screen
-    return OpintApp(Source(sample_root, core.Selection.latest()), store=core.TriageStore(tmp_path / "store", user="s"),
+    return OpintApp(core.Request(sample_root, core.Selection.latest()), store=core.TriageStore(tmp_path / "store", user="s"),
                     analysis=sample_analysis, export_dir="/tmp")
 
 

@@ -383,10 +383,10 @@ def test_spark_command_line(tmp_path):
 
 
 async def test_load_dialog_runs_the_spark_job(fake_spark, small_archive, tmp_path):
-    from opint_tui.app import OpintApp, Source
+    from opint_tui.app import OpintApp
     from opint_tui.screens.dialogs import LoadScreen
 
-    app = OpintApp(Source(small_archive, core.Selection.latest()), store=core.TriageStore(tmp_path / "s"))
+    app = OpintApp(core.Request(small_archive, core.Selection.latest()), store=core.TriageStore(tmp_path / "s"))
     async with app.run_test(size=(80, 24)) as pilot:
         for _ in range(200):
             await pilot.pause(0.05)

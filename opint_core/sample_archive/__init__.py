@@ -45,11 +45,11 @@ Modules, in the order they build on each other: ``topology`` (endpoints, VOs, FT
 (error templates, Rucio reasons and events), ``columns`` (vectorised string-column helpers), ``world`` (the
 seed's endpoints, error sources and incident plan), ``days`` (a day's random batch per stream), ``render``
 (a part's rows -> JSON lines per stream), ``incidents`` (the result types and planted-incident bookkeeping),
-``writer`` (``write_sample_archive``).  The stream -> directory map is ``opint_core.archive.STREAM_DIRS``.
+``writer`` (``write_sample_archive``).  The stream -> directory map is ``opint_core.load.archive.STREAM_DIRS``.
 """
 from __future__ import annotations
 
-from opint_core.archive import STREAM_DIRS as ARCHIVE_DIRS
+from opint_core.load.archive import STREAM_DIRS as ARCHIVE_DIRS
 from opint_core.sample_archive.incidents import Incident, SampleSummary
 from opint_core.sample_archive.templates import FTS_TEMPLATES
 from opint_core.sample_archive.writer import FTS_PER_DAY, RUCIO_PER_DAY, write_sample_archive

@@ -13,7 +13,7 @@ from typing import Callable, Iterable
 
 import numpy as np
 
-from opint_core.archive import STREAM_DIRS
+from opint_core.load.archive import STREAM_DIRS
 from opint_core.sample_archive.columns import _stable_uuid
 from opint_core.sample_archive.days import _concat, _day_ms, _day_volume, _gen_fts_day, _gen_rucio_day, _take
 from opint_core.sample_archive.incidents import SampleSummary, _count_incidents, _incidents

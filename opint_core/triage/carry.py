@@ -5,6 +5,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Protocol
 
+import numpy as np
+from rapidfuzz import fuzz, process
+
 from opint_core.triage.model import Annotation, Inherited
 
 #: Default similarity (0..100, ``pattern_similarity``: rapidfuzz's Indel ratio over the patterns'
@@ -32,7 +35,6 @@ def _categories(categories) -> list:
 
 def pattern_similarity(a: str, b: str) -> float:
     """The carry-over similarity of two patterns, 0..100: rapidfuzz's Indel ratio over their words."""
-    from rapidfuzz import fuzz
     return float(fuzz.ratio(a.split(), b.split()))
 
 
@@ -44,9 +46,6 @@ def _best_matches(queries: list[str], choices: list[str], threshold: float) -> l
     scores come from ``process.cdist`` (C, all cores) in row blocks that bound memory; ties go to
     the first choice, so callers order choices by preference.
     """
-    import numpy as np
-    from rapidfuzz import fuzz, process
-
     out: list[tuple[int, float] | None] = [None] * len(queries)
     if not queries or not choices:
         return out

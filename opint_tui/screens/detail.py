@@ -4,6 +4,7 @@ from __future__ import annotations
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import VerticalScroll
+from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Footer, Static
 
@@ -16,6 +17,13 @@ class DetailScreen(Screen):
     DetailScreen .section-title { text-style: bold; color: $accent; margin-top: 1; }
     """
     BINDINGS = bindings(("back", "annotate", "cursor_down", "cursor_up", "page_down", "page_up", "first", "last"))
+
+    class Annotate(Message):
+        """Annotate the category shown."""
+
+        def __init__(self, row):
+            super().__init__()
+            self.row = row
 
     def __init__(self, row, sections):
         super().__init__()
@@ -40,7 +48,7 @@ class DetailScreen(Screen):
         self.app.pop_screen()
 
     def action_annotate(self) -> None:
-        self.app.annotate(self.row)
+        self.post_message(self.Annotate(self.row))
 
     def action_cursor_down(self) -> None:
         self.scroller.scroll_down(animate=False)

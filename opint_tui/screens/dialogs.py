@@ -1,14 +1,16 @@
-"""Modal dialogs: annotate, merge, load, export, help."""
+"""Modal dialogs: annotate, merge, load, export, help. A dialog posts what the shifter chose as a message
+of its own (``Saved``, ``Chosen``, ``Submitted``) and closes; cancelling posts nothing."""
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
-from dataclasses import dataclass
 
 from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.message import Message
 from textual.screen import ModalScreen
 from textual.widgets import (
     Button, Checkbox, Input, Label, OptionList, RadioButton, RadioSet, Select, Static, TextArea,
@@ -44,8 +46,8 @@ DIALOG_CSS = """
 """
 
 
-class AnnotateScreen(ModalScreen[dict | None]):
-    """Label, status, ticket and notes of one category. Returns the changed fields, or None."""
+class AnnotateScreen(ModalScreen[None]):
+    """Label, status, ticket and notes of one category. Posts Saved with the changed fields."""
 
     DEFAULT_CSS = DIALOG_CSS.format(name="AnnotateScreen") + """
     AnnotateScreen TextArea { height: 3; border: none; background: $boost; }
@@ -53,6 +55,13 @@ class AnnotateScreen(ModalScreen[dict | None]):
     """
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="dialog_cancel"),
                 Binding("ctrl+s", "save", "Save", id="dialog_save", priority=True)]
+
+    class Saved(Message):
+        """Fields to write for category ``key`` ("" clears one); ``pattern`` lets other days inherit them."""
+
+        def __init__(self, key: str, pattern: str, values: dict):
+            super().__init__()
+            self.key, self.pattern, self.values = key, pattern, values
 
     def __init__(self, key: str, pattern: str, annotation=None, inherited=None):
         super().__init__()
@@ -99,7 +108,9 @@ class AnnotateScreen(ModalScreen[dict | None]):
         else:
             # new, or inherited: everything shown becomes this category's own
             values = {k: v for k, v in values.items() if v}
-        self.dismiss(values or None)
+        if values:
+            self.post_message(self.Saved(self.key, self.pattern, values))
+        self.dismiss()
 
     def action_cancel(self) -> None:
         self.dismiss(None)
@@ -111,8 +122,8 @@ class AnnotateScreen(ModalScreen[dict | None]):
         self.action_save()
 
 
-class MergeScreen(ModalScreen[str | None]):
-    """Choose the category that another one belongs to. Returns its key, or None."""
+class MergeScreen(ModalScreen[None]):
+    """Choose the category that another one belongs to. Posts Chosen."""
 
     DEFAULT_CSS = DIALOG_CSS.format(name="MergeScreen") + """
     MergeScreen #merge-pattern { height: auto; max-height: 3; }
@@ -121,6 +132,13 @@ class MergeScreen(ModalScreen[str | None]):
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="dialog_cancel"),
                 Binding("down", "move(1)", "Down", id="dialog_down", show=False),
                 Binding("up", "move(-1)", "Up", id="dialog_up", show=False)]
+
+    class Chosen(Message):
+        """Category ``key`` is to be merged into category ``into``."""
+
+        def __init__(self, key: str, into: str):
+            super().__init__()
+            self.key, self.into = key, into
 
     def __init__(self, row, candidates: list):
         """``row``: the category to merge; ``candidates``: rows it may be merged into."""
@@ -171,29 +189,15 @@ class MergeScreen(ModalScreen[str | None]):
 
     def _choose(self, index: int | None) -> None:
         if index is not None and 0 <= index < len(self.shown):
-            self.dismiss(self.shown[index].key)
+            self.post_message(self.Chosen(self.row.key, self.shown[index].key))
+            self.dismiss()
 
     def action_cancel(self) -> None:
         self.dismiss(None)
 
 
-def _configured_master() -> str:
-    try:
-        return core.load_config().spark_master
-    except core.ConfigError:
-        return "yarn"
-
-
-@dataclass
-class LoadRequest:
-    stream: str
-    selection: core.Selection
-    archive: str
-    spark_master: str | None = None   # set: load through the Spark job on this master
-
-
-class LoadScreen(ModalScreen[LoadRequest | None]):
-    """Stream, day / range / last N days, archive."""
+class LoadScreen(ModalScreen[None]):
+    """Stream, day / range / last N days, archive, Spark: posts Submitted with the Request to load."""
 
     DEFAULT_CSS = DIALOG_CSS.format(name="LoadScreen") + """
     LoadScreen RadioSet { width: 100%; }
@@ -206,16 +210,26 @@ class LoadScreen(ModalScreen[LoadRequest | None]):
                 Binding("ctrl+s", "submit", "Load", id="dialog_save", priority=True)]
     MODES = (("latest", "Latest day"), ("day", "One day"), ("range", "Range"), ("last", "Last N days"))
 
-    def __init__(self, stream: str, archive: str, spark_master: str | None = None):
+    class Submitted(Message):
+        """Load ``request``."""
+
+        def __init__(self, request: core.Request):
+            super().__init__()
+            self.request = request
+
+    def __init__(self, current: core.Request, default_master: str = "yarn"):
+        """``current``: the fields start from it (and what the dialog does not show, the cache use, is kept);
+        ``default_master``: the Spark master offered when ``current`` has none."""
         super().__init__()
-        self.stream, self.archive, self.spark_master = stream, archive, spark_master
+        self.current, self.default_master = current, default_master
 
     def compose(self) -> ComposeResult:
         today = dt.datetime.now(dt.timezone.utc).date()
         with Vertical():
             yield Label("Load errors", classes="title")
             yield Label("Stream")
-            yield Select([("fts", "fts"), ("rucio", "rucio")], value=self.stream, allow_blank=False, id="stream")
+            yield Select([("fts", "fts"), ("rucio", "rucio")], value=self.current.stream, allow_blank=False,
+                         id="stream")
             yield Label("Days")
             with RadioSet(id="mode"):
                 for i, (mode, text) in enumerate(self.MODES):
@@ -227,10 +241,11 @@ class LoadScreen(ModalScreen[LoadRequest | None]):
             yield Label("N days")
             yield Input(value="3", id="n")
             yield Label("Archive")
-            yield Input(value=self.archive, id="archive")
+            yield Input(value=self.current.archive, id="archive")
+            master = self.current.spark_master
             with Horizontal(id="spark-row"):
-                yield Checkbox("Spark job (weeks, months), master:", value=self.spark_master is not None, id="spark")
-                yield Input(value=self.spark_master or _configured_master(), id="spark-master")
+                yield Checkbox("Spark job (weeks, months), master:", value=master is not None, id="spark")
+                yield Input(value=master or self.default_master, id="spark-master")
             yield Static("", id="error")
             with Horizontal(classes="buttons"):
                 yield Button("Load (ctrl+s)", classes="primary", id="load")
@@ -263,7 +278,10 @@ class LoadScreen(ModalScreen[LoadRequest | None]):
         if master == "":
             self.query_one("#error", Static).update("give a Spark master: yarn (analytix) or local[2]")
             return
-        self.dismiss(LoadRequest(self.query_one("#stream", Select).value, selection, archive, master))
+        self.post_message(self.Submitted(dataclasses.replace(
+            self.current, archive=archive, selection=selection, stream=self.query_one("#stream", Select).value,
+            spark_master=master)))
+        self.dismiss()
 
     def action_cancel(self) -> None:
         self.dismiss(None)
@@ -275,19 +293,20 @@ class LoadScreen(ModalScreen[LoadRequest | None]):
         self.action_submit()
 
 
-@dataclass
-class ExportRequest:
-    path: str | None          # None: clipboard only
-    annotated_only: bool
-    clipboard: bool
-
-
-class ExportScreen(ModalScreen[ExportRequest | None]):
-    """Markdown report to a file and/or the clipboard (OSC 52)."""
+class ExportScreen(ModalScreen[None]):
+    """Markdown report to a file and/or the clipboard (OSC 52): posts Submitted."""
 
     DEFAULT_CSS = DIALOG_CSS.format(name="ExportScreen")
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="dialog_cancel"),
                 Binding("ctrl+s", "save", "Save", id="dialog_save", priority=True)]
+
+    class Submitted(Message):
+        """Write the report to ``path`` and/or copy it to the clipboard."""
+
+        def __init__(self, path: str | None, annotated_only: bool, clipboard: bool):
+            super().__init__()
+            self.path = path                  # None: clipboard only
+            self.annotated_only, self.clipboard = annotated_only, clipboard
 
     def __init__(self, default_path: str):
         super().__init__()
@@ -306,12 +325,13 @@ class ExportScreen(ModalScreen[ExportRequest | None]):
                 yield Button("Copy", id="copy")
                 yield Button("Cancel (esc)", id="cancel")
 
-    def _request(self, to_file: bool, clipboard: bool) -> ExportRequest:
+    def _submit(self, to_file: bool, clipboard: bool) -> None:
         path = self.query_one("#path", Input).value.strip() if to_file else None
-        return ExportRequest(path or None, self.query_one("#annotated", Checkbox).value, clipboard)
+        self.post_message(self.Submitted(path or None, self.query_one("#annotated", Checkbox).value, clipboard))
+        self.dismiss()
 
     def action_save(self) -> None:
-        self.dismiss(self._request(True, False))
+        self._submit(True, False)
 
     def action_cancel(self) -> None:
         self.dismiss(None)
@@ -320,7 +340,7 @@ class ExportScreen(ModalScreen[ExportRequest | None]):
         if event.button.id == "save":
             self.action_save()
         elif event.button.id == "copy":
-            self.dismiss(self._request(False, True))
+            self._submit(False, True)
         else:
             self.action_cancel()
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Vertical
+from textual.message import Message
+from textual.reactive import reactive
 from textual.screen import Screen
 from textual.widgets import Footer, Input, Static
 
@@ -34,6 +36,9 @@ def columns_for(width: int) -> tuple:
 
 
 class OverviewScreen(Screen):
+    """The rows the app hands down (``show``), filtered, sorted and drawn here. What the shifter asks of a
+    row, or a new level, is posted up as a message; ``level`` and ``progress`` may be set from outside."""
+
     DEFAULT_CSS = """
     OverviewScreen #summary { height: auto; background: $boost; padding: 0 0; }
     OverviewScreen #progress { height: auto; color: $warning; display: none; }
@@ -46,13 +51,42 @@ class OverviewScreen(Screen):
                          "previous_match", "cursor_down", "cursor_up", "page_down", "page_up", "first", "last",
                          "back"))
 
+    level = reactive("category", init=False)     # a change is posted as LevelChanged: the app brings its rows
+    progress = reactive("", init=False)          # the line that tells how far a load has got ("": hidden)
+
+    class RowMessage(Message):
+        """Something asked of one row (at the level shown)."""
+
+        def __init__(self, row, level: str):
+            super().__init__()
+            self.row, self.level = row, level
+
+    class OpenDetail(RowMessage):
+        """Enter on a row: its drill-down."""
+
+    class Annotate(RowMessage):
+        """Annotate the row's category."""
+
+    class Merge(RowMessage):
+        """Merge the row's category into another one."""
+
+    class Unmerge(RowMessage):
+        """Give back their own rows to the categories merged into the row's."""
+
+    class LevelChanged(Message):
+        """The level shown changed (categories or templates): its rows are wanted."""
+
+        def __init__(self, level: str):
+            super().__init__()
+            self.level = level
+
     def __init__(self):
         super().__init__()
+        self.analysis = None    # what the header describes
         self.rows = []          # all rows of the current level
         self.shown = []         # after filter and sort
-        self.sort_order = "count"
+        self.sort_order = "count"   # (shadows Widget.sort_order, Textual's creation counter)
         self.reverse = False
-        self.level = "category"
         self.filter_text = ""
         self.filter_committed = False
 
@@ -77,9 +111,33 @@ class OverviewScreen(Screen):
     def table(self) -> RowList:
         return self.query_one(RowList)
 
-    def set_rows(self, rows, keep_key: str | None = None) -> None:
+    def show(self, analysis, rows, keep_key: str | None = None) -> None:
+        """Show ``rows`` (of ``analysis``, at the current level), the cursor on ``keep_key`` if given."""
+        self.analysis = analysis
         self.rows = rows
         self.refresh_rows(keep_key)
+
+    def sort_by(self, order: str) -> None:
+        self.sort_order = order
+        self.refresh_rows()
+
+    def watch_level(self, level: str) -> None:
+        self.post_message(self.LevelChanged(level))
+
+    def watch_progress(self, text: str) -> None:
+        line = self.query_one("#progress", Static)
+        line.update(Text(text))
+        line.set_class(bool(text), "active")
+        self._show_summary()
+
+    def _show_summary(self) -> None:
+        summary = self.query_one("#summary", Static)
+        if self.analysis is None:
+            summary.update(Text(" opint · loading…" if self.progress else " opint · no data loaded"))
+        else:
+            summary.update(header_text(self.analysis, self.level, len(self.shown), len(self.rows), self.filter_text,
+                                       self.sort_order + (" (reversed)" if self.reverse else ""),
+                                       self.app.size.width))
 
     def cells(self, row) -> list:
         """The cells of one row for the current columns; called only for rows on screen."""
@@ -107,7 +165,7 @@ class OverviewScreen(Screen):
                 cursor = i
                 break
         table.move_cursor(row=cursor)
-        self.app.update_summary()
+        self._show_summary()
 
     def current_row(self):
         if not self.shown:
@@ -158,30 +216,26 @@ class OverviewScreen(Screen):
 
     def action_level(self) -> None:
         self.level = LEVELS[(LEVELS.index(self.level) + 1) % len(LEVELS)]
-        self.app.show_level(self.level)
 
-    def action_open(self) -> None:
+    def _post_for_row(self, message_class: type[RowMessage]) -> None:
         row = self.current_row()
         if row is not None:
-            self.app.open_detail(row)
+            self.post_message(message_class(row, self.level))
+
+    def action_open(self) -> None:
+        self._post_for_row(self.OpenDetail)
 
     def on_row_list_selected(self, event: RowList.Selected) -> None:
         self.action_open()
 
     def action_annotate(self) -> None:
-        row = self.current_row()
-        if row is not None:
-            self.app.annotate(row)
+        self._post_for_row(self.Annotate)
 
     def action_merge(self) -> None:
-        row = self.current_row()
-        if row is not None:
-            self.app.merge(row, self.level)
+        self._post_for_row(self.Merge)
 
     def action_unmerge(self) -> None:
-        row = self.current_row()
-        if row is not None:
-            self.app.unmerge(row, self.level)
+        self._post_for_row(self.Unmerge)
 
     def _move(self, delta: int) -> None:
         if self.shown:
@@ -211,7 +265,3 @@ class OverviewScreen(Screen):
     def action_last(self) -> None:
         if self.shown:
             self.table.move_cursor(row=len(self.shown) - 1, animate=False)
-
-    def header(self, analysis) -> Text:
-        return header_text(analysis, self.level, len(self.shown), len(self.rows), self.filter_text,
-                           self.sort_order + (" (reversed)" if self.reverse else ""), self.app.size.width)
