@@ -81,6 +81,7 @@ def _prepare(group: str, work: Path) -> None:
     existing = [t for t in tests if (REPO / t).exists()]
     config = "\n[tool.mutmut]\n" + "\n".join([
         'source_paths = ["opint_core/"]',
+        'also_copy = ["opint_tui/", "keymaps/"]',   # else the app would come from the editable install
         f"only_mutate = {json.dumps(sources)}",
         f"pytest_add_cli_args_test_selection = {json.dumps(existing)}",
         'pytest_add_cli_args = ["-p", "no:cacheprovider", "-q", "-x", "-m", "not spark"]',

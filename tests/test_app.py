@@ -1,10 +1,16 @@
-"""The app driven by Pilot: filter, sort, level, drill down, annotate, load, export, keymaps, help."""
+"""The app driven by Pilot: filter, sort, level, drill down, annotate, load, export, keymaps, help.
+
+No fixed pauses: after each key the test waits (tests/waits.py) for the effect the next assertion needs,
+and a check that something did *not* happen waits first for the event that makes it meaningful (the
+dialog closed, the refusal was shown, the store was written)."""
 
 
 import opint_core as core
 from opint_tui.app import OpintApp
+from opint_tui.overview_model import filter_rows
 from opint_tui.screens.detail import DetailScreen
 from opint_tui.screens.dialogs import AnnotateScreen, ExportScreen, HelpScreen, LoadScreen, MergeScreen
+from waits import Toasts, wait_for_focus, wait_for_screen, wait_for_top, wait_until
 
 
 def make_app(sample_root, sample_analysis, tmp_path, **kw):
@@ -14,11 +20,13 @@ def make_app(sample_root, sample_analysis, tmp_path, **kw):
 
 
 async def ready(pilot):
-    for _ in range(100):
-        await pilot.pause(0.05)
-        if pilot.app.analysis is not None and pilot.app.overview.shown:
-            return
-    raise AssertionError("the app never showed data")
+    app = pilot.app
+    await wait_until(pilot, lambda: app.analysis is not None and app.overview.shown,
+                     "the overview to show the analysis")
+
+
+def shown_row(app, key):
+    return next(r for r in app.overview.shown if r.key == key)
 
 
 async def test_overview_lists_every_category_sorted_by_count(sample_root, sample_analysis, tmp_path):
@@ -37,13 +45,15 @@ async def test_filter_as_you_type_and_escape_clears(sample_root, sample_analysis
         await ready(pilot)
         total = len(app.overview.shown)
         await pilot.press("slash", *"checksum")
-        await pilot.pause(0.1)
+        await wait_until(pilot, lambda: app.overview.filter_text == "checksum", "the typed filter to apply")
         shown = app.overview.shown
         assert 0 < len(shown) < total
         assert all("checksum" in r.haystack for r in shown)
         await pilot.press("enter")  # keep the filter, back to the table
-        assert app.focused is app.overview.table
+        await wait_until(pilot, lambda: app.focused is app.overview.table, "enter to give the focus back to the list")
+        assert app.overview.filter_text == "checksum"
         await pilot.press("escape")
+        await wait_until(pilot, lambda: app.overview.filter_text == "", "escape to clear the filter")
         assert len(app.overview.shown) == total
 
 
@@ -52,17 +62,18 @@ async def test_sort_cycles_and_level_switches(sample_root, sample_analysis, tmp_
     async with app.run_test(size=(120, 40)) as pilot:
         await ready(pilot)
         await pilot.press("s")
-        assert app.overview.sort_order == "trend"
+        await wait_until(pilot, lambda: app.overview.sort_order == "trend", "s to sort by trend")
         scores = [r.trend_score for r in app.overview.shown]
         assert scores == sorted(scores, reverse=True)
         await pilot.press("s")
-        assert app.overview.sort_order == "new"
+        await wait_until(pilot, lambda: app.overview.sort_order == "new", "a second s to sort by new")
         new_rows = [r.count if r.new else r.new_templates for r in app.overview.shown]
         assert new_rows == sorted(new_rows, reverse=True) and new_rows[0] > 0
         await pilot.press("t")
-        assert app.overview.level == "template"
+        await wait_until(pilot, lambda: app.overview.level == "template", "t to show templates")
         assert len(app.overview.rows) == len(sample_analysis.clustering.templates)
         await pilot.press("t")
+        await wait_until(pilot, lambda: app.overview.level == "category", "t again to show categories")
         assert len(app.overview.rows) == len(sample_analysis.clustering.categories)
 
 
@@ -72,13 +83,13 @@ async def test_drill_down_shows_messages_where_when(sample_root, sample_analysis
         await ready(pilot)
         top = app.overview.shown[0]
         await pilot.press("enter")
-        await pilot.pause(0.2)
-        assert isinstance(app.screen, DetailScreen)
-        titles = [t for t, _ in app.screen.sections]
+        detail = await wait_for_screen(pilot, DetailScreen, "enter to open the detail")
+        titles = [t for t, _ in detail.sections]
         assert titles[:4] == ["category", "messages", "where", "when"] and "templates" in titles
-        assert app.screen.row.key == top.key
+        assert detail.row.key == top.key
         await pilot.press("escape")
-        assert not isinstance(app.screen, DetailScreen)
+        await wait_for_top(pilot, app.overview, "escape to go back to the overview")
+        assert detail not in app.screen_stack
 
 
 async def test_annotate_writes_the_store_and_shows_the_label(sample_root, sample_analysis, tmp_path):
@@ -86,14 +97,18 @@ async def test_annotate_writes_the_store_and_shows_the_label(sample_root, sample
     async with app.run_test(size=(120, 40)) as pilot:
         await ready(pilot)
         key = app.overview.shown[0].key
+        assert shown_row(app, key).label != "BNL disk full"
         await pilot.press("a")
-        await pilot.pause(0.1)
-        assert isinstance(app.screen, AnnotateScreen)
+        dialog = await wait_for_screen(pilot, AnnotateScreen, "a to open the annotate dialog")
+        await wait_for_focus(pilot, "#label", "the label field to have the focus")
         await pilot.press(*"BNL disk full", "tab")
+        await wait_until(pilot, lambda: dialog.query_one("#label").value == "BNL disk full",
+                         "the typed label in the label field")
         await pilot.press("ctrl+s")
-        await pilot.pause(0.2)
-        row = next(r for r in app.overview.shown if r.key == key)
-        assert row.label == "BNL disk full" and row.status == "new"
+        await wait_for_top(pilot, app.overview, "ctrl+s to close the annotate dialog")
+        await wait_until(pilot, lambda: shown_row(app, key).label == "BNL disk full",
+                         "the overview to show the saved label")
+        assert shown_row(app, key).status == "new"
     fresh = core.TriageStore(tmp_path / "store", user="someone-else")
     assert fresh.annotations()[key].label == "BNL disk full"
 
@@ -105,13 +120,14 @@ async def test_export_writes_markdown_with_the_annotation(sample_root, sample_an
         key = app.overview.shown[0].key
         app.store.annotate(key, pattern=app.overview.shown[0].pattern, label="exported label")
         app.refresh_triage()
+        toasts = Toasts(app)
         await pilot.press("e")
-        await pilot.pause(0.1)
-        assert isinstance(app.screen, ExportScreen)
+        dialog = await wait_for_screen(pilot, ExportScreen, "e to open the export dialog")
         target = tmp_path / "shift.md"
-        app.screen.query_one("#path").value = str(target)
+        dialog.query_one("#path").value = str(target)
         await pilot.press("ctrl+s")
-        await pilot.pause(0.2)
+        await wait_for_top(pilot, app.overview, "ctrl+s to close the export dialog")
+        await toasts.wait_for(pilot, f"wrote {target}", "the report to be written")
     text = target.read_text()
     assert text.startswith("# opint shift report") and "exported label" in text and key in text
 
@@ -120,18 +136,17 @@ async def test_load_dialog_loads_another_day(sample_root, sample_analysis, tmp_p
     app = make_app(sample_root, sample_analysis, tmp_path)
     async with app.run_test(size=(120, 40)) as pilot:
         await ready(pilot)
+        toasts = Toasts(app)
         await pilot.press("o")
-        await pilot.pause(0.1)
-        assert isinstance(app.screen, LoadScreen)
-        dialog = app.screen
+        dialog = await wait_for_screen(pilot, LoadScreen, "o to open the load dialog")
         dialog.query_one("#mode-day").value = True
         dialog.query_one("#first").value = "19.11.2026"
         dialog.query_one("#stream").value = "rucio"
         await pilot.press("ctrl+s")
-        for _ in range(200):
-            await pilot.pause(0.05)
-            if app.analysis is not sample_analysis and not app.loading:
-                break
+        await wait_for_top(pilot, app.overview, "ctrl+s to close the load dialog")
+        await wait_until(pilot, lambda: app.analysis is not sample_analysis,
+                         lambda: f"the chosen day to be loaded (toasts: {toasts.messages!r})")
+        assert not app.loading
         assert app.analysis.report.stream == "rucio"
         assert [str(d) for d in app.analysis.report.days] == ["2026-11-19"]
 
@@ -140,13 +155,11 @@ async def test_bad_load_shows_an_error_and_keeps_the_data(sample_root, sample_an
     app = make_app(sample_root, sample_analysis, tmp_path)
     async with app.run_test(size=(120, 40)) as pilot:
         await ready(pilot)
+        toasts = Toasts(app)
         app.start_load(core.Request(str(tmp_path / "no-archive"), core.Selection.latest()))
-        for _ in range(100):
-            await pilot.pause(0.05)
-            if not app.loading:
-                break
+        await toasts.wait_for(pilot, "no-archive", "the failed load to be reported")
+        assert not app.loading
         assert app.analysis is sample_analysis  # still there
-        assert any("no-archive" in str(n.message) for n in app._notifications)
 
 
 async def test_vim_keymap_moves_with_j_k_and_gg_G(sample_root, sample_analysis, tmp_path):
@@ -154,19 +167,19 @@ async def test_vim_keymap_moves_with_j_k_and_gg_G(sample_root, sample_analysis, 
     async with app.run_test(size=(120, 40)) as pilot:
         await ready(pilot)
         table = app.overview.table
+        last = len(app.overview.shown) - 1
         await pilot.press("j", "j")
-        assert table.cursor_row == 2
+        await wait_until(pilot, lambda: table.cursor_row == 2, "j j to move the cursor down two rows")
         await pilot.press("k")
-        assert table.cursor_row == 1
+        await wait_until(pilot, lambda: table.cursor_row == 1, "k to move the cursor up a row")
         await pilot.press("G")
-        assert table.cursor_row == len(app.overview.shown) - 1
+        await wait_until(pilot, lambda: table.cursor_row == last, "G to move the cursor to the last row")
         await pilot.press("g", "g")
-        assert table.cursor_row == 0
+        await wait_until(pilot, lambda: table.cursor_row == 0, "g g to move the cursor to the first row")
         await pilot.press("l")
-        await pilot.pause(0.1)
-        assert isinstance(app.screen, DetailScreen)
+        await wait_for_screen(pilot, DetailScreen, "l to open the detail")
         await pilot.press("h")
-        assert not isinstance(app.screen, DetailScreen)
+        await wait_for_top(pilot, app.overview, "h to go back to the overview")
 
 
 async def test_user_keymap_file_overrides_single_keys(sample_root, sample_analysis, tmp_path):
@@ -176,9 +189,9 @@ async def test_user_keymap_file_overrides_single_keys(sample_root, sample_analys
     async with app.run_test(size=(120, 40)) as pilot:
         await ready(pilot)
         await pilot.press("z")
-        assert app.overview.sort_order == "trend"
+        await wait_until(pilot, lambda: app.overview.sort_order == "trend", "z (remapped) to sort")
         await pilot.press("j")  # from the vim base
-        assert app.overview.table.cursor_row == 1
+        await wait_until(pilot, lambda: app.overview.table.cursor_row == 1, "j (vim base) to move the cursor")
 
 
 async def test_help_lists_the_active_keys(sample_root, sample_analysis, tmp_path):
@@ -186,11 +199,10 @@ async def test_help_lists_the_active_keys(sample_root, sample_analysis, tmp_path
     async with app.run_test(size=(120, 40)) as pilot:
         await ready(pilot)
         await pilot.press("question_mark")
-        await pilot.pause(0.1)
-        assert isinstance(app.screen, HelpScreen)
-        assert app.screen.keys["first"] == "g g,home"
+        help_screen = await wait_for_screen(pilot, HelpScreen, "? to open the help")
+        assert help_screen.keys["first"] == "g g,home"
         await pilot.press("escape")
-        assert not isinstance(app.screen, HelpScreen)
+        await wait_for_top(pilot, app.overview, "escape to close the help")
 
 
 async def test_markup_and_escapes_in_messages_show_literally(tmp_path):
@@ -206,7 +218,9 @@ async def test_markup_and_escapes_in_messages_show_literally(tmp_path):
     async with app.run_test(size=(120, 30)) as pilot:
         await ready(pilot)
         await pilot.press("enter")
-        await pilot.pause(0.2)
+        detail = await wait_for_screen(pilot, DetailScreen, "enter to open the detail")
+        messages = detail.query_one(".section-messages")
+        await wait_until(pilot, lambda: messages.region.height > 0, "the detail's messages to be laid out")
         svg = app.export_screenshot()
     text = screen_text(svg)
     assert "[bold]not bold[/] ␛[31mred␛[0m [link=http://x]click[/link]" in text
@@ -243,30 +257,33 @@ async def test_merge_and_unmerge_with_the_keys(sample_root, sample_analysis, tmp
         target, child = rows[0], rows[2]
         app.overview.table.move_cursor(row=2)
         await pilot.press("m")
-        await pilot.pause(0.1)
-        assert isinstance(app.screen, MergeScreen)
-        assert child.key not in [r.key for r in app.screen.shown]      # not into itself
+        dialog = await wait_for_screen(pilot, MergeScreen, "m to open the merge dialog")
+        assert dialog.shown and child.key not in [r.key for r in dialog.shown]      # not into itself
+        await wait_for_focus(pilot, "#merge-filter", "the merge filter to have the focus")
         # filter down to the target by words of its pattern, then enter
-        words = [w for w in target.pattern.replace("<*>", " ").split() if len(w) > 3][:3]
-        await pilot.press(*" ".join(words))
-        await pilot.pause(0.1)
-        assert app.screen.shown[0].key == target.key
+        text = " ".join([w for w in target.pattern.replace("<*>", " ").split() if len(w) > 3][:3])
+        await pilot.press(*text)
+        await wait_until(pilot, lambda: dialog.query_one("#merge-filter").value == text
+                         and dialog.shown == filter_rows(dialog.candidates, text),
+                         "the merge list to be filtered by the typed words")
+        assert dialog.shown[0].key == target.key
         await pilot.press("enter")
-        await pilot.pause(0.2)
-        assert not isinstance(app.screen, MergeScreen)
-        shown = {r.key: r for r in app.overview.shown}
-        assert child.key not in shown and shown[target.key].count == target.count + child.count
+        await wait_for_top(pilot, app.overview, "enter to close the merge dialog")
+        await wait_until(pilot, lambda: shown_row(app, target.key).count == target.count + child.count,
+                         "the overview to count the merged category in its target")
+        assert child.key not in {r.key for r in app.overview.shown}
         assert app.overview.current_row().key == target.key            # the cursor follows the merge
         assert core.TriageStore(tmp_path / "store", user="other").merges() == {child.key: target.key}
         await pilot.press("enter")                                       # the detail names what was merged
-        await pilot.pause(0.2)
-        head = dict(app.screen.sections)["category"]
+        detail = await wait_for_screen(pilot, DetailScreen, "enter to open the merged category's detail")
+        head = dict(detail.sections)["category"]
         assert f"merged   {child.key}" in head.plain
         await pilot.press("escape")
-        await pilot.pause(0.1)
+        await wait_for_top(pilot, app.overview, "escape to go back to the overview")
 
         await pilot.press("u")
-        await pilot.pause(0.2)
+        await wait_until(pilot, lambda: any(r.key == child.key for r in app.overview.shown),
+                         "u to give the merged category its own row back")
         shown = {r.key: r for r in app.overview.shown}
         assert shown[child.key].count == child.count and shown[target.key].count == target.count
         assert core.TriageStore(tmp_path / "store", user="other").merges() == {}
@@ -276,17 +293,19 @@ async def test_merge_is_refused_at_template_level_and_escape_cancels(sample_root
     app = make_app(sample_root, sample_analysis, tmp_path)
     async with app.run_test(size=(120, 40)) as pilot:
         await ready(pilot)
+        toasts = Toasts(app)
         await pilot.press("m")
-        await pilot.pause(0.1)
-        assert isinstance(app.screen, MergeScreen)
+        dialog = await wait_for_screen(pilot, MergeScreen, "m to open the merge dialog")
         await pilot.press("escape")
-        await pilot.pause(0.1)
-        assert not isinstance(app.screen, MergeScreen)
+        await wait_for_top(pilot, app.overview, "escape to close the merge dialog")
+        assert dialog not in app.screen_stack
         await pilot.press("t")                                          # templates
-        await pilot.pause(0.1)
+        await wait_until(pilot, lambda: app.overview.level == "template", "t to show templates")
+        refused = "merging works on categories"
         await pilot.press("m")
-        await pilot.pause(0.1)
-        assert not isinstance(app.screen, MergeScreen)
+        await toasts.wait_for(pilot, refused, "m on a template to be refused")
+        await pilot.pause()                                             # flush: a dialog pushed anyway would be on top
+        assert app.screen is app.overview
         await pilot.press("u")
-        await pilot.pause(0.1)
+        await toasts.wait_for(pilot, refused, "u on a template to be refused", times=2)
     assert core.TriageStore(tmp_path / "store", user="other").merges() == {}

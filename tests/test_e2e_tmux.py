@@ -1,5 +1,9 @@
 """End to end: the real `opint --demo` in tmux (xterm-256color, 80x24), driven with send-keys and read
-with capture-pane, as a shifter over ssh would use it; then the journal and the export on disk."""
+with capture-pane, as a shifter over ssh would use it; then the journal and the export on disk.
+
+No sleeps: before each key the test waits until the screen shows what that key needs (the list, the
+dialog, the typed text), as a person would look before typing; a wait that runs out fails with the
+last screen it saw."""
 import json
 import os
 import shutil
@@ -40,14 +44,22 @@ class Tmux:
         return self.run("capture-pane", "-p", "-t", "e2e").stdout
 
     def wait_for(self, *texts: str, timeout: float = 60) -> str:
-        """The screen once it shows all of `texts`."""
+        """The screen once it shows all of `texts`. Fails, with the last screen captured, when they are not
+        all there within `timeout` seconds (a bound for a broken app, not a speed check) or when the app
+        has exited meanwhile."""
         deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
+        while True:
             screen = self.screen()
             if all(t in screen for t in texts):
                 return screen
-            time.sleep(0.2)
-        raise AssertionError(f"{texts!r} never appeared together; the screen was:\n{self.screen()}")
+            missing = [t for t in texts if t not in screen]
+            if "EXITED" in screen:
+                raise AssertionError(f"the app exited while the test waited for {missing!r}; "
+                                     f"the last screen was:\n{screen}")
+            if time.monotonic() >= deadline:
+                raise AssertionError(f"waited {timeout:g} s for {texts!r} on the screen, {missing!r} never "
+                                     f"appeared; the last screen was:\n{screen}")
+            time.sleep(0.1)
 
     def kill(self):
         self.run("kill-server", check=False)
@@ -60,19 +72,13 @@ def test_shifter_session_in_tmux(tmp_path):
            "OPINT_DEMO_SCALE": "0.2", "COLORTERM": ""}
     try:
         tmux.start(f"{OPINT} --demo", env)
-        screen = tmux.wait_for("categories", timeout=180)
+        screen = tmux.wait_for("categories", "/ Filter", timeout=180)   # the data and the key bar
         assert "fts" in screen and "failures" in screen
         assert len(screen.splitlines()[0]) <= 80
 
-        # as a person would: press / and type once the filter box is there (a key sent while the app
-        # still settles after the first frame can be lost, and letters alone are commands: e, m, …)
-        for _ in range(5):
-            tmux.keys("/")
-            try:
-                tmux.wait_for("esc clears", timeout=5)
-                break
-            except AssertionError:
-                continue
+        # press / once and type only when the filter box is there: letters alone are commands (e, m, …)
+        tmux.keys("/")
+        tmux.wait_for("esc clears")
         tmux.type("permission")
         screen = tmux.wait_for("filter: permission")
         assert "Permission denied" in screen
@@ -82,8 +88,9 @@ def test_shifter_session_in_tmux(tmp_path):
         assert "where" in screen or "distinct" in screen
 
         tmux.keys("a")
-        tmux.wait_for("Annotate category")
-        time.sleep(0.5)  # as a person would: the dialog is drawn, then focused
+        # the whole dialog is drawn: it was mounted, and the focus it gives the label field is set before
+        # any key typed after this frame is handled
+        tmux.wait_for("Annotate category", "e.g. BNL disk full", "Save (ctrl+s)")
         tmux.type("e2e disk label")
         tmux.wait_for("e2e disk label")  # every key reached the label field before saving
         tmux.keys("C-s")
@@ -93,8 +100,7 @@ def test_shifter_session_in_tmux(tmp_path):
         assert "●" in screen
 
         tmux.keys("e")
-        tmux.wait_for("Export the shift report")
-        time.sleep(0.5)
+        tmux.wait_for("Export the shift report", "Annotated categories only", "Save file (ctrl+s)")
         tmux.keys("C-s")
         tmux.wait_for("wrote")
         tmux.keys("q")
