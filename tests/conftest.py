@@ -36,3 +36,29 @@ def sample_analysis(sample_root):
     analysis = core.analyse(sample_root, use_cache=False)
     analysis.timings = {}  # no wall-clock figures in screenshots
     return analysis
+
+
+_CHECKOUT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def _foreign_modules() -> list[str]:
+    """opint modules loaded from anywhere but this checkout: an editable install of another
+    checkout answers every import of a module that this one has moved or removed."""
+    return sorted(f"{name} ({module.__file__})" for name, module in list(sys.modules.items())
+                  if name.split(".")[0] in ("opint_core", "opint_tui") and getattr(module, "__file__", None)
+                  and not os.path.abspath(module.__file__).startswith(_CHECKOUT + os.sep))
+
+
+def pytest_sessionstart(session):
+    import opint_core  # noqa: F401
+    import opint_tui  # noqa: F401
+
+    if _foreign_modules():
+        raise pytest.UsageError(f"not this checkout's code: {_foreign_modules()}: run the tests from {_CHECKOUT}")
+
+
+def pytest_sessionfinish(session, exitstatus):
+    foreign = _foreign_modules()
+    if foreign:
+        print(f"\nERROR: the tests imported modules from outside this checkout ({_CHECKOUT}): {foreign}")
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
