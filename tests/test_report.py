@@ -114,12 +114,27 @@ def test_top_n_and_sort_orders(analysis):
         core.build_report(analysis, sort="nonsense")
 
 
-def test_csv_report_parses_and_defuses_formulas(analysis):
+FORMULAS = ["=cmd|' /C calc'!A0 transfer failed", "+SUM(1;2) checksum error", "-2+3 bytes missing on disk",
+            "@SUM(1) token rejected by server"]
+
+
+def test_csv_report_parses_and_defuses_formulas(analysis, tmp_path):
     text = core.render_report(core.build_report(analysis), "csv")
-    rows = list(csv.DictReader(io.StringIO(text)))
+    rows = list(csv.DictReader(io.StringIO(text, newline="")))
     assert len(rows) == len(analysis.clustering.categories)
-    assert all(not r["pattern"].startswith(("=", "+", "@")) for r in rows)
+    assert all(not r["pattern"].startswith(("=", "+", "-", "@")) for r in rows)
     assert {int(r["count"]) for r in rows} == {c.count for c in analysis.clustering.categories}
+    # messages that really start with a formula prefix: each one quoted, once, and otherwise unchanged
+    root = tmp_path / "formulas"
+    recs = [rucio_record(m, request_id=f"f{i}-{k}") for i, m in enumerate(FORMULAS) for k in range(i + 1)]
+    write_part(day_dir(root, "rucio", D1), lines(recs))
+    report = core.build_report(core.analyse(str(root), stream="rucio", with_trends=False))
+    rows = list(csv.DictReader(io.StringIO(core.render_report(report, "csv"), newline="")))
+    assert sorted(r["sample_message"] for r in rows) == sorted("'" + m for m in FORMULAS)
+    for r, c in zip(rows, report.categories):
+        assert r["key"] == c.key and r["sample_message"] == "'" + c.samples[0][0]
+        assert r["pattern"] == ("'" + c.pattern if c.pattern[:1] in "=+-@" else c.pattern)
+    assert any(r["pattern"].startswith("'=") for r in rows)
 
 
 def test_reports_are_written_atomically(tmp_path):
