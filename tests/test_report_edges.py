@@ -19,15 +19,16 @@ from markdown_it import MarkdownIt
 import opint_core as core
 from opint_core import Category, Clustering
 from opint_core.clustering import category_key
-from opint_core.insight import Insight
+from opint_core.insight import Insight, sort_categories
 from opint_core.insight.trend import Trend, Trends
-from opint_core.loader import ErrorTable, LoadReport
+from opint_core.load import ErrorTable, LoadReport
 from opint_core.pipeline import Analysis
 from opint_core.report import (
-    CSV_COLUMNS, FORMATS, MAX_CELL, SAMPLES, SORTS, Report, ReportCategory, _csv_safe, _plain, _sorted, _trend_text,
-    build_report, md_escape, render, render_csv, render_json, render_markdown, report_dict, write_atomic,
+    CSV_COLUMNS, FORMATS, MAX_CELL, SAMPLES, SORTS, Report, ReportCategory, _csv_safe, _plain, _trend_text,
+    build_report, md_escape, render, render_csv, render_json, render_markdown, report_dict,
 )
-from opint_core.schema import ERROR_SCHEMA
+from opint_core.atomic import write_atomic
+from opint_core.load.schema import ERROR_SCHEMA
 from opint_core.triage import Annotation, Inherited
 
 UTC = dt.timezone.utc
@@ -391,7 +392,7 @@ def test_json_report_and_render_dispatch():
 # ------------------------------------------------------------------------------------------ sorting
 def test_sort_by_count_ties_by_key():
     rows = [cat(key="cb", count=5), cat(key="ca", count=5), cat(key="cc", count=9)]
-    assert [r.key for r in _sorted(rows, "count")] == ["cc", "ca", "cb"]
+    assert [r.key for r in sort_categories(rows, "count")] == ["cc", "ca", "cb"]
 
 
 def test_sort_new_ties():
@@ -405,10 +406,10 @@ def test_sort_new_ties():
         cat(key="c6", count=60, trend={"new": False}),
     ]
     # new rows: c1 30, c2 20, c3 30, c0 30, others 0; ties by rows (desc) then key
-    assert [r.key for r in _sorted(rows, "new")] == ["c1", "c0", "c3", "c2", "c4", "c5", "c6"]
+    assert [r.key for r in sort_categories(rows, "new")] == ["c1", "c0", "c3", "c2", "c4", "c5", "c6"]
     one = [cat(key="ca", count=50, trend={"new": False}),
            cat(key="cb", count=5, trend={"new": False, "new_template_rows": 1})]
-    assert [r.key for r in _sorted(one, "new")] == ["cb", "ca"]
+    assert [r.key for r in sort_categories(one, "new")] == ["cb", "ca"]
 
 
 def test_sort_rising_ties():
@@ -423,7 +424,7 @@ def test_sort_rising_ties():
         cat(key="c7", count=50, trend={"rising": False, "score": -1.0}),
         cat(key="c8", count=1, trend={"rising": False, "score": 0.5}),      # a small score beats none
     ]
-    assert [r.key for r in _sorted(rows, "rising")] == ["c3", "c0", "c2", "c1", "c4", "c8", "c5", "c6", "c7"]
+    assert [r.key for r in sort_categories(rows, "rising")] == ["c3", "c0", "c2", "c1", "c4", "c8", "c5", "c6", "c7"]
 
 
 def test_sort_label_ties():
@@ -437,10 +438,10 @@ def test_sort_label_ties():
         cat(key="c6", count=100, annotation=ann(label="Zed")),
     ]
     # labelled first, alphabetically ignoring case, then by count, then key; unlabelled by count, key
-    assert [r.key for r in _sorted(rows, "label")] == ["c3", "c2", "c0", "c1", "c6", "c4", "c5"]
+    assert [r.key for r in sort_categories(rows, "label")] == ["c3", "c2", "c0", "c1", "c6", "c4", "c5"]
     # case folded to lower case: "_" sorts before letters ("a_x" < "ab"; in upper case "AB" < "A_X")
     rows = [cat(key="c1", annotation=ann(label="AB")), cat(key="c2", annotation=ann(label="a_x"))]
-    assert [r.key for r in _sorted(rows, "label")] == ["c2", "c1"]
+    assert [r.key for r in sort_categories(rows, "label")] == ["c2", "c1"]
 
 
 # ---------------------------------------------------------------------------- build_report from data

@@ -18,9 +18,9 @@ from archive_factory import day_dir, fts_record, lines, rucio_record, write_part
 from opint_core import Category, Clustering
 from opint_core.clustering import category_key, cluster_table
 from opint_core.insight import Insight, score_counts, trend
-from opint_core.insight.trend import Trend, Trends, load_baseline, map_baseline, map_templates, trend_for
-from opint_core.loader import ErrorTable, LoadReport
-from opint_core.schema import ERROR_SCHEMA
+from opint_core.insight.trend import Trend, Trends, map_baseline, map_templates
+from opint_core.load import ErrorTable, LoadReport, load_baseline
+from opint_core.load.schema import ERROR_SCHEMA
 
 UTC = dt.timezone.utc
 DAY = dt.date(2026, 11, 20)
@@ -209,38 +209,38 @@ def test_a_category_falling_to_zero_or_near_zero_is_falling_in_a_trend():
 
 # ----------------------------------------------------------------------------------- Trends.order
 def test_order_new():
+    # the one "new" order of opint_core.insight.orders (the overview, the report and Trends.order):
+    # most failures of never-seen messages first -- a new category's count, a known one's rows of
+    # new templates -- then by score, then by count, then by index
     items = [
         mk(5, new=True),                        # 0: new, small
         mk(20, new=True),                       # 1: new, big
-        mk(50, new_template_rows=10),           # 2: known, new templates at min_count
-        mk(50, new_template_rows=9, rising=True, score=2.0),   # 3: 9 fresh rows < min_count: as rising
-        mk(50, new_template_rows=30),           # 4: known, more fresh rows
-        mk(50, rising=True, score=1.0),         # 5: rising
-        mk(50, score=3.0),                      # 6: not rising (though scored)
+        mk(50, new_template_rows=10),           # 2: known, 10 fresh rows
+        mk(50, new_template_rows=9, rising=True, score=2.0),   # 3: 9 fresh rows
+        mk(50, new_template_rows=30),           # 4: known, more fresh rows than any new category has
+        mk(50, rising=True, score=1.0),         # 5: rising, no fresh rows
+        mk(50, score=3.0),                      # 6: higher score, no fresh rows
         mk(50),                                 # 7: tie with 8, index order
         mk(50),                                 # 8
-        mk(20, new=True, rising=True, score=1.0),   # 9: new, as big as 1 but rising
+        mk(20, new=True, rising=True, score=1.0),   # 9: new, as big as 1, higher score
     ]
-    assert Trends(items).order("new") == [9, 1, 0, 4, 2, 3, 5, 6, 7, 8]
-    # with a higher min_count no fresh rows count: known categories by rising, then score, then index
-    assert Trends(items, min_count=31).order("new") == [9, 1, 0, 3, 5, 6, 2, 4, 7, 8]
+    assert Trends(items).order("new") == [4, 9, 1, 2, 3, 0, 6, 5, 7, 8]
+    # min_count decides rising and falling, not which rows count as never seen
+    assert Trends(items, min_count=31).order("new") == [4, 9, 1, 2, 3, 0, 6, 5, 7, 8]
 
 
 def test_order_new_known_categories_by_fresh_rows_not_by_count():
     items = [mk(90, new_template_rows=10), mk(10, new_template_rows=30), mk(500, rising=True, score=3.0),
              mk(1000), mk(5, rising=True, score=4.0)]
     assert Trends(items).order("new") == [1, 0, 4, 2, 3]
-    # with min_count 1 a single fresh row counts, and still goes before rising categories without any
+    # a single fresh row goes before rising categories without any
     items = [mk(50, rising=True, score=2.0), mk(50, new_template_rows=1), mk(50)]
-    assert Trends(items, min_count=1).order("new") == [1, 0, 2]
-    assert Trends(items, min_count=2).order("new") == [0, 1, 2]
+    assert Trends(items).order("new") == [1, 0, 2]
 
 
-def test_order_new_min_count_moves_a_category_with_few_fresh_rows():
+def test_order_new_more_fresh_rows_first():
     items = [mk(50, score=1.0, rising=True), mk(50, new_template_rows=9), mk(50, new_template_rows=10)]
-    assert Trends(items).order("new") == [2, 0, 1]            # 9 fresh rows: not "new" enough
-    assert Trends(items, min_count=9).order("new") == [2, 1, 0]   # 10 before 9 fresh rows
-    assert Trends(items, min_count=11).order("new") == [0, 1, 2]
+    assert Trends(items).order("new") == [2, 1, 0]
 
 
 def test_order_rising_falling_score_with_ties():
@@ -687,9 +687,17 @@ def archive(tmp_path):
     return str(root)
 
 
+def trend_for(report_table, insight, archive=None, *, use_cache=True, cache_dir=None, progress=None, cancel=None,
+              **kw):
+    """The baseline of ``report_table`` loaded (``trend`` itself never loads), then the trends."""
+    base = load_baseline(report_table, archive, use_cache=use_cache, cache_dir=cache_dir, progress=progress,
+                         cancel=cancel)
+    return trend(insight, base, **kw)
+
+
 def test_load_baseline_the_day_before(archive):
     from opint_core import Selection
-    from opint_core.loader import load_errors
+    from opint_core.load import load_errors
 
     today = load_errors(archive, Selection.range(DAY, DAY), stream="rucio", use_cache=False)
     base = load_baseline(today, use_cache=False)
@@ -753,7 +761,7 @@ def test_load_baseline_needs_an_archive_and_a_stream(archive):
 # ------------------------------------------------------------------------------- baseline window
 def test_baseline_selection_of_dates_and_of_an_error_table():
     from opint_core import Selection
-    from opint_core.insight import baseline_selection
+    from opint_core.load import baseline_selection
 
     d = lambda k: DAY + dt.timedelta(days=k)      # noqa: E731
     assert baseline_selection([d(0), d(0), d(-1)]) == Selection.range(d(-3), d(-2))      # duplicates count once
@@ -778,7 +786,7 @@ def test_baseline_selection_of_dates_and_of_an_error_table():
 def test_load_baseline_takes_an_archive_object_progress_and_cancel(archive, tmp_path):
     import threading
 
-    from opint_core.archive import Archive
+    from opint_core.load import Archive
     from opint_core.errors import LoadCancelled
 
     seen = []
