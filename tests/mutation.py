@@ -32,7 +32,7 @@ GROUPS: dict[str, tuple[list[str], list[str]]] = {
          "tests/test_pinned_semantics.py"],
     ),
     "trend": (
-        ["opint_core/insight/trend.py"],
+        ["opint_core/insight/trend.py", "opint_core/insight/orders.py"],
         ["tests/test_insight.py", "tests/test_trend_edges.py"],
     ),
     "triage": (
@@ -40,7 +40,7 @@ GROUPS: dict[str, tuple[list[str], list[str]]] = {
         ["tests/test_triage.py", "tests/test_triage_edges.py"],
     ),
     "selection": (
-        ["opint_core/selection.py", "opint_core/archive.py"],
+        ["opint_core/load/selection.py", "opint_core/load/archive.py"],
         ["tests/test_selection.py", "tests/test_selection_e2e.py"],
     ),
     "report": (
@@ -48,7 +48,7 @@ GROUPS: dict[str, tuple[list[str], list[str]]] = {
         ["tests/test_report.py", "tests/test_report_edges.py"],
     ),
     "reader": (
-        ["opint_core/reader.py"],
+        ["opint_core/load/reader.py"],
         ["tests/test_loader.py", "tests/test_reader_edges.py"],
     ),
 }

@@ -24,6 +24,7 @@ from opint_core.load.archive import Archive
 from opint_core.load.filesystem import ArchiveError
 from opint_core.load.selection import Selection
 from opint_tui.cli import main
+from waits import wait_until
 
 D = [dt.date(2025, 11, 20) + dt.timedelta(days=k) for k in range(5)]   # 20 .. 24; the 24th is in 24.tmp/
 FILES_PER_DAY = 2
@@ -589,15 +590,6 @@ def test_last_0_is_an_error(five, capsys):
 
 
 # --- the app's load dialog ----------------------------------------------------------------------
-
-async def wait_until(pilot, predicate, what: str, tries: int = 800):
-    """Let the app run until predicate() holds; fail naming `what` after `tries` short pauses."""
-    for _ in range(tries):
-        if predicate():
-            return
-        await pilot.pause(0.025)
-    raise AssertionError(f"timed out waiting until {what}")
-
 
 def make_app(built, tmp_path):
     from opint_tui.app import OpintApp
