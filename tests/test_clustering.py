@@ -106,24 +106,59 @@ def test_pyarrow_input_with_nulls():
     assert np.array_equal(cluster(msgs).template_of, cluster(pa.array(msgs)).template_of)
 
 
-@pytest.mark.parametrize("bad", [
-    [],
-    [""],
-    [None, None],
-    ["x" * 100_000, "y " * 50_000],
-    ["\x00\x01\x02", "caf\u00e9 \u00fc\u00f1\u00ee\u00e7\u00f8d\u00e9 \u2603 12", "\ud800 lone surrogate"],
-    ["12345", "1.2.3.4", "srm://a.b.ch/x", "<*>", "[]", "()"],
-    [float("nan"), 42, b"bytes message 7"],
+_X = "x" * 4096                       # MAX_CHARS of a 100 kB message
+_Y = " ".join(["y"] * 2048)            # "y " * 50_000 cut at MAX_CHARS, whitespace collapsed
+
+
+# bad input -> (template of each message, category pattern of each message), checked by hand
+@pytest.mark.parametrize("bad,templates,categories", [
+    ([], [], []),
+    ([""], ["<empty>"], ["<empty>"]),
+    ([None, None], ["<empty>", "<empty>"], ["<empty>", "<empty>"]),
+    # huge messages are cut at MAX_CHARS before masking; what lies beyond does not count
+    (["x" * 100_000, "y " * 50_000, "Connection refused" + " " * 5000 + "at 12:00 on node 7"],
+     [_X, _Y, "Connection refused"], [_X, _Y, "<*>Connection refused<*>"]),
+    # control characters are blanks; non-ASCII letters and lone surrogates are text; unicode spaces collapse
+    (["\x00\x01\x02", "caf\u00e9 \u00fc\u00f1\u00ee\u00e7\u00f8d\u00e9 \u2603 12", "\ud800 lone surrogate",
+      "a\tb\r\nc\x0bd\x0ce\x7ff", "\u00a0\u2003 12 \u3000"],
+     ["<empty>", "caf\u00e9 \u00fc\u00f1\u00ee\u00e7\u00f8d\u00e9 \u2603 <*>", "\ud800 lone surrogate", "a b c d e f", "<*>"],
+     ["<empty>", "caf\u00e9 \u00fc\u00f1\u00ee\u00e7\u00f8d\u00e9 \u2603 <*>", "\ud800 lone surrogate", "a b c d e f", "<*>"]),
+    # only variables; a literal <*> is one; brackets with nothing inside stay
+    (["12345", "1.2.3.4", "srm://a.b.ch/x", "<*>", "[]", "()"],
+     ["<*>", "<*>", "<*>", "<*>", "[]", "()"], ["<*>", "<*>", "<*>", "<*>", "[]", "()"]),
+    # NaN is null; numbers and bytes are text (bytes decoded as UTF-8, bad bytes replaced)
+    ([float("nan"), 42, b"bytes message 7", b"\xff\xfe broken \xc3( text 12"],
+     ["<empty>", "<*>", "bytes message <*>", "\ufffd\ufffd broken \ufffd( text <*>"],
+     ["<empty>", "<*>", "bytes message <*>", "\ufffd\ufffd broken \ufffd( text <*>"]),
 ])
-def test_bad_input_gives_a_result(bad):
+def test_bad_input_gives_a_result(bad, templates, categories):
     r = cluster(bad)
     assert r.template_of.shape == (len(bad),)
     assert r.category_of.shape == (len(bad),)
-    if bad:
-        assert int(r.template_counts.sum()) == len(bad)
-        assert sum(c.count for c in r.categories) == len(bad)
-        for c in r.categories:
-            assert c.key.startswith("c")
+    assert [r.templates[t] for t in r.template_of] == templates
+    assert [r.categories[c].pattern for c in r.category_of] == categories
+    assert int(r.template_counts.sum()) == len(bad)
+    assert sum(c.count for c in r.categories) == len(bad)
+    assert sorted(c.pattern for c in r.categories) == sorted(set(categories))
+    for c in r.categories:
+        assert c.key == category_key(c.pattern) and c.key.startswith("c") and len(c.key) == 13
+        assert c.count == categories.count(c.pattern)
+
+
+def test_markup_and_terminal_escapes_are_text():
+    """Markup is neither interpreted nor stripped: the opening tag stays in the template; the category
+    is the cause inside. (The closing tag looks like a path to the masker.) Terminal escapes lose
+    their ESC, a control character."""
+    msgs = ["[bold red]Connection refused[/bold red]", "\x1b[31mConnection refused\x1b[0m",
+            "DESTINATION OVERWRITE Result HTTP 500 : <html><title>Internal Server Error</title></html> after 1 attempts"]
+    r = cluster(msgs)
+    t = [r.templates[i] for i in r.template_of]
+    assert t[0].startswith("[bold red]Connection refused[")
+    assert "\x1b" not in t[1] and t[1].startswith("[31mConnection refused ")
+    assert t[2].startswith("DESTINATION OVERWRITE Result HTTP 500 : <html><title>Internal Server Error<")
+    assert t[2].endswith(" after <*> attempts")
+    assert [r.categories[c].pattern for c in r.category_of] == \
+        ["<*>Connection refused<*>", "<*>Connection refused<*>", "<*>Internal server error<*>"]
 
 
 def test_similarity_knob():

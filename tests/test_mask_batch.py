@@ -63,3 +63,57 @@ def test_small_and_odd_inputs():
     long = "x" * 5000 + " 12"
     raws = [long, "ok 5"] * 40
     assert mask_many(raws) == [mask(r) for r in raws]
+
+
+def _glued(prevs, pres, cores, sufs, nexts):
+    return sorted({" ".join(t for t in (p, a + c + s, n) if t)
+                   for p in prevs for a in pres for c in cores for s in sufs for n in nexts})
+
+
+GLUED = _glued(["", "HTTP", "error", "errno", "x", "Fri"],
+               ["", "x=", "size:", "a/", "(", "[", "-", "<"],
+               ["1024", "1.5", "17", "451", "2019-10-07", "12:00:00", "Jun", "[3011]", "0x1f", "530-x"],
+               ["", ",", ")"],
+               ["", "bytes", "KB", "B", "(1.0", "KB)", "17", "20:55:06", "End.", "No", "b"])
+
+
+def test_values_glued_to_a_prefix_mask_as_mask_does_in_small_lists():
+    """Fewer than _MIN_BATCH messages take the per-message path: a number glued to a prefix
+    (x=17, size:1024, a/17) still joins the unit after it into one size, as in mask()."""
+    assert mask("x=17 B") == "x=<*>" and mask("size:1024 bytes") == "size:<*>" and mask("x=17 KB") == "x=<*>"
+    for small in (["x=17 B"], ["size:1024 bytes", "ok"], ["x=17 KB"] * 3, ["x a/17 B"]):
+        assert mask_many(small) == [mask(m) for m in small]
+    assert mask_many(["x=17 B", "x=17 KB", "size:1024 bytes (1.0 KB)"]) == ["x=<*>", "x=<*>", "size:<*>"]
+    chunk = mask_batch._MIN_BATCH - 1
+    out = [r for k in range(0, len(GLUED), chunk) for r in mask_many(GLUED[k:k + chunk])]
+    assert out == [mask(m) for m in GLUED]
+
+
+def test_values_glued_to_a_prefix_mask_as_mask_does_in_batches(small_batches):
+    assert len(GLUED) > 10_000
+    assert mask_many(GLUED) == [mask(m) for m in GLUED]
+
+
+FILLER = [f"transfer {i} failed" for i in range(70)]
+
+
+@pytest.mark.parametrize("messages", [
+    # a code keyword, or a unit, that is the first token of the batch (the first word the batch sees)
+    ["error 451 All pools are full"] + FILLER,
+    ["HTTP 404 File not found"] + FILLER,
+    ["KB free on disk"] + FILLER + ["used 12 KB"],
+    ["End. 500 End."] + FILLER,
+    # a bracketed code that ends the last message: nothing follows it
+    FILLER + ["Server responded with an error: [3011]"],
+    # few messages (the per-message path): a code that starts a message, a keyword that ends it
+    ["500 Internal error"],
+    ["404 not found over HTTP", "x 12 KB"],
+], ids=["first-error", "first-http", "first-unit", "first-end", "last-bracket", "small-code-first",
+        "small-http-last"])
+def test_the_first_and_last_tokens_of_a_batch(messages):
+    assert mask_many(messages) == [mask(m) for m in messages]
+
+
+def test_the_first_and_last_tokens_mask_as_a_person_expects():
+    assert mask("error 451 All pools are full") == "error 451 All pools are full"
+    assert mask("used 12 KB") == "used <*>"
