@@ -744,9 +744,6 @@ def test_mask_many_around_the_batch_size(n):
     assert out[-3:] == ["x=[100] y <*>", "error 451 z", "tail <*>"]
 
 
-@pytest.mark.xfail(strict=True, raises=IndexError, reason="mask_many raises IndexError on a batch with no "
-                   "printable-ASCII message (all non-ASCII, with a newline or tab, or longer than MAX_CHARS): "
-                   "_mask_batch calls _mask_ascii on zero rows")
 @pytest.mark.parametrize("messages", [
     # 64 distinct Rucio reasons with a newline: cluster() of such a day raises
     [f"The requested service is not available at the moment.\nDetails: gfal error {i}" for i in range(64)],

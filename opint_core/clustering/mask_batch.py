@@ -181,8 +181,9 @@ def _mask_batch(messages, cache: dict[str, str]) -> list[str]:
         return _mask_ascii(arr, cache)
     ok_rows = np.flatnonzero(~odd)
     out: list = [None] * len(arr)
-    for i, s in zip(ok_rows.tolist(), _mask_ascii(arr.take(pa.array(ok_rows)), cache)):
-        out[i] = s
+    if ok_rows.size:   # a batch may hold no printable-ASCII message at all
+        for i, s in zip(ok_rows.tolist(), _mask_ascii(arr.take(pa.array(ok_rows)), cache)):
+            out[i] = s
     odd_rows = np.flatnonzero(odd).tolist()
     odd_messages = arr.take(pa.array(odd_rows)).to_pylist() if isinstance(messages, pa.Array) \
         else [messages[i] for i in odd_rows]
