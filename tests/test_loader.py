@@ -1,8 +1,8 @@
 """load_errors on real files in the archive layout: selections, both streams, bad data, the cache."""
 import datetime as dt
 import gzip
-import json
 import os
+import zlib
 
 import pytest
 
@@ -154,18 +154,31 @@ def test_corrupt_gzip_keeps_the_records_before_the_damage(day_with):
     et = load(root)
     report = bad_report(et)
     assert "gzip" in report.problem
-    kept = [m for m in messages(et) if m.startswith("early")]
-    assert 0 < len(kept) < 200 and "good A" in messages(et)
+    kept = sorted((m for m in messages(et) if m.startswith("early")), key=lambda m: int(m.split()[1]))
+    # the records before the damage: a non-empty prefix, in full (no partial line kept)
+    assert 0 < len(kept) < 200 and kept == [f"early {i}" for i in range(len(kept))]
+    assert report.records == len(kept) + sum(report.skipped.values()) and report.failures == len(kept)
+    assert "good A" in messages(et)
 
 
 def test_truncated_gzip_keeps_complete_lines(day_with):
     root, folder = day_with
-    blob = gzip.compress(lines([fts_record(f"early {i}") for i in range(500)]))
-    (folder / "part-00001-x-c000.json.gz").write_bytes(blob[: len(blob) - 40])
+    # cut mid-member, inside line 451: the compressor is sync-flushed there, so the cut bytes
+    # decompress to exactly 450 whole lines and the first 50 bytes of line 451
+    body = lines([fts_record(f"early {i}") for i in range(450)])
+    line_451 = lines([fts_record("early 450")])
+    c = zlib.compressobj(6, zlib.DEFLATED, 31)
+    cut = c.compress(body + line_451[:50]) + c.flush(zlib.Z_SYNC_FLUSH)
+    whole = cut + c.compress(line_451[50:] + lines([fts_record(f"early {i}") for i in range(451, 500)])) + c.flush()
+    assert gzip.decompress(whole).count(b"\n") == 500  # the file the cut one was
+    (folder / "part-00001-x-c000.json.gz").write_bytes(cut)
     et = load(root)
-    assert "truncated" in bad_report(et).problem
-    kept = sorted(m for m in messages(et) if m.startswith("early"))
-    assert 400 < len(kept) < 500 and all(json.dumps(m) for m in kept)
+    report = bad_report(et)
+    assert report.problem == "truncated gzip file: kept the records before the cut"
+    assert (report.records, report.failures, dict(report.skipped)) == (451, 450, {"line cut by the damage": 1})
+    kept = [m for m in messages(et) if m.startswith("early")]
+    assert sorted(kept) == sorted(f"early {i}" for i in range(450))  # the partial line 451 is not kept
+    assert et.report.records == 451 + 3 and et.report.failures == 450 + 2
 
 
 def test_concatenated_gzip_members_are_all_read(day_with):
@@ -194,8 +207,11 @@ def test_malformed_json_lines_are_skipped_and_counted(day_with):
     write_part(folder, payload, index=1)
     et = load(root)
     report = bad_report(et)
-    assert report.skipped["malformed JSON line"] == 2 and report.skipped["JSON line that is not an object"] == 1
-    assert {"ok 1", "ok 2", "good A", "good B"} <= set(messages(et))
+    assert report.skipped == {"malformed JSON line": 2, "JSON line that is not an object": 1}
+    # records: every line, the 3 skipped ones included; failures: the 2 kept
+    assert (report.records, report.failures) == (5, 2)
+    assert sorted(messages(et)) == ["good A", "good B", "ok 1", "ok 2"]
+    assert (et.report.records, et.report.failures, et.report.skipped) == (5 + 3, 2 + 2, 3)
 
 
 def test_missing_fields_give_nulls_not_errors(day_with):
@@ -206,8 +222,9 @@ def test_missing_fields_give_nulls_not_errors(day_with):
     rows = [r for r in et.table.to_pylist() if r["message"] in ("bare", None)]
     assert len(rows) == 2 and rows[0]["src_host"] is None and rows[0]["time"] is None
     report = bad_report(et)
-    assert report.skipped["record without a 'data' object"] == 1
-    assert report.repaired["failure without an error message"] == 1
+    assert report.skipped == {"record without a 'data' object": 1}
+    assert report.repaired == {"failure without an error message": 1}
+    assert (report.records, report.failures) == (3, 2)
 
 
 def test_wrong_types_are_coerced_or_nulled(day_with):
