@@ -15,8 +15,8 @@ import pyarrow.fs as pafs
 import pytest
 
 from archive_factory import fts_record, lines, rucio_record
-from opint_core.reader import FileReport, read_part_file
-from opint_core.schema import ERROR_SCHEMA
+from opint_core.load.reader import FileReport, read_part_file
+from opint_core.load.schema import ERROR_SCHEMA
 
 FS = pafs.LocalFileSystem()
 
@@ -342,7 +342,7 @@ def test_an_empty_gzip_member_has_no_records(tmp_path):
 
 
 def test_a_line_longer_than_a_block_is_read_on_the_slow_path(tmp_path):
-    from opint_core.reader import BLOCK_SIZE
+    from opint_core.load.reader import BLOCK_SIZE
     huge = "X" * (BLOCK_SIZE + 10)
     table, report = read(tmp_path, gz(lines([fts_record(huge), fts_record("after")])))
     assert counts(report) == (2, 2, {}, {}, None) and msgs(table) == [huge, "after"]
