@@ -5,11 +5,11 @@ import io
 import json
 
 import pytest
-from markdown_it import MarkdownIt
 
 import opint_core as core
 from archive_factory import day_dir, lines, rucio_record, write_part
 from opint_core.report import md_escape
+from test_report_edges import tables
 
 HOSTILE = [
     "pipe | in | the | middle",
@@ -35,25 +35,8 @@ def analysis(tmp_path):
 
 
 def table_rows(md: str):
-    """(header cells, body rows as lists of cell texts, tokens) of the first table, parsed as GFM does."""
-    parser = MarkdownIt("commonmark").enable("table")
-    tokens = parser.parse(md)
-    rows, row, in_head, head = [], None, False, []
-    for tok in tokens:
-        if tok.type == "thead_open":
-            in_head = True
-        elif tok.type == "thead_close":
-            in_head = False
-        elif tok.type == "tr_open":
-            row = []
-        elif tok.type == "inline" and row is not None:
-            row.append(tok)
-        elif tok.type == "tr_close":
-            (head if in_head else rows).append(row)
-            row = None
-        elif tok.type == "table_close":
-            break
-    return head[0], rows
+    """(header cells, body rows) of the first table, parsed as GFM does (test_report_edges.tables)."""
+    return tables(md)[0]
 
 
 def text_of(inline_token) -> str:

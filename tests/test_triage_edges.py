@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from test_triage import ev
 from opint_core.triage import (
     CARRY_OVER_THRESHOLD, Annotation, Change, Inherited, StoreError, TriageStore, apply_merges, carry_over,
     current_user, pattern_similarity,
@@ -32,14 +33,6 @@ def append(path: Path, *events: dict | bytes) -> None:
     with open(path, "ab") as f:
         for e in events:
             f.write(e if isinstance(e, bytes) else json.dumps(e).encode() + b"\n")
-
-
-def ev(key, time, author="alice", w="w1", seq=1, pattern=None, **changes):
-    e = {"v": 1, "key": key, "set": changes}
-    if pattern is not None:
-        e["pattern"] = pattern
-    e.update(author=author, time=time, seq=seq, w=w)
-    return e
 
 
 T = "2026-11-20T08:00:00.000005+00:00"
