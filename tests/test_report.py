@@ -5,6 +5,7 @@ import io
 import json
 
 import pytest
+from markdown_it import MarkdownIt
 
 import opint_core as core
 from archive_factory import day_dir, lines, rucio_record, write_part
