@@ -306,10 +306,11 @@ def _parse_lines(lines: list[bytes], journal: _Journal, first: int) -> list[tupl
     for n, line in enumerate(lines, first):
         if not line.strip():
             continue
-        ev = _json_object(line)
-        if ev is not None:
-            out.append((n, ev))
+        try:  # any JSON value: one that is not a change is warned about by the fold, as in the fast path
+            out.append((n, json.loads(line)))
             continue
+        except (ValueError, RecursionError):
+            pass
         recovered = _recover(line)
         if recovered is not None:
             journal.warn(n, "the start of this line is a fragment of an interrupted write and was skipped; "
@@ -350,9 +351,8 @@ class _Journal:
     tail_warnings: list[str] = field(default_factory=list)   # about the unterminated last line: this read only
     repaired: Counter = field(default_factory=Counter)        # reason -> complete lines read with a repair
     tail_repaired: Counter = field(default_factory=Counter)   # the same for the unterminated last line
-    events: list = field(default_factory=list)               # this read: parsed lines (None for a blank one)
+    events: list = field(default_factory=list)               # this read: parsed lines (not the blank ones)
     line_numbers: list[int] | None = None                    # this read: their line numbers (None: in order)
-    blank_lines: bool = False                                # this read: events has None placeholders
 
     def line_of(self, i: int) -> int:
         return self.line_numbers[i] if self.line_numbers is not None else self.lines - self._new_lines + i + 1
@@ -421,10 +421,10 @@ def _read_journal(path: Path, known: _Journal | None) -> _Journal | None:
     if n_lines:
         buf = bytearray(b"[")
         buf += body
-        if body[:1] == b"\n" or b"\n\n" in body:
+        blank_lines = body[:1] == b"\n" or b"\n\n" in body
+        if blank_lines:
             # blank lines (two writers racing over the no-glue newline): null placeholders, so that
             # element i is still line first + i
-            j.blank_lines = True
             buf[1:1] = b"null" if body[:1] == b"\n" else b""
             while b"\n\n" in buf:
                 buf = buf.replace(b"\n\n", b"\nnull\n")
@@ -440,6 +440,10 @@ def _read_journal(path: Path, known: _Journal | None) -> _Journal | None:
             numbered = _parse_lines(body.split(b"\n")[:-1], j, first)
             events = [ev for _, ev in numbered]
             j.line_numbers = [n for n, _ in numbered]
+        elif blank_lines:  # drop the placeholders by position: a line that says null is no blank line
+            kept = [i for i, text in enumerate(body.split(b"\n")[:-1]) if text]
+            events = [events[i] for i in kept]
+            j.line_numbers = [first + i for i in kept]
     else:
         events = []
     if tail.strip():  # read again next time: it may be a line being written right now
@@ -467,7 +471,7 @@ def _fold_journals(fold: _Fold, journals: list[_Journal]) -> None:
     horizon = _horizon()
     everything: list = []
     for j in journals:
-        everything += [e for e in j.events if e is not None] if j.blank_lines else j.events
+        everything += j.events
     if sum(1 for j in journals if j.events) > 1:
         try:
             everything.sort(key=_time_of)
