@@ -95,17 +95,6 @@ def _is_time_of_impossible_year(text: str) -> bool:
     return True
 
 
-def _is_canonical_time(time: str) -> bool:
-    """Whether ``time`` is already canonical: the layout, and a real date (no 31 April)."""
-    if _CANONICAL_LAYOUT(time) is None:
-        return False
-    try:
-        dt.datetime.fromisoformat(time)
-    except ValueError:
-        return False
-    return True
-
-
 _EXTRA = "\x01"             # slot prefix of a newer version's top-level members (kept in extra)
 
 
