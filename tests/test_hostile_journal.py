@@ -14,14 +14,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 import opint_core as core
 from hostile.configs import CONFIG_CASES
 from hostile.journals import (
-    DAMAGE_CASES, GOOD_TIME, KEYS, TIME_CASES, append, concurrent_writers, journal_line, symlinked_journal_store,
-    symlinked_own_journal, time_store, valid_change,
+    DAMAGE_CASES, GOOD_TIME, KEYS, TIME_CASES, append, change, concurrent_writers, journal_line,
+    symlinked_journal_store, symlinked_own_journal, time_store, valid_change,
 )
 from opint_core.triage import UNKNOWN_TIME, Change, StoreError, TriageStore, default_store_dir
 from opint_core.triage.journal import OUT_OF_RANGE, TOO_FAR_AHEAD
@@ -318,8 +318,13 @@ FUZZ = settings(max_examples=int(os.environ.get("OPINT_FUZZ_EXAMPLES", "100")), 
                 suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 
 
+_GOOD = change("c1", GOOD_TIME, "carol", label="good")
+
+
 @FUZZ
 @given(stores())
+@example(Written({"bob": [json.dumps(change("c1", t.time, label="hostile")).encode() for t in TIME_CASES],
+                  "carol": [json.dumps(_GOOD).encode()]}, [_GOOD]))  # every known class, every run
 def test_fuzz_reading_never_raises_and_good_changes_are_never_lost(written):
     with tempfile.TemporaryDirectory() as tmp:
         d = Path(tmp) / "store"
