@@ -42,15 +42,28 @@ def config_path() -> Path:
     return Path(os.environ.get("OPINT_CONFIG") or Path(platformdirs.user_config_dir("opint")) / "config.toml")
 
 
+#: What each setting must hold, for the message about an empty one.
+_EXPECTED = {
+    "archive": "an archive URI or path",
+    "source": '"fts" or "rucio"',
+    "store": "the triage store directory",
+    "keymap": '"default", "vim" or the path of a keymap file',
+    "spark_master": 'a Spark master, such as "yarn" or "local[2]"',
+}
+
+
 def load_config(path: str | os.PathLike | None = None) -> Config:
     path = Path(path) if path else config_path()
     config = Config(path=path)
     try:
-        text = path.read_text(encoding="utf-8")
+        text = path.read_bytes().decode("utf-8")
     except FileNotFoundError:
         return config
     except OSError as e:
         raise ConfigError(f"cannot read the config file {path}: {e.strerror or e}") from None
+    except UnicodeDecodeError as e:
+        raise ConfigError(f"the config file {path} is not UTF-8 text (byte 0x{e.object[e.start]:02x} at offset "
+                          f"{e.start})", "save it as UTF-8, or remove it to use the defaults") from None
     try:
         values = tomllib.loads(text)
     except tomllib.TOMLDecodeError as e:
@@ -61,6 +74,9 @@ def load_config(path: str | os.PathLike | None = None) -> Config:
             raise ConfigError(f"unknown setting {key!r} in {path}: known settings are {', '.join(sorted(known))}")
         if not isinstance(value, str):
             raise ConfigError(f"the setting {key!r} in {path} must be a string, got {value!r}")
+        if not value.strip():  # "" would mean the current directory, or nothing at all
+            raise ConfigError(f"the setting {key!r} in {path} is empty",
+                              f"set it to {_EXPECTED.get(key, 'a value')}, or remove the line to use the default")
         setattr(config, key, value)
     if config.source not in ("fts", "rucio"):
         raise ConfigError(f"source = {config.source!r} in {path}: use \"fts\" or \"rucio\"")

@@ -1,6 +1,7 @@
 """Triage store: annotations, folding, forward compatibility, carry-over and merges (real files)."""
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import random
@@ -202,14 +203,24 @@ def test_own_changes_are_visible_at_once_and_teammates_after_reload(tmp_path):
     assert bob.annotations()["c1"].label == "from alice"
 
 
+def hours_ahead(hours: float) -> dt.datetime:
+    """A time ``hours`` ahead of the clock, on a whole second (a teammate's clock that is ahead)."""
+    return (dt.datetime.now(dt.timezone.utc) + dt.timedelta(hours=hours)).replace(microsecond=0)
+
+
+def canonical(t: dt.datetime, microseconds: int = 0) -> str:
+    """``t`` plus ``microseconds``, as a journal time."""
+    return (t + dt.timedelta(microseconds=microseconds)).isoformat(timespec="microseconds")
+
+
 def test_a_change_made_after_seeing_a_future_dated_one_still_wins(tmp_path):
     """Teammate's clock is an hour ahead: once we have read their change, ours is stamped after it."""
-    future = "2099-01-01T00:00:00.000000+00:00"
-    write_lines(tmp_path / "bob.jsonl", [ev("c1", future, "bob", pattern="p", status="investigating")])
+    future = hours_ahead(1)
+    write_lines(tmp_path / "bob.jsonl", [ev("c1", canonical(future), "bob", pattern="p", status="investigating")])
     alice = TriageStore(tmp_path, user="alice")
     assert alice.annotations()["c1"].status == "investigating"
     alice.annotate("c1", pattern="p", status="resolved")
-    assert lines(tmp_path / "alice.jsonl")[0]["time"] == "2099-01-01T00:00:00.000001+00:00"
+    assert lines(tmp_path / "alice.jsonl")[0]["time"] == canonical(future, 1)
     assert TriageStore(tmp_path, user="carol").annotations()["c1"].status == "resolved"
 
 

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from test_triage import ev
+from test_triage import canonical, ev, hours_ahead
 from opint_core.triage import (
     CARRY_OVER_THRESHOLD, Annotation, Change, Inherited, StoreError, TriageStore, apply_merges, carry_over,
     current_user, pattern_similarity,
@@ -344,8 +344,8 @@ def test_a_journal_replaced_by_a_fifo_or_a_dangling_link_loses_its_changes(tmp_p
     journal.symlink_to(tmp_path / "nowhere")
     store.reload()
     assert labels(store) == {"c2": "two"}
-    assert store.warnings == [f"{journal}: cannot read this journal (No such file or directory); its annotations "
-                              f"are not shown. Check its permissions (its owner can run: chmod a+r {journal})"]
+    assert store.warnings == [f"{journal}: a symbolic link, not a journal; not read (a link in a store could show, "
+                              f"or make opint write to, any file). Replace it by the journal file itself, or remove it"]
 
 
 def test_a_replaced_journal_is_read_again_from_the_start(tmp_path):
@@ -579,11 +579,13 @@ def test_a_time_with_more_than_six_fraction_digits_is_made_canonical(tmp_path):
 
 
 def test_a_change_after_a_future_one_is_stamped_in_utc_whatever_the_local_zone(tmp_path, local_time_not_utc):
-    append(tmp_path / "bob.jsonl", ev("c1", "2099-01-01T00:00:00.999999+00:00", "bob", label="future"))
+    future = hours_ahead(1)
+    append(tmp_path / "bob.jsonl", ev("c1", canonical(future, 999999), "bob", label="future"))
     store = TriageStore(tmp_path, user="alice")
     store.annotations()
     store.annotate("c1", label="after")
-    assert json.loads((tmp_path / "alice.jsonl").read_bytes())["time"] == "2099-01-01T00:00:01.000000+00:00"
+    # one microsecond later is the next second
+    assert json.loads((tmp_path / "alice.jsonl").read_bytes())["time"] == canonical(future, 1_000_000)
     assert labels(fresh(tmp_path)) == {"c1": "after"}
 
 
@@ -899,18 +901,18 @@ def test_merge_stops_walking_a_cycle_already_in_the_store(tmp_path):
 # writing: stamps, patterns, values
 
 def test_a_new_change_is_stamped_after_everything_read_of_its_key(tmp_path):
-    future = "2099-01-01T00:00:00.000000+00:00"
-    append(tmp_path / "bob.jsonl", ev("c1", future, "bob", pattern="p", status="investigating"),
-           ev("c2", "2099-06-01T00:00:00.999999+00:00", "bob", label="other key"))
+    future = hours_ahead(1)
+    append(tmp_path / "bob.jsonl", ev("c1", canonical(future), "bob", pattern="p", status="investigating"),
+           ev("c2", canonical(future, 3_600_999_999), "bob", label="other key"))  # an hour later still
     store = TriageStore(tmp_path, user="alice")
     assert store.get("c1").status == "investigating"  # read: from now on, changes of c1 are after it
     store.annotate("c1", pattern="p", status="resolved")
     store.annotate("c3", label="after my own")
     written = [json.loads(x) for x in (tmp_path / "alice.jsonl").read_bytes().splitlines()]
     # c1: one microsecond after bob's change of c1 (not after c2's, another key)
-    assert written[0]["time"] == "2099-01-01T00:00:00.000001+00:00"
+    assert written[0]["time"] == canonical(future, 1)
     # c3: after our own previous change
-    assert written[1]["time"] == "2099-01-01T00:00:00.000002+00:00"
+    assert written[1]["time"] == canonical(future, 2)
     assert [w["seq"] for w in written] == [1, 2] and written[0]["w"] == written[1]["w"] != ""
     assert len(written[0]["w"]) == 8
     assert labels(fresh(tmp_path))["c2"] == "other key"
@@ -1165,11 +1167,13 @@ def test_a_journal_path_that_is_a_directory_refuses_writes(tmp_path):
 
 def test_a_journal_path_that_is_a_dangling_symlink_refuses_writes(tmp_path):
     journal = tmp_path / "alice.jsonl"
-    journal.symlink_to(tmp_path / "elsewhere" / "alice.jsonl")  # opening fails; creating it too (it exists)
+    journal.symlink_to(tmp_path / "elsewhere" / "alice.jsonl")  # a link is never followed, dangling or not
     with pytest.raises(StoreError) as info:
         TriageStore(tmp_path, user="alice").annotate("c1", label="x")
     assert info.value.path == journal
-    assert str(info.value) == f"cannot open {journal}: it keeps appearing and disappearing; check the store"
+    assert str(info.value) == (f"cannot save the change to {journal}: it is a symbolic link (to {tmp_path}/elsewhere/"
+                               f"alice.jsonl), and opint does not write through links. The change is NOT saved; "
+                               f"nothing saved before was changed")
     assert not (tmp_path / "elsewhere").exists()
 
 

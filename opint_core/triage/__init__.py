@@ -27,6 +27,10 @@ fields of one category at once (so a dialog's "label + status" is saved together
   on the lines, not on file order: the latest ``(time, author, w, seq)`` of each field wins (equal
   stamps, only possible in a corrupt journal, are ordered by content). A writer stamps a change
   after every change of that key it has read, so it wins even when a teammate's clock is ahead.
+  A time no real change can have (outside the years 1-9999 in UTC, or more than a day ahead of the
+  reader's clock) is read as ``UNKNOWN_TIME``, the earliest time, so that it can neither win over
+  real changes nor drag later stamps along; such lines are counted (``TriageStore.repaired``) and
+  named in a warning (``journal.FUTURE_TOLERANCE`` says why).
 
 Appending: every change is ONE ``os.write`` of one complete line to a file descriptor opened with
 ``O_APPEND``, then ``fsync``. Writers in different processes therefore never interleave inside a
@@ -34,9 +38,11 @@ line (the kernel serialises appends to a local file), and a crash can tear at mo
 written. A torn line is skipped with a warning when reading; the next append starts with a newline
 when the file does not end with one, so it never glues onto the fragment (a reader also recovers
 a change glued after a fragment, and ignores the blank line two racing writers may leave). Nothing
-already written is ever rewritten, truncated or removed. On EOS/AFS, appends from two *hosts* to
-one file are not atomic: one journal per user confines that to one person's two simultaneous
-sessions on different machines.
+already written is ever rewritten, truncated or removed. Journals are opened with ``O_NOFOLLOW``:
+a symbolic link named like a journal is neither read (a warning names it) nor written through
+(``StoreError``), so that nobody with write access to a team store can make a teammate's changes
+append to another file. On EOS/AFS, appends from two *hosts* to one file are not atomic: one
+journal per user confines that to one person's two simultaneous sessions on different machines.
 
 Reading folds every ``*.jsonl`` journal of the directory; ``reload()`` then reads only what was
 appended. Lines and fields written by a newer version are kept (unknown fields in
@@ -49,11 +55,12 @@ by pattern similarity). Imports point one way: store -> journal -> model, store 
 from __future__ import annotations
 
 from opint_core.triage.carry import CARRY_OVER_THRESHOLD, apply_merges, carry_over, pattern_similarity
-from opint_core.triage.model import (ANNOTATION_FIELDS, FORMAT_VERSION, MERGE_FIELD, STATUSES, Annotation, Change,
-                                     Inherited)
+from opint_core.triage.model import (ANNOTATION_FIELDS, FORMAT_VERSION, MERGE_FIELD, STATUSES, UNKNOWN_TIME,
+                                     Annotation, Change, Inherited)
 from opint_core.triage.store import StoreError, TriageStore, current_user, default_store_dir
 
 __all__ = [
     "Annotation", "CARRY_OVER_THRESHOLD", "Change", "FORMAT_VERSION", "Inherited", "STATUSES", "StoreError",
-    "TriageStore", "apply_merges", "carry_over", "current_user", "default_store_dir", "pattern_similarity",
+    "TriageStore", "UNKNOWN_TIME", "apply_merges", "carry_over", "current_user", "default_store_dir",
+    "pattern_similarity",
 ]

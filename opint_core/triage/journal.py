@@ -7,15 +7,19 @@ The line format and the rules it follows are in the package docstring (``opint_c
 from __future__ import annotations
 
 import datetime as dt
+import errno
 import json
 import os
+import re
 import stat
+from collections import Counter
 from dataclasses import dataclass, field
 from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
-from opint_core.triage.model import ANNOTATION_FIELDS, FORMAT_VERSION, MERGE_FIELD, Annotation, Change
+from opint_core.triage.model import (ANNOTATION_FIELDS, FORMAT_VERSION, MERGE_FIELD, UNKNOWN_TIME, Annotation,
+                                     Change)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -25,40 +29,96 @@ _KNOWN_MEMBERS = frozenset(("v", "key", "set", "pattern", "author", "time", "seq
 _PATTERN = "\x00pattern"    # the per-key slot of the latest pattern (never a field name)
 
 
-def _canonical_time(time: str) -> str | None:
-    """``time`` as ``YYYY-MM-DDTHH:MM:SS.ffffff+00:00`` (so that string order is time order)."""
+# A change is ordered by the time its writer's clock gave it, and a writer stamps its own change
+# after every change of the key it has read (so it wins over a teammate whose clock is ahead).
+# A time no real clock can have gave one line power over a key for good: a maximal time could not
+# be followed at all, and a line dated 2099 dragged every later change of its key to 2099. So a
+# time more than FUTURE_TOLERANCE ahead of this computer's clock, or outside the years 1-9999 in
+# UTC, is read as UNKNOWN_TIME (the earliest time): every change with a real time wins over it,
+# new changes get real stamps, and the line is counted as repaired and named in a warning.
+# Neither "clamp it to the reading time" nor "to the year 9999" works: the first moves with every
+# read (a later reader would put the line after the changes made meanwhile), the second wins forever.
+# The tolerance is a day, not minutes: a clock set to local time as if it were UTC (up to 14 hours
+# off) is a common mistake whose changes must still be ordered by the stamp-after rule; a line
+# further ahead than that would win again once its date came, and a day's error is no clock skew.
+FUTURE_TOLERANCE = dt.timedelta(days=1)
+
+_CANONICAL_LAYOUT = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{6}\+00:00").fullmatch
+_ANY_YEAR = re.compile(r"([+-]?)([0-9]+)(-[0-9]{2}-[0-9]{2}(?:[T ].*)?)", re.DOTALL).fullmatch
+_UTC = dt.timezone.utc
+
+#: Why a line's time was read as UNKNOWN_TIME (the keys of ``TriageStore.repaired``).
+OUT_OF_RANGE = "time outside the years 1-9999 read as unknown"
+TOO_FAR_AHEAD = "time more than a day ahead of this clock read as unknown"
+
+
+def _horizon() -> str:
+    """The latest canonical time a change may have: this computer's clock plus FUTURE_TOLERANCE."""
+    return (dt.datetime.now(_UTC) + FUTURE_TOLERANCE).isoformat(timespec="microseconds")
+
+
+def _read_time(time, horizon: str) -> tuple[str | None, str]:
+    """How ``time`` orders its change: (its canonical ``YYYY-MM-DDTHH:MM:SS.ffffff+00:00`` form, so that
+    string order is time order, ""); (UNKNOWN_TIME, the reason) for a time no real change can have
+    (see FUTURE_TOLERANCE); (None, "") when it is not a time at all."""
+    if not isinstance(time, str):
+        return None, ""
+    text = time[:-1] + "+00:00" if time.endswith("Z") else time
     try:
-        t = dt.datetime.fromisoformat(time.replace("Z", "+00:00") if time.endswith("Z") else time)
-    except (ValueError, TypeError, AttributeError):
-        return None
+        t = dt.datetime.fromisoformat(text)
+    except ValueError:
+        return (UNKNOWN_TIME, OUT_OF_RANGE) if _is_time_of_impossible_year(text) else (None, "")
     if t.tzinfo is None:
-        t = t.replace(tzinfo=dt.timezone.utc)
-    return t.astimezone(dt.timezone.utc).isoformat(timespec="microseconds")
+        t = t.replace(tzinfo=_UTC)
+    try:
+        canonical = t.astimezone(_UTC).isoformat(timespec="microseconds")
+    except OverflowError:  # the UTC offset pushes it past 9999 or before year 1
+        return UNKNOWN_TIME, OUT_OF_RANGE
+    if canonical > horizon:
+        return UNKNOWN_TIME, TOO_FAR_AHEAD
+    return canonical, ""
+
+
+def _is_time_of_impossible_year(text: str) -> bool:
+    """Whether ``text`` is an ISO time but for a year outside 1-9999 (10000-01-01, -0001-01-01, 0000-...)."""
+    m = _ANY_YEAR(text)
+    if m is None:
+        return False
+    sign, digits, rest = m.groups()
+    year = int(digits) if len(digits) <= 6 else 10**6  # never int() thousands of digits
+    if not (sign == "-" or year < 1 or year > 9999):
+        return False
+    try:
+        dt.datetime.fromisoformat("2000" + rest)  # the rest must be a real date and time
+    except ValueError:
+        return False
+    return True
 
 
 _EXTRA = "\x01"             # slot prefix of a newer version's top-level members (kept in extra)
 
 
-def _normalize(ev, default_author: str):
-    """``ev`` as a clean change (canonical time; author, w, seq and set present with their types),
-    or None when it cannot be used. Odd but usable members are repaired, never guessed beyond that."""
+def _normalize(ev, default_author: str, horizon: str) -> tuple[dict | None, str]:
+    """``ev`` as a clean change (canonical time; author, w, seq and set present with their types) and
+    "" or why its time was read as unknown; (None, "") when it cannot be used. Odd but usable members
+    are repaired, never guessed beyond that."""
     if not isinstance(ev, dict):
-        return None
-    key, changes, time = ev.get("key"), ev.get("set"), ev.get("time")
+        return None, ""
+    key, changes = ev.get("key"), ev.get("set")
     if changes is None:
         changes = {}
-    if not isinstance(key, str) or not key or not isinstance(changes, dict) or not isinstance(time, str):
-        return None
-    time = _canonical_time(time)
+    if not isinstance(key, str) or not key or not isinstance(changes, dict):
+        return None, ""
+    time, repair = _read_time(ev.get("time"), horizon)
     if time is None:
-        return None
+        return None, ""
     author, writer, seq = ev.get("author"), ev.get("w"), ev.get("seq")
     clean = dict(ev)
     clean.update(key=key, set=changes, time=time, author=author if isinstance(author, str) else default_author,
                  w=writer if isinstance(writer, str) else "", seq=seq if type(seq) is int else 0)
     if not isinstance(clean.get("pattern", ""), str):
         del clean["pattern"]
-    return clean
+    return clean, repair
 
 
 class _Fold:
@@ -75,33 +135,37 @@ class _Fold:
         self.state: dict[str, dict[str, dict]] = {}
         self.unknown_events: list[dict] = []
 
-    def fold(self, events: list) -> list:
+    def fold(self, events: list, horizon: str) -> list:
         """Fold parsed lines; those that are not clean changes are returned instead (for
-        ``_normalize`` and ``apply``).
+        ``_normalize`` and ``apply``). A clean change has a canonical time no later than ``horizon``
+        (``_horizon()``: later ones are read as unknown, see FUTURE_TOLERANCE).
 
         A journal is appended in time order (and several are sorted into time order first), so
         nearly every change is later than all before it and simply overwrites: one assignment per
         changed field, no comparison. A change not later than the latest so far (same
         microsecond, or another process's clock) goes through ``apply``'s full stamp comparison
         instead, so any order gives the same result.
-        Every check here is a cheap type or length test of what the fold touches anyway.
+        Every check here is a cheap type test, or a C call on the time (which orders everything).
         """
         odd: list = []
         state = self.state
         get = state.get
         fromkeys = dict.fromkeys
         is_known = _KNOWN_MEMBERS.issuperset
+        canonical_layout = _CANONICAL_LAYOUT
+        parse = dt.datetime.fromisoformat
         latest = ""
         for e in events:
             try:
                 k = e["key"]
                 t = e["time"]
                 ch = e["set"]
-                if (type(k) is not str or type(ch) is not dict or len(t) != 32 or not t.endswith("+00:00")  # canonical
-                        or not k or type(e["author"]) is not str or not is_known(e)):
+                if (type(k) is not str or type(ch) is not dict or type(t) is not str or t > horizon
+                        or canonical_layout(t) is None or not k or type(e["author"]) is not str or not is_known(e)):
                     odd.append(e)
                     continue
-            except (KeyError, TypeError):
+                parse(t)  # a real date, too (no 31 April): ValueError otherwise
+            except (KeyError, TypeError, ValueError):
                 odd.append(e)
                 continue
             if t <= latest:  # not after everything folded so far: the whole stamp decides
@@ -231,10 +295,11 @@ def _parse_lines(lines: list[bytes], journal: _Journal, first: int) -> list[tupl
     for n, line in enumerate(lines, first):
         if not line.strip():
             continue
-        ev = _json_object(line)
-        if ev is not None:
-            out.append((n, ev))
+        try:  # any JSON value: one that is not a change is warned about by the fold, as in the fast path
+            out.append((n, json.loads(line)))
             continue
+        except (ValueError, RecursionError):
+            pass
         recovered = _recover(line)
         if recovered is not None:
             journal.warn(n, "the start of this line is a fragment of an interrupted write and was skipped; "
@@ -273,9 +338,10 @@ class _Journal:
     lines: int = 0
     warnings: list[str] = field(default_factory=list)        # about complete lines: kept across reads
     tail_warnings: list[str] = field(default_factory=list)   # about the unterminated last line: this read only
-    events: list = field(default_factory=list)               # this read: parsed lines (None for a blank one)
+    repaired: Counter = field(default_factory=Counter)        # reason -> complete lines read with a repair
+    tail_repaired: Counter = field(default_factory=Counter)   # the same for the unterminated last line
+    events: list = field(default_factory=list)               # this read: parsed lines (not the blank ones)
     line_numbers: list[int] | None = None                    # this read: their line numbers (None: in order)
-    blank_lines: bool = False                                # this read: events has None placeholders
 
     def line_of(self, i: int) -> int:
         return self.line_numbers[i] if self.line_numbers is not None else self.lines - self._new_lines + i + 1
@@ -285,6 +351,17 @@ class _Journal:
     def warn(self, line: int, message: str) -> None:
         (self.warnings if line <= self.lines else self.tail_warnings).append(f"{self.path}:{line}: {message}")
 
+    def repair(self, line: int, reason: str, message: str) -> None:
+        """Count a line read with a repair (``reason``), and warn about it."""
+        (self.repaired if line <= self.lines else self.tail_repaired)[reason] += 1
+        self.warn(line, message)
+
+
+def _is_symlink_refusal(error: OSError, path: Path) -> bool:
+    """Whether opening ``path`` with ``O_NOFOLLOW`` failed because it is a symbolic link (ELOOP on
+    Linux, EMLINK on the BSDs)."""
+    return error.errno in (errno.ELOOP, errno.EMLINK) and os.path.islink(path)
+
 
 def _read_journal(path: Path, known: _Journal | None) -> _Journal | None:
     """Read what is new in one journal since ``known`` (all of it when None): its parsed lines and
@@ -292,8 +369,9 @@ def _read_journal(path: Path, known: _Journal | None) -> _Journal | None:
     the journal is no longer the file ``known`` read (replaced, or shorter): read everything again."""
     j = _Journal(path)
     try:
-        # O_NONBLOCK: a FIFO or device named like a journal must not hang the read
-        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+        # O_NONBLOCK: a FIFO or device named like a journal must not hang the read; O_NOFOLLOW: a
+        # link must not make us read (and show) a file that is no journal of this store
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_NOFOLLOW | getattr(os, "O_CLOEXEC", 0))
         with open(fd, "rb") as f:
             st = os.fstat(fd)
             if not stat.S_ISREG(st.st_mode):
@@ -306,13 +384,19 @@ def _read_journal(path: Path, known: _Journal | None) -> _Journal | None:
                 if known.identity != j.identity or st.st_size < known.offset:
                     return None
                 j.offset, j.lines, j.warnings = known.offset, known.lines, list(known.warnings)
+                j.repaired = Counter(known.repaired)
                 f.seek(j.offset)
             data = f.read()
     except OSError as e:
         if known is not None and known.identity is not None:
             return None  # it was read before: its changes must go, so read everything again
-        j.tail_warnings.append(f"{path}: cannot read this journal ({e.strerror or e}); its annotations are not "
-                               f"shown. Check its permissions (its owner can run: chmod a+r {path})")
+        if _is_symlink_refusal(e, path):
+            j.tail_warnings.append(f"{path}: a symbolic link, not a journal; not read (a link in a store could "
+                                   f"show, or make opint write to, any file). Replace it by the journal file "
+                                   f"itself, or remove it")
+        else:
+            j.tail_warnings.append(f"{path}: cannot read this journal ({e.strerror or e}); its annotations are "
+                                   f"not shown. Check its permissions (its owner can run: chmod a+r {path})")
         return j
     cut = data.rfind(b"\n") + 1
     body, tail = data[:cut], data[cut:]  # tail: an unterminated last line, normally empty
@@ -326,10 +410,10 @@ def _read_journal(path: Path, known: _Journal | None) -> _Journal | None:
     if n_lines:
         buf = bytearray(b"[")
         buf += body
-        if body[:1] == b"\n" or b"\n\n" in body:
+        blank_lines = body[:1] == b"\n" or b"\n\n" in body
+        if blank_lines:
             # blank lines (two writers racing over the no-glue newline): null placeholders, so that
             # element i is still line first + i
-            j.blank_lines = True
             buf[1:1] = b"null" if body[:1] == b"\n" else b""
             while b"\n\n" in buf:
                 buf = buf.replace(b"\n\n", b"\nnull\n")
@@ -345,6 +429,10 @@ def _read_journal(path: Path, known: _Journal | None) -> _Journal | None:
             numbered = _parse_lines(body.split(b"\n")[:-1], j, first)
             events = [ev for _, ev in numbered]
             j.line_numbers = [n for n, _ in numbered]
+        elif blank_lines:  # drop the placeholders by position: a line that says null is no blank line
+            kept = [i for i, text in enumerate(body.split(b"\n")[:-1]) if text]
+            events = [events[i] for i in kept]
+            j.line_numbers = [first + i for i in kept]
     else:
         events = []
     if tail.strip():  # read again next time: it may be a line being written right now
@@ -369,15 +457,16 @@ def _fold_journals(fold: _Fold, journals: list[_Journal]) -> None:
     """Fold the new lines of every journal; odd lines are cleaned and folded one by one, or named
     in a warning. One journal is folded in file order; several are merged into time order first
     (each is already in time order: the sort merges sorted runs)."""
+    horizon = _horizon()
     everything: list = []
     for j in journals:
-        everything += [e for e in j.events if e is not None] if j.blank_lines else j.events
+        everything += j.events
     if sum(1 for j in journals if j.events) > 1:
         try:
             everything.sort(key=_time_of)
         except (KeyError, TypeError):  # a line without a time, or not a change at all: those last
             everything.sort(key=_time_or_last)
-    odd = fold.fold(everything)
+    odd = fold.fold(everything, horizon)
     del everything
     if odd:
         odd_ids = {id(e) for e in odd}
@@ -386,8 +475,10 @@ def _fold_journals(fold: _Fold, journals: list[_Journal]) -> None:
             for i, ev in enumerate(j.events):
                 if id(ev) not in odd_ids:
                     continue
-                clean = _normalize(ev, default_author)
+                clean, repair = _normalize(ev, default_author, horizon)
                 if clean is not None:
+                    if repair:
+                        j.repair(j.line_of(i), repair, _unknown_time_warning(ev["time"], repair))
                     fold.apply(clean)
                 elif _is_newer(ev):
                     fold.unknown_events.append(ev)  # a newer version's kind of line: kept, not ours to judge
@@ -395,6 +486,15 @@ def _fold_journals(fold: _Fold, journals: list[_Journal]) -> None:
                     j.warn(j.line_of(i), f"not a triage change (no usable key, set or time); skipped. {_TORN_HINT}")
     for j in journals:
         j.events, j.line_numbers = [], None  # only what was read is kept, not the lines
+
+
+def _unknown_time_warning(time: str, reason: str) -> str:
+    shown = repr(time) if len(time) <= 40 else repr(time[:40]) + "..."
+    why = ("is outside the years 1 to 9999 in UTC" if reason == OUT_OF_RANGE else
+           "is more than a day ahead of this computer's clock")
+    return (f"the time {shown} {why}: the change is read as of an unknown time, so every change with a real "
+            f"time wins over it. The line is left as it is; make the change again if it is still wanted, and "
+            f"check the clock of the computer that wrote it")
 
 
 _time_of = itemgetter("time")

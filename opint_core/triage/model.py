@@ -12,6 +12,10 @@ FORMAT_VERSION = 1
 STATUSES = ("new", "investigating", "ticketed", "known", "resolved", "ignored")
 ANNOTATION_FIELDS = ("label", "status", "ticket", "notes")
 MERGE_FIELD = "merge_into"
+#: The time of a change whose written time no real change can have (outside the years 1-9999 in
+#: UTC, or far in the future): the earliest time there is, so that every change with a real time
+#: wins over it. Reading such a line counts it as repaired and warns (``TriageStore.repaired``).
+UNKNOWN_TIME = "0001-01-01T00:00:00.000000+00:00"
 
 
 class Change(NamedTuple):
@@ -25,8 +29,9 @@ class Annotation:
     """The folded state of one category's annotation.
 
     ``author`` and ``time`` are those of the latest change to any annotation field; ``changes`` has
-    them per field (label, status, ticket, notes and any unknown field). ``extra`` holds fields
-    written by a newer opint, latest value each, untouched. ``status`` is ``"new"`` until set.
+    them per field (label, status, ticket, notes and any unknown field); a time is ``UNKNOWN_TIME``
+    when the journal's was unusable. ``extra`` holds fields written by a newer opint, latest value
+    each, untouched. ``status`` is ``"new"`` until set.
     """
     key: str
     pattern: str | None = None

@@ -13,6 +13,7 @@ import re
 import secrets
 import stat
 import threading
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -20,17 +21,19 @@ import platformdirs
 
 from opint_core.errors import OpintError
 from opint_core.triage.carry import CARRY_OVER_THRESHOLD, apply_merges, carry_over
-from opint_core.triage.journal import _PATTERN, _annotation, _Fold, _fold_journals, _Journal, _read_journal
+from opint_core.triage.journal import (_PATTERN, _annotation, _Fold, _fold_journals, _is_symlink_refusal, _Journal,
+                                      _read_journal)
 from opint_core.triage.model import FORMAT_VERSION, MERGE_FIELD, STATUSES, Annotation, Inherited
 
 _USER_RE = re.compile(r"[A-Za-z0-9_@+][A-Za-z0-9._@+-]*")
 
 
 class StoreError(OpintError):
-    """The triage store cannot be used as asked; the message names the path and what to do."""
+    """The triage store cannot be used as asked; the message names the path, the message or the
+    remedy says what to do."""
 
-    def __init__(self, message: str, path: str | os.PathLike | None = None):
-        super().__init__(message)
+    def __init__(self, message: str, path: str | os.PathLike | None = None, remedy: str = ""):
+        super().__init__(message, remedy)
         self.path = Path(path) if path is not None else None
 
 
@@ -80,11 +83,16 @@ class TriageStore:
     Reading is lazy and cached: ``annotations()`` and ``merges()`` fold all journals on first use;
     ``reload()`` reads again (to see teammates' changes). Changes made through this object are
     applied to the cached state too. Reading never raises for a bad store: problems are in
-    ``warnings`` (each names the file, and the line where there is one). Writing raises
-    ``StoreError`` naming the path and what to do; bad values raise ``ValueError``.
+    ``warnings`` (each names the file, and the line where there is one), and ``repaired`` counts
+    the lines read with a repair, by reason (a time no real change can have, read as unknown).
+    Writing raises ``StoreError`` naming the path and what to do; bad values raise ``ValueError``.
     """
 
     def __init__(self, directory: str | os.PathLike | None = None, *, user: str | None = None):
+        if isinstance(directory, str) and not directory.strip():  # Path("") would be the current directory
+            raise StoreError("the triage store path is empty",
+                             remedy="give a directory (--store DIR, or store = in the config), or leave it out "
+                                    "for the personal store")
         default = default_store_dir()
         self.directory = Path(directory).expanduser() if directory is not None else default
         self.personal = _same_path(self.directory, default)
@@ -94,6 +102,7 @@ class TriageStore:
                              f"digits and . _ @ + - only (set USER, or pass user=)", self.directory)
         self.journal = self.directory / f"{self.user}.jsonl"
         self.warnings: list[str] = []
+        self.repaired: Counter = Counter()
         self.unknown_events: list[dict] = []
         self._fold: _Fold | None = None
         self._annotations: dict[str, Annotation] | None = None
@@ -161,9 +170,13 @@ class TriageStore:
                 self._fold = batch
                 self._changed(None)
         self._journal_reads = {j.path.name: j for j in reads}
+        repaired: Counter = Counter()
         for j in reads:
             warnings += j.warnings
             warnings += j.tail_warnings
+            repaired += j.repaired
+            repaired += j.tail_repaired
+        self.repaired = repaired
         self.warnings = sorted(warnings, key=_warning_order)  # by journal, then line
         self.unknown_events = self._fold.unknown_events
 
@@ -311,7 +324,9 @@ class TriageStore:
     def _stamp(self, key: str) -> tuple[str, str, int]:
         """(time, writer id, seq) of a new change: its time is after every change of ``key`` this
         store has seen and after its own previous change, so a change made after seeing another
-        one wins over it even when the other writer's clock is ahead."""
+        one wins over it even when the other writer's clock is ahead. Folded times are never more
+        than a day ahead of this clock (``journal.FUTURE_TOLERANCE``), so a line dated 2099 or at
+        the end of time cannot drag the stamp along, nor leave no time after it."""
         pid = os.getpid()
         if pid != self._pid:  # a forked copy of this object is another writer
             self._pid, self._writer, self._seq = pid, secrets.token_hex(4), 0
@@ -386,13 +401,17 @@ class TriageStore:
 
     def _open_journal(self) -> tuple[int, bool]:
         path = self.journal
-        flags = os.O_RDWR | os.O_APPEND | getattr(os, "O_CLOEXEC", 0)
+        # O_NOFOLLOW: whoever can write to a team store must not be able to make our changes append
+        # to another file of ours through a link named like our journal
+        flags = os.O_RDWR | os.O_APPEND | os.O_NOFOLLOW | getattr(os, "O_CLOEXEC", 0)
         for _ in range(5):
             try:
                 fd = os.open(path, flags)
             except FileNotFoundError:
                 pass
             except OSError as e:
+                if _is_symlink_refusal(e, path):
+                    raise _symlinked_journal_error(path) from None
                 raise StoreError(_write_error(path, e, self), path) from None
             else:
                 if not stat.S_ISREG(os.fstat(fd).st_mode):
@@ -451,6 +470,18 @@ def _same_path(a: Path, b: Path) -> bool:
         return os.path.abspath(a) == os.path.abspath(b) or (a.exists() and b.exists() and os.path.samefile(a, b))
     except OSError:
         return False
+
+
+def _symlinked_journal_error(path: Path) -> StoreError:
+    try:
+        target = f" (to {os.readlink(path)})"
+    except OSError:
+        target = ""
+    return StoreError(f"cannot save the change to {path}: it is a symbolic link{target}, and opint does not write "
+                      f"through links. The change is NOT saved; nothing saved before was changed", path,
+                      remedy=f"remove the link ({path}): the next change creates the journal there. If it points "
+                             f"at your journal elsewhere, move that file in its place, or use its directory as "
+                             f"the store (--store DIR)")
 
 
 def _write_error(path: Path, e: OSError, store: TriageStore) -> str:
