@@ -85,7 +85,10 @@ def write_atomic(path: str | os.PathLike, text: str) -> Path:
     """Write ``text`` (UTF-8, newlines as given) to ``path`` atomically, creating its folder; a new
     file is 0644 less the umask, an existing one keeps its mode (see replace_atomically)."""
     target = Path(path).expanduser()
-    target.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+    except FileExistsError:   # what mkdir says when the folder is a file: say that
+        raise NotADirectoryError(errno.ENOTDIR, os.strerror(errno.ENOTDIR), str(target.parent)) from None
 
     def write(tmp: str) -> None:
         with open(tmp, "w", encoding="utf-8", newline="") as f:

@@ -65,10 +65,11 @@ class _Output:
 STDOUT, STDERR = _Output("stdout"), _Output("stderr")
 
 
-def say(console: Console, line: str, style: str = "", *, lead: Text | None = None) -> None:
-    """Print one line: ``line`` may hold anything from data, it is cleaned (safe.clean: no control
-    character reaches the terminal) and never read as markup; ``lead`` is the CLI's own styled prefix."""
-    console.print(Text.assemble(lead or "", literal(line, style)), soft_wrap=True)   # one line, even in a log
+def say(console: Console, line: str, style: str = "", *, lead: Text | None = None, lines: bool = False) -> None:
+    """Print one line (several with ``lines``: a remedy may list commands). ``line`` may hold anything
+    from data: it is cleaned (safe.clean: no control character but those newlines reaches the terminal)
+    and never read as markup. ``lead`` is the CLI's own styled prefix. Not wrapped: one line, even in a log."""
+    console.print(Text.assemble(lead or "", literal(line, style, keep_newlines=lines)), soft_wrap=True)
 
 
 def _count(text: str) -> int:
@@ -174,18 +175,18 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    errors = Console(file=STDERR, highlight=False)
     try:
         try:
-            return run_command(build_parser().parse_args(argv), Console(file=STDOUT, highlight=False), errors)
+            return run_command(build_parser().parse_args(argv))
         finally:
-            STDOUT.flush()   # what is still buffered (argparse's --help too) fails here, not at exit
+            STDOUT.flush()   # what is still buffered fails here, where it can be reported, not at exit
     except OutputFailed as failed:
-        return output_failed(failed, errors)
+        return output_failed(failed)
 
 
-def run_command(args, console: Console, errors: Console) -> int:
+def run_command(args) -> int:
     """The command ``args`` names; the errors meant for the user become a message and an exit code."""
+    console, errors = Console(file=STDOUT, highlight=False), Console(file=STDERR, highlight=False)
     try:
         if args.command == "sample-archive":
             return cmd_sample_archive(args, console)
@@ -198,9 +199,9 @@ def run_command(args, console: Console, errors: Console) -> int:
             return cmd_annotate(args, config, console)
         return cmd_app(args, config)
     except core.OpintError as e:   # the core's errors and the keymap's: what went wrong, and what to do
-        say(errors, e.message, lead=Text("opint: error: ", style="bold red"))
+        say(errors, e.message, lead=Text("opint: error: ", style="bold red"), lines=True)
         if e.remedy:
-            say(errors, e.remedy, lead=Text("what to do: ", style="bold"))
+            say(errors, e.remedy, lead=Text("what to do: ", style="bold"), lines=True)
         return 2
     except core.LoadCancelled:
         say(errors, "opint: cancelled")
@@ -210,7 +211,7 @@ def run_command(args, console: Console, errors: Console) -> int:
         return 130
 
 
-def output_failed(failed: OutputFailed, errors: Console) -> int:
+def output_failed(failed: OutputFailed) -> int:
     """Exit after a failed write to stdout or stderr: a closed pipe (`opint report | head`) quietly, as
     the shell's own tools do; anything else (a full disk) with one line on stderr, if stderr works."""
     _discard(failed.stream)
@@ -219,8 +220,8 @@ def output_failed(failed: OutputFailed, errors: Console) -> int:
     if isinstance(failed.error, BrokenPipeError):
         return BROKEN_PIPE_EXIT
     try:
-        say(errors, f"cannot write to standard output: {failed.error.strerror or failed.error}",
-            lead=Text("opint: error: ", style="bold red"))
+        say(Console(file=STDERR, highlight=False), f"cannot write to standard output: "
+            f"{failed.error.strerror or failed.error}", lead=Text("opint: error: ", style="bold red"))
     except OutputFailed:
         pass
     return 1
@@ -323,7 +324,8 @@ def write_report(path: str, text: str):
     try:
         return core.write_atomic(path, text)
     except OSError as e:   # a device, FIFO, folder or link there (NotARegularFileError), no permission, ...
-        raise core.OpintError(f"cannot write the report to {path}: {e.strerror or e}",
+        where = f" ({e.filename})" if e.filename and str(e.filename) != str(path) else ""
+        raise core.OpintError(f"cannot write the report to {path}: {e.strerror or e}{where}",
                               "give -o a regular file (new or existing) in a folder you can write to, "
                               "or omit -o to write to stdout") from None
 
