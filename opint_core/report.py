@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import numbers
 import re
 from dataclasses import dataclass, field
 
@@ -287,7 +288,7 @@ def _csv_number(value, spec: str = "") -> str:
     else in a number column is text to defuse, and None is empty."""
     if value is None:
         return ""
-    return format(value, spec) if isinstance(value, (int, float)) else _csv_safe(value)
+    return format(value, spec) if isinstance(value, numbers.Real) else _csv_safe(value)   # numpy's too
 
 
 def _csv_field(cell: str) -> str:

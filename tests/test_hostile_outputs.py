@@ -25,6 +25,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -92,6 +93,10 @@ def test_csv_number_columns_stay_numbers_and_text_in_them_is_defused():
     row = csv_dicts(render_csv(rep([c])))[0]
     assert (row["rank"], row["count"], row["share"]) == ("1", "7", "0.250000")
     assert (row["trend_new"], row["trend_ratio"], row["similarity"]) == ("False", "-0.5", "-1.0")
+    numpy = cat(count=np.int64(7), trend={"new": np.bool_(True), "ratio": np.int64(-2)},
+                annotation=ann(label="x", similarity=np.float64(-1.5)))
+    row = csv_dicts(render_csv(rep([numpy])))[0]
+    assert (row["count"], row["trend_new"], row["trend_ratio"], row["similarity"]) == ("7", "True", "-2", "-1.5")
     odd = cat(trend={"new": "=1+1", "ratio": "-2+3"}, annotation=ann(label="x", similarity="@SUM(1)\x1b"))
     row = csv_dicts(render_csv(rep([odd])))[0]
     assert (row["trend_new"], row["trend_ratio"], row["similarity"]) == ("'=1+1", "'-2+3", "'@SUM(1)")
