@@ -3,15 +3,16 @@
 Every text that comes from an error message or an annotation is escaped for its format: in markdown
 each character that can start markup is backslash-escaped (CommonMark allows it for any punctuation),
 so no `|`, backtick, `<script>`, `[text](url)` or emphasis can break a table or inject markup; newlines
-and control characters become visible marks and very long strings are cut. Files are written atomically
+and control characters become visible marks and very long strings are cut. In CSV every text cell is
+defused for spreadsheets (OWASP formula injection), control characters are removed and long cells are
+cut saying so; in JSON every control character is escaped. Files are written atomically
 (``opint_core.atomic.write_atomic``).
 """
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 import json
+import numbers
 import re
 from dataclasses import dataclass, field
 
@@ -20,7 +21,8 @@ from opint_core.insight import Insight, sort_categories
 FORMATS = ("md", "json", "csv")
 SORTS = ("count", "new", "rising", "label")   # orders of opint_core.insight.orders
 SAMPLES = 3
-MAX_CELL = 400
+MAX_CELL = 400    # characters of a cell, in markdown and CSV
+MAX_NOTES = 2000  # characters of the notes
 
 
 @dataclass
@@ -85,6 +87,8 @@ def build_report(analysis, inherited: dict | None = None, merges: dict | None = 
     """
     if sort not in SORTS:
         raise ValueError(f"unknown sort {sort!r}: choose one of {', '.join(SORTS)}")
+    if top is not None and top < 0:   # rows[:-1] would silently drop the last category
+        raise ValueError(f"top = {top}: give 0 or more categories (0 or None: all of them)")
     insight, trends = analysis.insight, analysis.trends
     merges = {k: v for k, v in (merges or {}).items() if k != v}   # apply_merges maps every key
     if merges:                                                     # a new Insight only for real merges
@@ -199,7 +203,7 @@ def render_markdown(report: Report) -> str:
             out.append(f"### {i}. {md_escape(a.get('label') or c.key)}")
             out.append("")
             if a.get("notes"):
-                out += [f"Notes: {md_escape(a['notes'], 2000)}", ""]
+                out += [f"Notes: {md_escape(a['notes'], MAX_NOTES)}", ""]
             if c.merged:
                 out += [f"Merged here: {md_escape(', '.join(c.merged))}", ""]
             out += ["| count | sample message |", "|---:|---|"]
@@ -227,8 +231,14 @@ def report_dict(report: Report) -> dict:
     }
 
 
+# json.dumps escapes C0 controls but, with ensure_ascii=False, writes DEL and C1 (CSI included) as they are
+_JSON_RAW_CONTROL = re.compile(r"[\x7f-\x9f]")
+
+
 def render_json(report: Report) -> str:
-    return json.dumps(report_dict(report), indent=2, ensure_ascii=False) + "\n"
+    # those characters can only be inside strings, where \u00XX means the same character
+    text = json.dumps(report_dict(report), indent=2, ensure_ascii=False)
+    return _JSON_RAW_CONTROL.sub(lambda m: f"\\u{ord(m.group()):04x}", text) + "\n"
 
 
 CSV_COLUMNS = ("rank", "key", "pattern", "count", "share", "first_seen", "last_seen", "trend_new", "trend_ratio",
@@ -237,26 +247,54 @@ CSV_COLUMNS = ("rank", "key", "pattern", "count", "share", "first_seen", "last_s
 
 
 def render_csv(report: Report) -> str:
-    buf = io.StringIO()
-    writer = csv.writer(buf, lineterminator="\n")
-    writer.writerow(CSV_COLUMNS)
+    """One row per category. Text cells go through _csv_safe; number cells are written as numbers.
+    A field holding a comma, quote or line break (LF or a bare CR) is quoted (RFC 4180)."""
+    rows = [CSV_COLUMNS]
     for i, c in enumerate(report.categories, 1):
         a, t = c.annotation or {}, c.trend or {}
-        writer.writerow([
-            i, c.key, _csv_safe(c.pattern), c.count, f"{c.share:.6f}", c.first_seen or "", c.last_seen or "",
-            t.get("new", ""), "" if t.get("ratio") is None else t["ratio"],
-            "; ".join(f"{s}:{n}" for s, n in c.top_src_sites), "; ".join(f"{s}:{n}" for s, n in c.top_dst_sites),
-            _csv_safe(a.get("label")), a.get("status") or "", _csv_safe(a.get("ticket")), _csv_safe(a.get("notes")),
-            a.get("source_key") if a.get("inherited") else "", a.get("similarity", ""),
-            _csv_safe(c.samples[0][0] if c.samples else ""),
+        rows.append([
+            _csv_number(i), _csv_safe(c.key), _csv_safe(c.pattern), _csv_number(c.count),
+            _csv_number(c.share, ".6f"), _csv_safe(c.first_seen), _csv_safe(c.last_seen),
+            _csv_number(t.get("new")), _csv_number(t.get("ratio")),
+            _csv_safe("; ".join(f"{s}:{n}" for s, n in c.top_src_sites)),
+            _csv_safe("; ".join(f"{s}:{n}" for s, n in c.top_dst_sites)),
+            _csv_safe(a.get("label")), _csv_safe(a.get("status")), _csv_safe(a.get("ticket")),
+            _csv_safe(a.get("notes"), MAX_NOTES), _csv_safe(a.get("source_key") if a.get("inherited") else ""),
+            _csv_number(a.get("similarity")), _csv_safe(c.samples[0][0] if c.samples else ""),
         ])
-    return buf.getvalue()
+    return "".join(",".join(map(_csv_field, row)) + "\n" for row in rows)
 
 
-def _csv_safe(text) -> str:
-    """No formula injection when the CSV is opened in a spreadsheet."""
-    s = "" if text is None else str(text)
-    return "'" + s if s[:1] in ("=", "+", "-", "@") else s
+# What a spreadsheet may take as the start of a formula (OWASP "CSV injection": =, +, -, @, tab, CR;
+# and LF, which some programs also skip before a formula).
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n")
+# Control characters, except the tab and line breaks that a quoted CSV field carries as they are.
+_CSV_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+_CSV_QUOTED = re.compile(r'[",\r\n]')
+
+
+def _csv_safe(text, limit: int = MAX_CELL) -> str:
+    """A text cell a spreadsheet shows as text: control characters removed (no raw ESC), cut at
+    ``limit`` characters saying so (Python's csv reader refuses fields over 128 KiB by default), and a
+    ``'`` before a leading formula character."""
+    s = _CSV_CONTROL.sub("", "" if text is None else str(text))
+    if len(s) > limit:
+        s = s[: limit - 1] + f"… (cut from {len(s):,} characters)"
+    return "'" + s if s.startswith(_FORMULA_STARTS) else s
+
+
+def _csv_number(value, spec: str = "") -> str:
+    """A number cell (bools included) as the number it is, so a negative one stays a number; anything
+    else in a number column is text to defuse, and None is empty."""
+    if value is None:
+        return ""
+    return format(value, spec) if isinstance(value, numbers.Real) else _csv_safe(value)   # numpy's too
+
+
+def _csv_field(cell: str) -> str:
+    """The cell quoted when it holds a comma, a quote or a line break. csv.writer with a "\\n" line end
+    leaves a bare CR unquoted, and a spreadsheet then starts a new row there."""
+    return '"' + cell.replace('"', '""') + '"' if _CSV_QUOTED.search(cell) else cell
 
 
 RENDERERS = {"md": render_markdown, "json": render_json, "csv": render_csv}

@@ -1,7 +1,15 @@
-"""The `opint` command line."""
+"""The `opint` command line.
+
+Every line it prints goes through ``say`` (table cells through ``safe.literal``): strings from data
+(archive, journals, file names, config, error messages quoting them) reach the terminal cleaned, never
+with a raw control character. Standard output and error are written through ``_Output``, so a write
+that fails (disk full, closed pipe) ends the command with one line and a non-zero exit, not a traceback.
+"""
 from __future__ import annotations
 
 import argparse
+import errno
+import os
 import sys
 import time
 
@@ -11,6 +19,68 @@ from rich.table import Table
 from rich.text import Text
 
 import opint_core as core
+from opint_tui.safe import literal
+
+BROKEN_PIPE_EXIT = 141   # what a shell reports for a tool killed by SIGPIPE, e.g. `cat big | head`
+
+
+class OutputFailed(Exception):
+    """Writing to standard output or error failed (a full disk, a closed pipe, a closed descriptor)."""
+
+    def __init__(self, stream: str, error: OSError):
+        super().__init__(f"cannot write to {stream}: {error}")
+        self.stream, self.error = stream, error
+
+
+class _Output:
+    """``sys.stdout`` or ``sys.stderr`` as it is at each call (tests swap them), its write failures
+    raised as OutputFailed, so that main() tells them from any other OSError. The rest (isatty,
+    fileno, encoding: what rich asks) is the stream's own."""
+
+    def __init__(self, name: str):
+        self.name = name
+
+    def _stream(self):
+        stream = getattr(sys, self.name)
+        if stream is None:   # started with the descriptor closed (`opint … >&-`)
+            raise OutputFailed(self.name, OSError(errno.EBADF, "the descriptor is closed"))
+        return stream
+
+    def write(self, text: str) -> int:
+        try:
+            return self._stream().write(text)
+        except OSError as e:
+            raise OutputFailed(self.name, e) from None
+
+    def flush(self) -> None:
+        try:
+            self._stream().flush()
+        except OSError as e:
+            raise OutputFailed(self.name, e) from None
+
+    def __getattr__(self, attribute: str):
+        return getattr(self._stream(), attribute)
+
+
+STDOUT, STDERR = _Output("stdout"), _Output("stderr")
+
+
+def say(console: Console, line: str, style: str = "", *, lead: Text | None = None, lines: bool = False) -> None:
+    """Print one line (several with ``lines``: a remedy may list commands). ``line`` may hold anything
+    from data: it is cleaned (safe.clean: no control character but those newlines reaches the terminal)
+    and never read as markup. ``lead`` is the CLI's own styled prefix. Not wrapped: one line, even in a log."""
+    console.print(Text.assemble(lead or "", literal(line, style, keep_newlines=lines)), soft_wrap=True)
+
+
+def _count(text: str) -> int:
+    """A --top N: a whole number, 0 or more (a negative one would silently drop categories)."""
+    try:
+        n = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if n < 0:
+        raise argparse.ArgumentTypeError(f"{n} is negative: give 0 or more")
+    return n
 
 
 def _selection_options(parser: argparse.ArgumentParser, default=None) -> None:
@@ -65,7 +135,7 @@ def build_parser() -> argparse.ArgumentParser:
     load = sub.add_parser("load", help="load errors and print a summary",
                           description="Load the failures of a selection of days and print a summary.")
     _selection_options(load, keep)
-    load.add_argument("--top", type=int, default=10, metavar="N", help="how many top error categories to show")
+    load.add_argument("--top", type=_count, default=10, metavar="N", help="how many top error categories to show")
 
     report = sub.add_parser("report", help="write the shift report (markdown, JSON or CSV)",
                             description="Cluster a selection and write the report of its categories, with "
@@ -73,9 +143,10 @@ def build_parser() -> argparse.ArgumentParser:
     _selection_options(report, keep)
     _store_option(report, keep)
     report.add_argument("--format", choices=core.REPORT_FORMATS, default="md", help="md (default), json or csv")
-    report.add_argument("-o", "--output", metavar="FILE", help="write to FILE (atomically); default: stdout")
+    report.add_argument("-o", "--output", metavar="FILE",
+                        help="write to FILE (atomically; a regular file, new or existing); default: stdout")
     report.add_argument("--annotated-only", action="store_true", help="only categories with an annotation")
-    report.add_argument("--top", type=int, metavar="N", help="only the first N categories")
+    report.add_argument("--top", type=_count, metavar="N", help="only the first N categories (0: all)")
     report.add_argument("--sort", choices=core.REPORT_SORTS, default="count", help="order of the categories")
 
     annotate = sub.add_parser("annotate", help="annotate a category by its key",
@@ -104,10 +175,18 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
-    console = Console(stderr=False, highlight=False)
-    errors = Console(stderr=True, highlight=False)
+    try:
+        try:
+            return run_command(build_parser().parse_args(argv))
+        finally:
+            STDOUT.flush()   # what is still buffered fails here, where it can be reported, not at exit
+    except OutputFailed as failed:
+        return output_failed(failed)
+
+
+def run_command(args) -> int:
+    """The command ``args`` names; the errors meant for the user become a message and an exit code."""
+    console, errors = Console(file=STDOUT, highlight=False), Console(file=STDERR, highlight=False)
     try:
         if args.command == "sample-archive":
             return cmd_sample_archive(args, console)
@@ -120,16 +199,46 @@ def main(argv: list[str] | None = None) -> int:
             return cmd_annotate(args, config, console)
         return cmd_app(args, config)
     except core.OpintError as e:   # the core's errors and the keymap's: what went wrong, and what to do
-        errors.print(Text("opint: error: ", style="bold red") + Text(e.message))
+        say(errors, e.message, lead=Text("opint: error: ", style="bold red"), lines=True)
         if e.remedy:
-            errors.print(Text("what to do: ", style="bold") + Text(e.remedy))
+            say(errors, e.remedy, lead=Text("what to do: ", style="bold"), lines=True)
         return 2
     except core.LoadCancelled:
-        errors.print("opint: cancelled")
+        say(errors, "opint: cancelled")
         return 130
     except KeyboardInterrupt:
-        errors.print("opint: interrupted")
+        say(errors, "opint: interrupted")
         return 130
+
+
+def output_failed(failed: OutputFailed) -> int:
+    """Exit after a failed write to stdout or stderr: a closed pipe (`opint report | head`) quietly, as
+    the shell's own tools do; anything else (a full disk) with one line on stderr, if stderr works."""
+    _discard(failed.stream)
+    if failed.stream == "stderr":
+        return 1
+    if isinstance(failed.error, BrokenPipeError):
+        return BROKEN_PIPE_EXIT
+    try:
+        say(Console(file=STDERR, highlight=False), f"cannot write to standard output: "
+            f"{failed.error.strerror or failed.error}", lead=Text("opint: error: ", style="bold red"))
+    except OutputFailed:
+        pass
+    return 1
+
+
+def _discard(stream: str) -> None:
+    """Point the failed stream at /dev/null: the interpreter flushes it again at exit, and that must
+    not print a second error (Python's documented remedy for SIGPIPE)."""
+    try:
+        fd = getattr(sys, stream).fileno()
+    except (AttributeError, OSError, ValueError):   # closed, or not a real file (a test's capture)
+        return
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, fd)
+    finally:
+        os.close(devnull)
 
 
 def _progress_bar(console: Console) -> Progress:
@@ -190,7 +299,7 @@ def cmd_app(args, config: core.Config) -> int:
 
 
 def cmd_report(args, config: core.Config, console: Console) -> int:
-    errors = Console(stderr=True, highlight=False)
+    errors = Console(file=STDERR, highlight=False)
     with _progress_bar(errors) as bar:
         progress = _stage_progress(bar)
         analysis = core.run(build_request(args, config, progress), progress=progress)
@@ -198,17 +307,27 @@ def cmd_report(args, config: core.Config, console: Console) -> int:
     inherited = store.carry_over(analysis.clustering.categories)
     merges = store.apply_merges(analysis.clustering.categories)
     for warning in store.warnings:
-        errors.print(Text(f"opint: warning: {warning}", style="yellow"))
+        say(errors, f"opint: warning: {warning}", "yellow")
     report = core.build_report(analysis, inherited, merges, annotated_only=args.annotated_only, top=args.top,
                                sort=args.sort)
     text = core.render_report(report, args.format)
     if args.output:
-        path = core.write_atomic(args.output, text)
-        errors.print(Text(f"wrote {path}: {len(report.categories):,} categories, "
-                          f"{analysis.errors.failures:,} failures"))
+        path = write_report(args.output, text)
+        say(errors, f"wrote {path}: {len(report.categories):,} categories, {analysis.errors.failures:,} failures")
     else:
-        sys.stdout.write(text)
+        STDOUT.write(text)
     return 0
+
+
+def write_report(path: str, text: str):
+    """The report written to ``path`` atomically; only a regular file (new or existing) is replaced."""
+    try:
+        return core.write_atomic(path, text)
+    except OSError as e:   # a device, FIFO, folder or link there (NotARegularFileError), no permission, ...
+        where = f" ({e.filename})" if e.filename and str(e.filename) != str(path) else ""
+        raise core.OpintError(f"cannot write the report to {path}: {e.strerror or e}{where}",
+                              "give -o a regular file (new or existing) in a folder you can write to, "
+                              "or omit -o to write to stdout") from None
 
 
 def cmd_annotate(args, config: core.Config, console: Console) -> int:
@@ -228,7 +347,7 @@ def cmd_annotate(args, config: core.Config, console: Console) -> int:
     except ValueError as e:
         raise core.SelectionError(str(e)) from None
     done = "merged into " + args.merge_into if args.merge_into else "un-merged" if args.unmerge else "annotated"
-    console.print(Text(f"{args.key} {done} in {store.journal}"))
+    say(console, f"{args.key} {done} in {store.journal}")
     return 0
 
 
@@ -245,10 +364,10 @@ def print_load_summary(console: Console, et, top: int = 10) -> None:
     r = et.report
     days = ", ".join(str(d) for d in r.days) if len(r.days) <= 3 else f"{r.days[0]} .. {r.days[-1]}"
     state = "" if r.final else "  (includes a day still being written: .tmp)"
-    console.print(Text(f"{r.stream} errors, {r.selection}: {days or 'explicit paths'}{state}", style="bold"))
-    console.print(Text(f"archive  {r.archive}"))
+    say(console, f"{r.stream} errors, {r.selection}: {days or 'explicit paths'}{state}", "bold")
+    say(console, f"archive  {r.archive}")
     cached = f" ({len(r.cached_days)} day{'s' if len(r.cached_days) != 1 else ''} from cache)" if r.cached_days else ""
-    console.print(Text(
+    say(console, (
         f"files {len(r.files):,}{cached} · records {r.records:,} · failures {et.failures:,} · skipped {r.skipped:,}"
         f" · repaired {r.repaired:,} · empty files {len(r.empty_files):,} · {r.seconds:.2f} s"))
     column = "error_category" if et.table.column("error_category").null_count < et.table.num_rows else "event_type"
@@ -259,15 +378,15 @@ def print_load_summary(console: Console, et, top: int = 10) -> None:
         table.add_column("failures", justify="right")
         table.add_column("share", justify="right")
         for value, count in rows:
-            table.add_row(Text(str(value)), f"{count:,}", f"{100 * count / max(et.failures, 1):.1f}%")
+            table.add_row(literal(str(value)), f"{count:,}", f"{100 * count / max(et.failures, 1):.1f}%")
         console.print(table)
     problems = r.problems()
     if problems:
-        console.print(Text(f"{len(problems)} file{'s' if len(problems) > 1 else ''} with problems:", style="yellow"))
+        say(console, f"{len(problems)} file{'s' if len(problems) > 1 else ''} with problems:", "yellow")
         for f in problems[:20]:
-            console.print(Text(f"  {f.path}: {f.describe()}"))
+            say(console, f"  {f.path}: {f.describe()}")
         if len(problems) > 20:
-            console.print(Text(f"  … and {len(problems) - 20} more"))
+            say(console, f"  … and {len(problems) - 20} more")
 
 
 def cmd_sample_archive(args, console: Console) -> int:
@@ -277,11 +396,11 @@ def cmd_sample_archive(args, console: Console) -> int:
         summary = core.write_sample_archive(
             args.directory, days=args.days, seed=args.seed, scale=args.scale,
             progress=lambda stage, done, total: bar.update(task, completed=done, total=total))
-    console.print(Text(f"wrote a {args.days}-day sample archive to {args.directory} "
-                       f"in {time.perf_counter() - started:.1f} s"))
+    say(console, f"wrote a {args.days}-day sample archive to {args.directory} "
+                 f"in {time.perf_counter() - started:.1f} s")
     for stream, n in summary.records.items():
-        console.print(Text(f"  {stream}: {n:,} records, {summary.failures.get(stream, 0):,} failures"))
-    console.print(Text(f"try: opint load --archive {args.directory}"))
+        say(console, f"  {stream}: {n:,} records, {summary.failures.get(stream, 0):,} failures")
+    say(console, f"try: opint load --archive {args.directory}")
     return 0
 
 
