@@ -109,7 +109,7 @@ def test_fts_site_name_wins_over_rse_prefix(tmp_path):
 
 def test_rucio_keeps_failure_event_types(tmp_path):
     root = tmp_path / "a"
-    recs = [rucio_record(),
+    recs = [rucio_record(request_id="abc"),
             rucio_record("File Not Found", event_type="deletion-failed", rse="SITEC_SCRATCHDISK",
                          url="root://se3.example.org:1094//x", src_rse=None, dst_rse=None),
             rucio_record("ok", event_type="transfer-done"),
