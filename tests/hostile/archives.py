@@ -34,9 +34,7 @@ from typing import Callable
 from hypothesis import strategies as st
 
 from archive_factory import day_dir, fts_record, lines, rucio_record, write_part
-from opint_core.load.reader import NESTED_TOO_DEEP
-from opint_core.load.records import RAW_SCHEMAS, TIME_OUT_OF_RANGE
-from opint_core.load.schema import TIME_MAX_MS, TIME_MIN_MS
+from opint_core.load.records import RAW_SCHEMAS
 from opint_core.load.selection import Selection
 
 DAY = dt.date(2025, 11, 24)
@@ -44,6 +42,13 @@ NEXT_DAY = DAY + dt.timedelta(days=1)
 NOON_MS = int(dt.datetime(2025, 11, 24, 12, tzinfo=dt.timezone.utc).timestamp() * 1000)
 INT64_MAX, INT64_MIN = 2**63 - 1, -(2**63)
 
+_EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc)
+TIME_MIN_MS = (dt.datetime(1, 1, 1, tzinfo=dt.timezone.utc) - _EPOCH) // dt.timedelta(milliseconds=1)
+TIME_MAX_MS = (dt.datetime.max.replace(tzinfo=dt.timezone.utc) - _EPOCH) // dt.timedelta(milliseconds=1)
+
+# what the loader says (the user-facing reasons of FileReport.skipped and .repaired)
+NESTED_TOO_DEEP = "JSON line nested too deep"
+TIME_OUT_OF_RANGE = "time outside the years 1-9999: the record's other time used, or none"
 MALFORMED = "malformed JSON line"
 NOT_AN_OBJECT = "JSON line that is not an object"
 NO_DATA = "record without a 'data' object"
