@@ -2,9 +2,11 @@
 
 Fast path: the file streamed through gunzip into pyarrow.json with an explicit schema, block by
 block (the decompressed text is never whole in memory). If anything is off (damaged gzip, malformed
-line, wrong type, a line longer than a block, bytes that are not UTF-8), the careful path reads the
-whole file: pyarrow.json on the decompressed bytes, else line by line, keeping every good record and
-counting what it dropped or repaired. A corrupt or truncated gzip keeps everything before the damage.
+line, a line that does not start an object, wrong type, a line longer than a block, bytes that are
+not UTF-8), the careful path reads the whole file: pyarrow.json on the decompressed bytes, else line
+by line, keeping every good record and counting what it dropped or repaired (a line nested deeper
+than Python's json recurses is a skipped line). A corrupt or truncated gzip keeps everything before
+the damage. A file that cannot be read at all is marked ``unreadable``: its day is not cached.
 """
 from __future__ import annotations
 
