@@ -356,7 +356,8 @@ def test_sample_archive_transfers_are_unique_and_a_rewritten_file_is_caught(tmp_
     copied = max(before.report.files, key=lambda f: f.failures)
     shutil.copy(copied.path, copied.path.replace("part-", "part-rerun-"))
     after = core.load_errors(str(root), Selection.day(dt.date(2026, 11, 19)), stream="fts", use_cache=False)
-    assert after.failures == before.failures and after.table.equals(before.table)
+    assert after.failures == before.failures
+    assert sorted(map(repr, after.table.to_pylist())) == sorted(map(repr, before.table.to_pylist()))
     assert after.report.duplicates == copied.failures > 0
 
 

@@ -134,9 +134,8 @@ class Archive:
         return source
 
     def _add_files(self, source: DaySource, folder: str, what: str, skip: set[str] | None = None) -> None:
-        """The data files of ``folder`` in the order of their names (a listing has none: the load must
-        not depend on it); ``skip``: paths already taken (each added to it)."""
-        for info in sorted(self._names(folder, what), key=lambda i: i.path):
+        """The data files of ``folder``; ``skip``: paths already taken (each added to it)."""
+        for info in self._names(folder, what):
             if info.type != pafs.FileType.File or info.base_name.startswith(("_", ".")):
                 continue  # _SUCCESS markers, hidden files, sub-folders
             if skip is not None:
