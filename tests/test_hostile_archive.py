@@ -422,6 +422,7 @@ def _assert_accounted(stream: str, payload: bytes, table, report) -> None:
     table.validate(full=True)
 
 
+@pytest.mark.filterwarnings("ignore::hypothesis.errors.HypothesisWarning")   # the repr of long drawn strings
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(stream=st.sampled_from(core.STREAMS), data=st.data())
 def test_fuzz_any_lines_are_records_skipped_or_repaired(stream, data):
@@ -430,6 +431,7 @@ def test_fuzz_any_lines_are_records_skipped_or_repaired(stream, data):
     _assert_accounted(stream, payload, table, report)
 
 
+@pytest.mark.filterwarnings("ignore::hypothesis.errors.HypothesisWarning")
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(stream=st.sampled_from(core.STREAMS), data=st.data())
 def test_fuzz_good_records_with_one_bad_line_take_the_careful_path(stream, data):
