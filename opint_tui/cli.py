@@ -369,7 +369,8 @@ def print_load_summary(console: Console, et, top: int = 10) -> None:
     cached = f" ({len(r.cached_days)} day{'s' if len(r.cached_days) != 1 else ''} from cache)" if r.cached_days else ""
     say(console, (
         f"files {len(r.files):,}{cached} · records {r.records:,} · failures {et.failures:,} · skipped {r.skipped:,}"
-        f" · repaired {r.repaired:,} · empty files {len(r.empty_files):,} · {r.seconds:.2f} s"))
+        f" · repaired {r.repaired:,} · duplicates {r.duplicates:,} · empty files {len(r.empty_files):,}"
+        f" · {r.seconds:.2f} s"))
     column = "error_category" if et.table.column("error_category").null_count < et.table.num_rows else "event_type"
     rows = core.top_values(et.table, column, top)
     if rows:

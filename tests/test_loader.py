@@ -109,7 +109,7 @@ def test_fts_site_name_wins_over_rse_prefix(tmp_path):
 
 def test_rucio_keeps_failure_event_types(tmp_path):
     root = tmp_path / "a"
-    recs = [rucio_record(),
+    recs = [rucio_record(request_id="abc"),
             rucio_record("File Not Found", event_type="deletion-failed", rse="SITEC_SCRATCHDISK",
                          url="root://se3.example.org:1094//x", src_rse=None, dst_rse=None),
             rucio_record("ok", event_type="transfer-done"),
@@ -148,7 +148,7 @@ def bad_report(et):
 
 def test_corrupt_gzip_keeps_the_records_before_the_damage(day_with):
     root, folder = day_with
-    blob = gzip.compress(lines([fts_record(f"early {i}") for i in range(200)]))
+    blob = gzip.compress(lines([fts_record(f"early {i}", tr_id=f"early-{i}") for i in range(200)]))  # fixed bytes
     damaged = blob[:len(blob) // 2] + bytes(b ^ 0xFF for b in blob[len(blob) // 2:])
     (folder / "part-00001-x-c000.json.gz").write_bytes(damaged)
     et = load(root)

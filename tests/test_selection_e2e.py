@@ -546,7 +546,7 @@ def test_rucio_source_reads_the_rucio_stream(tmp_path, capsys):
     build(root, D[:2])                                           # fts days must not be read
     for k, day in enumerate(D[1:3]):
         folder = day_dir(root, "rucio", day)
-        write_part(folder, lines([rucio_record(f"rucio reason {day}")] * (k + 1)))
+        write_part(folder, lines([rucio_record(f"rucio reason {day}") for _ in range(k + 1)]))
     capsys.readouterr()
     assert main(["load", "--archive", str(root), "--no-cache", "--source", "rucio"]) == 0
     out = capsys.readouterr().out
@@ -554,17 +554,14 @@ def test_rucio_source_reads_the_rucio_stream(tmp_path, capsys):
     assert "failures 2 " in out
 
 
-# --- bugs found by these tests (strict xfail: each fails today and passes once fixed) -------------
+# --- bugs found by these tests, fixed by issue 18 ------------------------------------------------
 
-@pytest.mark.xfail(strict=True, reason="bug: a listed path's day is the first YYYY/MM/DD in the whole path, "
-                                       "so an archive kept under a dated folder gives every file that folder's day")
 def test_paths_file_day_comes_from_the_archive_layout_not_a_dated_root(tmp_path):
     built = build(tmp_path / "snapshots" / "2024" / "05" / "01" / "archive", [D[1]], files=1)
     sources = Archive(str(built.root)).resolve("fts", Selection(paths=(built.path[tag(D[1], 0)],)))
-    assert [s.day for s in sources] == [D[1]]                  # today: [2024-05-01]
+    assert [s.day for s in sources] == [D[1]]                  # was: [2024-05-01]
 
 
-@pytest.mark.xfail(strict=True, reason="bug: a file listed twice (or a folder and a file in it) is read twice")
 def test_paths_file_reads_a_file_listed_twice_once(five, tmp_path):
     listing = tmp_path / "paths.txt"
     listing.write_text(f"{five.path[tag(D[1], 0)]}\n{day_dir(five.root, 'fts', D[1])}\n")
@@ -573,10 +570,9 @@ def test_paths_file_reads_a_file_listed_twice_once(five, tmp_path):
                  "--paths-file", str(listing)]) == 0
     report = json.loads(out.read_text())
     assert report["days"] == iso(D[1])
-    assert report["failures"] == five.failures(five.tags(D[1]))     # today: the first file's failures twice
+    assert report["failures"] == five.failures(five.tags(D[1]))     # was: the first file's failures twice
 
 
-@pytest.mark.xfail(strict=True, reason="bug: file:// URIs in a path list are not percent-decoded")
 def test_paths_file_takes_percent_encoded_file_uris(tmp_path):
     built = build(tmp_path / "my archive", [D[1]], files=1)
     uri = Path(built.path[tag(D[1], 0)]).as_uri()              # file:///…/my%20archive/…
@@ -584,7 +580,6 @@ def test_paths_file_takes_percent_encoded_file_uris(tmp_path):
     assert [f.path for s in sources for f in s.files] == [built.path[tag(D[1], 0)]]
 
 
-@pytest.mark.xfail(strict=True, reason="bug: --last 0 is taken as 'no selection' and loads the latest day")
 def test_last_0_is_an_error(five, capsys):
     assert "at least 1 day" in cli_error(capsys, "load", "--archive", str(five.root), "--no-cache", "--last", "0")
 

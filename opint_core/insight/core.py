@@ -31,7 +31,7 @@ import pyarrow.compute as pc
 
 from opint_core.insight.slots import SlotAligner
 from opint_core.load.codes import factorize_column
-from opint_core.load.schema import DAY_MS, HOUR_MS, row_weights
+from opint_core.load.schema import DAY_MS, HOUR_MS, TIME_MAX_MS, TIME_MIN_MS, row_weights
 
 DIMENSIONS = ("src_site", "dst_site", "src_host", "dst_host", "src_rse", "dst_rse", "vo", "activity",
               "error_code")
@@ -145,9 +145,11 @@ def _ms(value) -> int:
 
 
 def _datetime(ms: int) -> dt.datetime | None:
+    """None for no time; a time beyond what a datetime holds (a bin edge past 9999) at its limit."""
     if ms == _NAT:
         return None
-    return dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc) + dt.timedelta(milliseconds=int(ms))
+    ms = min(max(int(ms), TIME_MIN_MS), TIME_MAX_MS)
+    return dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc) + dt.timedelta(milliseconds=ms)
 
 
 def choose_bins(start_ms: int, end_ms: int, max_bins: int = MAX_BINS) -> tuple[int, int, int]:
@@ -367,12 +369,14 @@ class Insight:
             if not pa.types.is_timestamp(col.type) or col.type.unit != "ms":
                 col = pc.cast(col, pa.timestamp("ms", tz="UTC"), safe=False)
             ints = pc.cast(col, pa.int64())
-            nulls = int(ints.null_count)
             if ints.null_count:
                 ints = ints.fill_null(_NAT)
             t = np.asarray(ints.to_numpy(), dtype=np.int64)
-            if w is not None and nulls:
-                nulls = int(w[t == _NAT].sum())
+            # a time no datetime can hold (the loader nulls them; a table made elsewhere may not)
+            # counts as none: it would overflow the bins and first/last seen
+            t = np.where((t < TIME_MIN_MS) | (t > TIME_MAX_MS), _NAT, t)
+            missing = t == _NAT
+            nulls = int(np.count_nonzero(missing)) if w is None else int(w[missing].sum())
             self.missing_time = nulls
         else:
             t = np.full(n, _NAT, dtype=np.int64)

@@ -8,6 +8,7 @@
     schema      the ErrorTable columns; compact (Spark) tables and their row weights
     codes       integer codes of a string column (shared with clustering and insight)
     cache       loaded days kept as Parquet in the user cache dir
+    duplicates  the same transfer read twice (compaction re-runs), counted once
     table       ErrorTable and LoadReport
     loader      load_errors: a selection read in this process (threads, day cache)
     baseline    the baseline days of a report (one list for both backends) and load_baseline

@@ -9,11 +9,11 @@ import datetime as dt
 import posixpath
 import re
 from dataclasses import dataclass, field
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 import pyarrow.fs as pafs
 
-from opint_core.load.filesystem import ArchiveError, check_listing, open_archive_fs
+from opint_core.load.filesystem import ArchiveError, check_listing, open_archive_fs, scheme_of
 from opint_core.load.selection import Selection
 
 STREAM_DIRS = {
@@ -21,9 +21,10 @@ STREAM_DIRS = {
     "rucio": "project/monitoring/archive/rucio/raw/events",
 }
 DEFAULT_ARCHIVE = "hdfs://analytix"
+PATH_LIST_SCHEMES = ("file", "hdfs", "viewfs")   # URIs a path list may hold: the filesystems of archives
 
 _DAY_DIR = re.compile(r"^(\d{2})(\.tmp)?$")
-_DAY_IN_PATH = re.compile(r"/(\d{4})/(\d{2})/(\d{2})(\.tmp)?(?:/|$)")
+_DAY_IN_PATH = re.compile(r"/(\d{4})/(\d{2})/(\d{2})(\.tmp)?(?=/|$)")
 
 
 @dataclass(frozen=True)
@@ -132,10 +133,15 @@ class Archive:
                        "check `klist` and `hdfs dfs -ls` of that folder")
         return source
 
-    def _add_files(self, source: DaySource, folder: str, what: str) -> None:
+    def _add_files(self, source: DaySource, folder: str, what: str, skip: set[str] | None = None) -> None:
+        """The data files of ``folder``; ``skip``: paths already taken (each added to it)."""
         for info in self._names(folder, what):
             if info.type != pafs.FileType.File or info.base_name.startswith(("_", ".")):
                 continue  # _SUCCESS markers, hidden files, sub-folders
+            if skip is not None:
+                if info.path in skip:
+                    continue
+                skip.add(info.path)
             if not info.size:
                 source.empty_files.append(info.path)
                 continue
@@ -156,24 +162,23 @@ class Archive:
         return [self.day_source(stream, d) for d in days]
 
     def _path_sources(self, paths) -> list[DaySource]:
-        """Explicit paths (files or folders); grouped by the day their path names, if any."""
+        """Explicit paths (files or folders); grouped by the day their path names, if any. A file
+        listed twice (or a folder and a file in it) is read once."""
         by_day: dict[dt.date | None, DaySource] = {}
+        listed: set[str] = set()
         for raw in paths:
             path = self._to_fs_path(raw)
             info = self.fs.get_file_info(path)
-            m = _DAY_IN_PATH.search(path)
-            day = None
-            if m:
-                try:
-                    day = dt.date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
-                except ValueError:
-                    day = None
+            day, final = _day_of_path(path)
             source = by_day.setdefault(day, DaySource(day=day))
-            if m is None or m.group(4):
+            if not final:
                 source.final = False  # unknown day or a .tmp folder: never cached as final
             if info.type == pafs.FileType.Directory:
-                self._add_files(source, path, f"listed folder {raw}")
+                self._add_files(source, path, f"listed folder {raw}", skip=listed)
             elif info.type == pafs.FileType.File:
+                if path in listed:
+                    continue
+                listed.add(path)
                 if info.size:
                     mtime = info.mtime_ns if info.mtime is not None else None
                     source.files.append(SourceFile(path, int(info.size), mtime))
@@ -185,9 +190,32 @@ class Archive:
         return [by_day[k] for k in sorted(by_day, key=lambda d: (d is None, d or dt.date.min))]
 
     def _to_fs_path(self, raw: str) -> str:
-        """A path-list line as a path on this filesystem: URIs lose their scheme, relative paths hang off the root."""
-        if "://" in raw:
-            return urlsplit(raw).path
+        """A path-list line as a path on this filesystem: URIs lose their scheme (file:// ones their
+        percent-encoding too), relative paths hang off the root."""
+        scheme = scheme_of(raw)
+        if scheme is not None:
+            return self._uri_path(raw, scheme)
         if raw.startswith("/"):
             return raw
         return posixpath.join(self.root, raw) if self.root else raw
+
+    def _uri_path(self, uri: str, scheme: str) -> str:
+        if scheme not in PATH_LIST_SCHEMES:
+            raise ArchiveError(f"the listed path {uri!r} has a URI scheme opint does not read ({scheme}://): "
+                               f"a path list takes {', '.join(s + '://' for s in PATH_LIST_SCHEMES)} or plain paths",
+                               cause="bad-uri", uri=uri, remedy="fix or remove that line of the path list")
+        path = urlsplit(uri).path
+        return unquote(path) if scheme == "file" else path   # Path.as_uri() percent-encodes
+
+
+def _day_of_path(path: str) -> tuple[dt.date | None, bool]:
+    """(the day a path names, whether that day is final): its deepest YYYY/MM/DD[.tmp] folder -- an
+    archive may be kept under a dated folder of its own. (None, False) when it names no day."""
+    matches = list(_DAY_IN_PATH.finditer(path))
+    if not matches:
+        return None, False
+    m = matches[-1]
+    try:
+        return dt.date(int(m.group(1)), int(m.group(2)), int(m.group(3))), not m.group(4)
+    except ValueError:
+        return None, False

@@ -1,8 +1,9 @@
 """Loaded days kept as Parquet in the user cache dir, valid while the day's source files are unchanged.
 
-Only final days are cached (a DD.tmp day is still being written). A manifest beside each Parquet file
-records the source listing (path, size, mtime) and the per-file load report, so a cached load reports
-the same skipped records as the first one.
+Only final days are cached (a DD.tmp day is still being written), and only when every file of the
+day could be read (a permission or I/O error may be gone next time: the loader checks). A manifest
+beside each Parquet file records the source listing (path, size, mtime) and the per-file load
+report, so a cached load reports the same skipped records as the first one.
 """
 from __future__ import annotations
 
@@ -19,7 +20,8 @@ import platformdirs
 from opint_core.atomic import replace_atomically
 from opint_core.load.schema import ERROR_SCHEMA
 
-CACHE_FORMAT = 2  # bump when the ErrorTable columns or their derivation change
+CACHE_FORMAT = 3  # bump when the ErrorTable columns or their derivation change (3: times out of range nulled;
+#                   no day with an unreadable file cached)
 
 
 def default_cache_dir() -> Path:

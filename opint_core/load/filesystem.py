@@ -40,6 +40,7 @@ __all__ = [
     "check_listing",
     "hdfs_self_check",
     "open_archive_fs",
+    "scheme_of",
     "translate_hdfs_error",
 ]
 
@@ -128,7 +129,7 @@ def open_archive_fs(uri: str) -> tuple[pafs.FileSystem, str]:
             remedy="Pass hdfs://analytix (on lxplus), file:///abs/path or a local directory.",
             uri=uri,
         )
-    scheme = _scheme_of(text)
+    scheme = scheme_of(text)
     if scheme is None:
         local = os.path.abspath(os.path.expanduser(text))
         target = Path(local).as_uri()  # percent-encodes spaces, '%', '#'...
@@ -152,7 +153,7 @@ def open_archive_fs(uri: str) -> tuple[pafs.FileSystem, str]:
     return fs, (path or "/")
 
 
-def _scheme_of(text: str) -> str | None:
+def scheme_of(text: str) -> str | None:
     """The URI scheme of ``text``, or None for a plain path ('file:' needs no '//')."""
     m = re.match(r"^([A-Za-z][A-Za-z0-9+.-]*):", text)
     if not m:
@@ -164,7 +165,7 @@ def _scheme_of(text: str) -> str | None:
 
 
 def _is_hdfs_uri(uri: str | None) -> bool:
-    return bool(uri) and (_scheme_of(uri) or "") in _HDFS_SCHEMES
+    return bool(uri) and (scheme_of(uri) or "") in _HDFS_SCHEMES
 
 
 # --------------------------------------------------------------------------------------------

@@ -12,6 +12,7 @@ import pyarrow as pa
 from opint_core.errors import LoadCancelled
 from opint_core.load.archive import DEFAULT_ARCHIVE, Archive
 from opint_core.load.cache import DayCache
+from opint_core.load.duplicates import drop_duplicates
 from opint_core.load.reader import FileReport, read_part_file
 from opint_core.load.request import Progress
 from opint_core.load.schema import ERROR_SCHEMA, STREAMS
@@ -27,7 +28,8 @@ def load_errors(archive: str | Archive = DEFAULT_ARCHIVE, selection: Selection |
 
     Raises ArchiveError for archive problems (unreachable HDFS, missing or empty day) and
     SelectionError for a bad selection; bad data inside files never raises, it is reported per file.
-    LoadCancelled when ``cancel`` is set while files are read.
+    LoadCancelled when ``cancel`` is set while files are read. A failure read twice (the same
+    transfer, ``opint_core.load.duplicates``) counts once, across the files and days of the load.
     """
     if stream not in STREAMS:
         raise ValueError(f"unknown stream {stream!r}: choose one of {', '.join(STREAMS)}")
@@ -85,9 +87,12 @@ def load_errors(archive: str | Archive = DEFAULT_ARCHIVE, selection: Selection |
         day_reports = [r for _, r in parts[i] if r is not None]
         report.files += day_reports
         day_table = pa.concat_tables(day_tables) if day_tables else ERROR_SCHEMA.empty_table()
-        if cache and source.final and source.day and source.day not in report.cached_days:
+        # a file that could not be read may read fine next time: such a day is not final yet
+        complete = not any(r.unreadable for r in day_reports)
+        if cache and source.final and source.day and source.day not in report.cached_days and complete:
             cache.put(source.day, source.signature(), day_table, [r.to_dict() for r in day_reports])
         tables.append(day_table)
     table = pa.concat_tables(tables) if tables else ERROR_SCHEMA.empty_table()
+    table, report.duplicates = drop_duplicates(table)
     report.seconds = time.perf_counter() - started
     return ErrorTable(table, report)

@@ -5,7 +5,9 @@ from __future__ import annotations
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from opint_core.load.schema import ERROR_SCHEMA
+from collections import Counter
+
+from opint_core.load.schema import ERROR_SCHEMA, TIME_MAX_MS, TIME_MIN_MS
 
 _S, _I = pa.string(), pa.int64()
 
@@ -68,12 +70,28 @@ def _host(url):
     return _blank_to_null(pc.struct_field(pc.extract_regex(url, _HOST_OF_URL), "host"))
 
 
-def _epoch_ms(values) -> pa.Array:
-    return pc.cast(values, pa.timestamp("ms", tz="UTC"))
+TIME_OUT_OF_RANGE = "time outside the years 1-9999: the record's other time used, or none"
+
+
+def _outside_time_range(ms) -> pa.Array:
+    return pc.or_(pc.less(ms, TIME_MIN_MS), pc.greater(ms, TIME_MAX_MS))
+
+
+def _in_time_range(ms) -> pa.Array:
+    return pc.if_else(_outside_time_range(ms), pa.scalar(None, pa.int64()), ms)
+
+
+def failure_times(own_ms, meta_ms) -> tuple[pa.Array, int]:
+    """(time of each failure, how many had a time out of range): its own time (epoch ms), else
+    MONIT's. A time outside the years 1-9999 counts as none -- it would overflow every later step
+    that shows or bins it -- so the other time is used in its place, or none."""
+    wild = int(pc.sum(_outside_time_range(pc.coalesce(own_ms, meta_ms))).as_py() or 0)
+    times = pc.coalesce(_in_time_range(own_ms), _in_time_range(meta_ms))
+    return pc.cast(times, pa.timestamp("ms", tz="UTC")), wild
 
 
 def parse_times(text) -> pa.Array:
-    """ISO-like strings ('2026-11-24 13:45:12.123456') or epoch seconds/ms as text -> timestamp[ms, UTC];
+    """ISO-like strings ('2026-11-24 13:45:12.123456') or epoch seconds/ms as text -> epoch ms (int64);
     anything else -> null."""
     parts = pc.extract_regex(text, _ISO_TIME)
     stamp = pc.binary_join_element_wise(pc.struct_field(parts, "date"), pc.struct_field(parts, "time"), " ")
@@ -83,11 +101,12 @@ def parse_times(text) -> pa.Array:
     digits = pc.if_else(pc.match_substring_regex(text, r"^\d{9,13}$"), text, pa.scalar(None, pa.string()))
     number = pc.cast(digits, pa.int64())
     ms = pc.if_else(pc.less(number, 10**11), pc.multiply(number, 1000), number)  # seconds or ms
-    return pc.cast(pc.coalesce(parsed, ms), pa.timestamp("ms", tz="UTC"))
+    return pc.coalesce(parsed, ms)
 
 
-def to_error_table(stream: str, raw: pa.Table) -> pa.Table:
-    """Failures only, mapped to ERROR_SCHEMA."""
+def to_error_table(stream: str, raw: pa.Table) -> tuple[pa.Table, Counter]:
+    """Failures only, mapped to ERROR_SCHEMA; and per reason, the failures whose values the mapping
+    repaired."""
     raw = raw.filter(is_failure(stream, raw))
     n = raw.num_rows
     data = raw.column("data").combine_chunks() if n else pa.array([], RAW_SCHEMAS[stream].field("data").type)
@@ -97,8 +116,9 @@ def to_error_table(stream: str, raw: pa.Table) -> pa.Table:
     if stream == "fts":
         fm = f("file_metadata")
         src_rse, dst_rse = _blank_to_null(pc.struct_field(fm, "src_rse")), _blank_to_null(pc.struct_field(fm, "dst_rse"))
+        time, wild_times = failure_times(f("tr_timestamp_complete"), meta_time)
         cols = {
-            "time": pc.coalesce(_epoch_ms(f("tr_timestamp_complete")), _epoch_ms(meta_time)),
+            "time": time,
             "message": f("t__error_message"),
             "error_code": _blank_to_null(f("t_error_code")),
             "error_category": _blank_to_null(f("tr_error_category")),
@@ -123,8 +143,9 @@ def to_error_table(stream: str, raw: pa.Table) -> pa.Table:
         src_rse = _blank_to_null(f("src_rse"))
         # A deletion has one place, the RSE deleted from: shown on the destination side.
         dst_rse = pc.if_else(deletion, pc.coalesce(rse, _blank_to_null(f("dst_rse"))), _blank_to_null(f("dst_rse")))
+        time, wild_times = failure_times(parse_times(f("created_at")), meta_time)
         cols = {
-            "time": pc.coalesce(parse_times(f("created_at")), _epoch_ms(meta_time)),
+            "time": time,
             "message": reason,
             "error_code": _blank_to_null(pc.struct_field(wrapper, "code")),
             "error_category": nulls,
@@ -142,6 +163,8 @@ def to_error_table(stream: str, raw: pa.Table) -> pa.Table:
             "transfer_id": _blank_to_null(f("request_id")),
         }
     cols["stream"] = pa.repeat(pa.scalar(stream), n) if n else pa.array([], _S)
+    repaired = Counter({TIME_OUT_OF_RANGE: wild_times} if wild_times else {})
     arrays = [cols[name] for name in ERROR_SCHEMA.names]
     arrays = [a.combine_chunks() if isinstance(a, pa.ChunkedArray) else a for a in arrays]
-    return pa.Table.from_arrays([pc.cast(a, fld.type) for a, fld in zip(arrays, ERROR_SCHEMA)], schema=ERROR_SCHEMA)
+    table = pa.Table.from_arrays([pc.cast(a, fld.type) for a, fld in zip(arrays, ERROR_SCHEMA)], schema=ERROR_SCHEMA)
+    return table, repaired

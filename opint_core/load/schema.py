@@ -3,7 +3,8 @@
 Columns (all nullable; strings are null when the archive has no value):
 
     time            timestamp[ms, UTC]  when the transfer/deletion finished (FTS tr_timestamp_complete,
-                                        Rucio created_at; MONIT metadata.timestamp as fallback)
+                                        Rucio created_at; MONIT metadata.timestamp as fallback);
+                                        always in the years 1..9999 (TIME_MIN_MS..TIME_MAX_MS)
     stream          string              "fts" or "rucio"
     message         string              the error text (FTS t__error_message, Rucio reason)
     error_code      string              errno as text (FTS t_error_code; Rucio: the "[N]" of the L0 wrapper)
@@ -69,6 +70,11 @@ TEMPLATE = "template"
 # the ``time`` column counts milliseconds (UTC)
 HOUR_MS = 3_600_000
 DAY_MS = 24 * HOUR_MS
+
+# The times the ``time`` column may hold: years 1 to 9999, what a Python datetime can show. The
+# loader nulls any other (counted as repaired), so that no later step overflows on a wild value.
+TIME_MIN_MS = -62_135_596_800_000      # 0001-01-01T00:00:00Z
+TIME_MAX_MS = 253_402_300_799_999      # 9999-12-31T23:59:59.999Z
 
 
 def empty_error_table() -> pa.Table:

@@ -10,6 +10,8 @@ from opint_core.errors import OpintError
 # The forms the original OpInt loader accepted (utils/tools.py::parse_date), ISO first.
 DATE_FORMATS = ("%Y-%m-%d", "%d.%m.%Y", "%d/%m/%Y")
 
+MAX_LAST_DAYS = 3660   # --last: ten years of days at most (far more than the archive keeps)
+
 
 class SelectionError(OpintError, ValueError):
     """A selection that cannot be understood: bad date, inverted range, unreadable path list."""
@@ -24,6 +26,11 @@ def parse_date(text: str) -> dt.date:
             continue
     raise SelectionError(
         f"cannot read the date {text!r}: use YYYY-MM-DD (or DD.MM.YYYY, DD/MM/YYYY), e.g. 2026-11-24")
+
+
+def _given(value) -> bool:
+    """An option set on the command line or in a form: not None, not blank text (0 is set)."""
+    return value is not None and not (isinstance(value, str) and not value.strip())
 
 
 @dataclass(frozen=True)
@@ -57,10 +64,13 @@ class Selection:
     def last_days(cls, n: int) -> "Selection":
         try:
             n = int(n)
-        except (TypeError, ValueError):
-            raise SelectionError(f"--last needs a number of days, got {n!r}") from None
-        if n < 1:
-            raise SelectionError(f"--last needs at least 1 day, got {n}")
+        except (TypeError, ValueError, OverflowError):   # OverflowError: int(float("inf"))
+            raise SelectionError(f"--last needs a number of days, got {n!r}",
+                                 f"give a whole number from 1 to {MAX_LAST_DAYS}") from None
+        if not 1 <= n <= MAX_LAST_DAYS:
+            bound = "at least 1 day" if n < 1 else f"at most {MAX_LAST_DAYS} days"
+            raise SelectionError(f"--last needs {bound}, got {n}",
+                                 f"give a number of days from 1 to {MAX_LAST_DAYS}, or a range with --from/--to")
         return cls(last_n=n)
 
     @classmethod
@@ -78,20 +88,22 @@ class Selection:
 
     @classmethod
     def from_options(cls, *, date=None, date_from=None, date_to=None, last=None, paths_file=None) -> "Selection":
-        """The command-line form: at most one of --date, --from/--to, --last, --paths-file."""
-        given = [name for name, v in (("--date", date), ("--from/--to", date_from or date_to),
-                                      ("--last", last), ("--paths-file", paths_file)) if v]
+        """The command-line form: at most one of --date, --from/--to, --last, --paths-file. An option
+        is given unless it is None or blank text: ``last=0`` is given, and out of range."""
+        options = {"--date": _given(date), "--from/--to": _given(date_from) or _given(date_to),
+                   "--last": _given(last), "--paths-file": _given(paths_file)}
+        given = [name for name, set_ in options.items() if set_]
         if len(given) > 1:
             raise SelectionError(f"choose one selection, not {' and '.join(given)}")
-        if date:
+        if options["--date"]:
             return cls.day(date)
-        if date_from or date_to:
-            if not (date_from and date_to):
+        if options["--from/--to"]:
+            if not (_given(date_from) and _given(date_to)):
                 raise SelectionError("a range needs both --from and --to")
             return cls.range(date_from, date_to)
-        if last:
+        if options["--last"]:
             return cls.last_days(last)
-        if paths_file:
+        if options["--paths-file"]:
             return cls.from_paths_file(paths_file)
         return cls.latest()
 

@@ -25,6 +25,7 @@ class LoadReport:
     empty_files: list[str] = field(default_factory=list)
     cached_days: list[dt.date] = field(default_factory=list)
     seconds: float = 0.0
+    duplicates: int = 0   # failures read more than once (the same transfer), counted once
 
     @property
     def records(self) -> int:
@@ -32,7 +33,8 @@ class LoadReport:
 
     @property
     def failures(self) -> int:
-        return sum(f.failures for f in self.files)
+        """The failures loaded: those of the files, each duplicate counted once."""
+        return sum(f.failures for f in self.files) - self.duplicates
 
     @property
     def skipped(self) -> int:

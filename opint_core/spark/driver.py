@@ -27,7 +27,7 @@ from opint_core.load.request import Loaded, Progress, Request
 from opint_core.load.selection import Selection
 from opint_core.load.table import ErrorTable, LoadReport
 from opint_core.spark.result import (
-    PartResult, compact_table, expand_table, expansion, file_reports, parse_rows, read_result,
+    PartResult, compact_table, duplicates, expand_table, expansion, file_reports, parse_rows, read_result,
 )
 from opint_core.spark.runner import DEFAULT_MASTER, LOCAL_MASTER, SparkError, find_spark_submit, is_local, run_job
 from opint_core.spark.spec import DEFAULT_SAMPLES, build_spec
@@ -156,7 +156,8 @@ def errors_of(run: SparkRun, index: int, *, expand: bool = False) -> ErrorTable:
     if expand:
         table = expand_table(table, expansion(table.column("count").to_numpy()))
     report = LoadReport(run.archive.uri, part.stream, part.selection, days=[s.day for s in part.sources if s.day],
-                        final=all(s.final for s in part.sources), files=file_reports(result), seconds=run.seconds)
+                        final=all(s.final for s in part.sources), files=file_reports(result), seconds=run.seconds,
+                        duplicates=duplicates(result))
     for s in part.sources:
         report.empty_files += s.empty_files
     return ErrorTable(table, report)

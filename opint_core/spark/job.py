@@ -11,7 +11,9 @@ and the masking rules, generated from opint's own definitions.
 What it does, in one scan of the files:
 
 1. read the JSON lines (every field as text, coerced like opint's reader), keep the failures of the
-   stream and map them to opint's ErrorTable columns (as ``opint_core.load.records`` does);
+   stream and map them to opint's ErrorTable columns (as ``opint_core.load.records`` does); mark
+   the failures read more than once (the same transfer, as ``opint_core.load.duplicates``): they
+   count as records of their files, not again as failures;
 2. one aggregation over a small explosion of each record: per file the records, failures and
    damaged lines; per distinct message its failures, and per (message, column, value) -- the hour
    being one of the columns, with the first and last time in it -- the failures;
@@ -180,9 +182,24 @@ def _with(df, **columns):
     return df.select("*", *[c.alias(name) for name, c in columns.items()])
 
 
+def _failure_time(own_ms, meta_ms, rx: dict):
+    """(time, time out of range) as opint_core.load.records.failure_times: the record's own time,
+    else MONIT's, a time outside the years 1-9999 counting as none; and whether the time that would
+    have been used was such a time."""
+    from pyspark.sql import functions as F
+
+    def in_range(ms):
+        return ms.between(F.lit(rx["time_min_ms"]), F.lit(rx["time_max_ms"]))
+
+    used = F.coalesce(own_ms, meta_ms)
+    time = F.coalesce(F.when(in_range(own_ms), own_ms), F.when(in_range(meta_ms), meta_ms))
+    return time, used.isNotNull() & ~in_range(used)
+
+
 def _map_stream(df, stream: str, rx: dict, fields: dict):
-    """(df with helper columns, failure flag, {column: expression}): time (epoch ms), message and the
-    dimension columns, as opint_core.load.records.to_error_table maps them."""
+    """(df with helper columns, failure flag, {column: expression}, time out of range): time (epoch
+    ms), message, the transfer id and the dimension columns, as opint_core.load.records.to_error_table
+    maps them."""
     from pyspark.sql import functions as F
 
     d, c = F.col("data"), F.col
@@ -202,9 +219,11 @@ def _map_stream(df, stream: str, rx: dict, fields: dict):
                    _dst_rse=_blank(c("_fm.dst_rse")), _fm_activity=c("_fm.activity"))
         df = _with(df, _src_cms=cms(c("_src_rse")), _dst_cms=cms(c("_dst_rse")))
         failed = F.coalesce(c("_flag") == F.lit(0), F.lit(False))
+        time, wild_time = _failure_time(c("_done_ms"), c("_meta_ms"), rx)
         cols = {
-            "time": F.coalesce(c("_done_ms"), c("_meta_ms")),
+            "time": time,
             "message": d["t__error_message"],
+            "transfer_id": _blank(d["tr_id"]),
             "error_code": _blank(d["t_error_code"]),
             "error_category": _blank(d["tr_error_category"]),
             "event_type": _blank(d["t_final_transfer_state"]),
@@ -218,7 +237,7 @@ def _map_stream(df, stream: str, rx: dict, fields: dict):
             "vo": _blank(d["vo"]),
             "activity": _blank(F.coalesce(_blank(d["activity"]), c("_fm_activity"))),
         }
-        return df, failed, cols
+        return df, failed, cols, wild_time
     event, reason = d["event_type"], d["reason"]
     df = _with(df, _iso=_iso_parts(d["created_at"], rx))
     df = _with(df, _meta_ms=_int(c("_meta.timestamp")), _time=_parse_times(c("_iso"), d["created_at"], rx),
@@ -234,9 +253,11 @@ def _map_stream(df, stream: str, rx: dict, fields: dict):
                .otherwise(c("_dst_rse_field")))
     df = _with(df, _src_cms=cms(c("_src_rse")), _dst_cms=cms(c("_dst_rse")))
     failed = F.coalesce(event.rlike(rx["failure_regex"]), F.lit(False))
+    time, wild_time = _failure_time(c("_time"), c("_meta_ms"), rx)
     cols = {
-        "time": F.coalesce(c("_time"), c("_meta_ms")),
+        "time": time,
         "message": reason,
+        "transfer_id": _blank(d["request_id"]),
         "error_code": _blank(c("_l0")[1]),
         "error_category": F.lit(None).cast("string"),
         "event_type": _blank(event),
@@ -251,7 +272,7 @@ def _map_stream(df, stream: str, rx: dict, fields: dict):
         "vo": _blank(d["vo"]),
         "activity": _blank(d["activity"]),
     }
-    return df, failed, cols
+    return df, failed, cols, wild_time
 
 
 def _iso_parts(text, rx: dict):
@@ -281,6 +302,20 @@ def _parse_times(parts, text, rx: dict):
     number = F.when(text.rlike(rx["epoch_digits"]), text.cast("long"))
     seconds_or_ms = F.when(number < F.lit(10**11), number * 1000).otherwise(number)
     return F.coalesce(parsed, seconds_or_ms)
+
+
+def _mark_duplicates(rows):
+    """``rows`` with ``duplicate``: a failure whose transfer (part, transfer id, time, event type)
+    came already, in another file or the same -- as opint_core.load.duplicates counts them. A failure
+    without a transfer id, or a record that is no failure, is never one (each is a window of its own)."""
+    from pyspark.sql import Window
+    from pyspark.sql import functions as F
+
+    keyed = F.col("failed") & F.col("transfer_id").isNotNull()
+    alone = F.concat(F.lit("\u0000"), F.monotonically_increasing_id().cast("string"))
+    rows = _with(rows, _transfer=F.when(keyed, F.col("transfer_id")).otherwise(alone))
+    first = Window.partitionBy("part", "_transfer", "time", "event_type").orderBy("file")
+    return _with(rows, duplicate=keyed & (F.row_number().over(first) > 1)).drop("_transfer")
 
 
 def _mask_column(messages_df, mask: dict, spark, *, driver_limit: int = 100_000):
@@ -335,23 +370,29 @@ def run(spec: dict) -> None:
             stream = part["stream"]
             rx = spec["records"][stream]
             raw = _read(spark, part["files"], _schema(spec["fields"][stream]))
-            raw, failed, cols = _map_stream(raw, stream, rx, spec["fields"][stream])
+            raw, failed, cols, wild_time = _map_stream(raw, stream, rx, spec["fields"][stream])
             corrupt = F.col("_corrupt_record").isNotNull()
             fail = failed & ~corrupt
+
+            def of_failure(column):   # the rest only count as records: nothing of theirs to carry
+                return F.when(fail, column)
+
             frames.append(raw.select(
                 F.lit(i).alias("part"), "file", fail.alias("failed"),
                 corrupt.cast("long").alias("malformed"), F.col("non_utf8").cast("long").alias("non_utf8"),
                 (F.col("data").isNull() & ~corrupt).cast("long").alias("no_data"),
                 (fail & cols["message"].isNull()).cast("long").alias("no_message"),
-                cols["time"].alias("time"), cols["message"].alias("message"),
-                F.floor(cols["time"] / 3_600_000).cast("string").alias("hour"),
-                *[cols[name].alias(name) for name in DIMENSIONS]))
+                (fail & wild_time).cast("long").alias("time_out_of_range"),
+                of_failure(cols["time"]).alias("time"), of_failure(cols["message"]).alias("message"),
+                of_failure(F.floor(cols["time"] / 3_600_000).cast("string")).alias("hour"),
+                of_failure(cols["transfer_id"]).alias("transfer_id"),
+                *[of_failure(cols[name]).alias(name) for name in DIMENSIONS]))
         if not frames:
             raise ValueError("the spec lists no files")
         rows = frames[0]
         for f in frames[1:]:
             rows = rows.unionByName(f)
-        rows.createOrReplaceTempView("opint_rows")
+        _mark_duplicates(rows).createOrReplaceTempView("opint_rows")
         # One aggregation over a small explosion of each record: a file row for every record; for
         # a failure also its message row and one row per column value (the hour with its time).
         # Per (message, column, value) the partial aggregation of each task folds the repeats.
@@ -365,9 +406,10 @@ def run(spec: dict) -> None:
         agg = spark.sql(f"""
             SELECT part, kind, key, dim, value, count(1) AS n, sum(CAST(failed AS BIGINT)) AS failures,
                    sum(malformed) AS malformed, sum(non_utf8) AS non_utf8, sum(no_data) AS no_data,
-                   sum(no_message) AS no_message, min(t) AS tmin, max(t) AS tmax
-            FROM (SELECT part, failed, malformed, non_utf8, no_data, no_message,
-                         inline(IF(failed, array({', '.join(per_failure)}), array({per_failure[0]})))
+                   sum(no_message) AS no_message, sum(time_out_of_range) AS time_out_of_range,
+                   sum(CAST(duplicate AS BIGINT)) AS duplicates, min(t) AS tmin, max(t) AS tmax
+            FROM (SELECT part, failed, duplicate, malformed, non_utf8, no_data, no_message, time_out_of_range,
+                         inline(IF(failed AND NOT duplicate, array({', '.join(per_failure)}), array({per_failure[0]})))
                   FROM opint_rows)
             GROUP BY part, kind, key, dim, value
         """).persist(StorageLevel.MEMORY_AND_DISK)
@@ -387,8 +429,9 @@ def run(spec: dict) -> None:
         top = joined.filter(F.col("kind") == "T").select(*key, F.coalesce("key", F.lit("")).alias("value"), "n") \
             .withColumn("r", rank).filter(F.col("r") <= samples).drop("r")
         files = agg.filter(F.col("kind") == "F").select("part", F.col("key").alias("value"), F.expr(
-            "stack(6, 'records', n, 'failures', failures, 'malformed', malformed, 'non_utf8', non_utf8, "
-            "'no_data', no_data, 'no_message', no_message) AS (dim, n)"))
+            "stack(8, 'records', n, 'failures', failures, 'malformed', malformed, 'non_utf8', non_utf8, "
+            "'no_data', no_data, 'no_message', no_message, 'time_out_of_range', time_out_of_range, "
+            "'duplicates', duplicates) AS (dim, n)"))
 
         null_s, null_l = F.lit(None).cast("string"), F.lit(None).cast("long")
         out = by_dim.select(F.lit("D").alias("kind"), *key, "dim", "value", "n", "tmin", "tmax")

@@ -37,6 +37,7 @@ import pyarrow.fs as pafs
 
 from opint_core.load.filesystem import open_archive_fs
 from opint_core.load.reader import FileReport
+from opint_core.load.records import TIME_OUT_OF_RANGE
 from opint_core.load.schema import ERROR_SCHEMA, HOUR_MS
 from opint_core.spark.job import DIMENSIONS   # the job's own list: job.py imports nothing of opint
 
@@ -109,8 +110,15 @@ def file_reports(part: PartResult) -> list[FileReport]:
             rep.skipped["record without a 'data' object"] += c["no_data"]
         if c["no_message"]:
             rep.repaired["failure without an error message"] += c["no_message"]
+        if c["time_out_of_range"]:
+            rep.repaired[TIME_OUT_OF_RANGE] += c["time_out_of_range"]
         out.append(rep)
     return out
+
+
+def duplicates(part: PartResult) -> int:
+    """The failures of a part read more than once (the same transfer), counted once in its templates."""
+    return sum(c["duplicates"] for c in part.files.values())
 
 
 def _time_entries(n: int, tmin, tmax, hours: list[tuple[str | None, int]]) -> list[tuple[int | None, int]]:

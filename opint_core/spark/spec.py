@@ -7,6 +7,7 @@ from __future__ import annotations
 import pyarrow as pa
 
 from opint_core.load import records
+from opint_core.load.schema import TIME_MAX_MS, TIME_MIN_MS
 from opint_core.clustering import masking
 from opint_core.spark.regex import to_java
 
@@ -55,6 +56,7 @@ def records_spec(stream: str) -> dict:
         "iso_time": re2(records._ISO_TIME),
         "epoch_digits": re2(r"^\d{9,13}$"),
         "cms_site": re2(records._CMS_SITE),
+        "time_min_ms": TIME_MIN_MS, "time_max_ms": TIME_MAX_MS,   # the times the time column may hold
     }
 
 
