@@ -236,8 +236,14 @@ class OpintApp(App):
         return next(c for c in self.analysis.clustering.categories if c.key == key)
 
     # --- drill-down and annotation ---------------------------------------------------------------------
+    def _overview_on_top(self) -> bool:
+        """Whether a row's request still applies: a second one queued in a burst of keys is dropped once
+        the first has opened its screen."""
+        return self.screen is self.overview
+
     def on_overview_screen_open_detail(self, message: OverviewScreen.OpenDetail) -> None:
-        self.open_detail(message.row)
+        if self._overview_on_top():
+            self.open_detail(message.row)
 
     def open_detail(self, row) -> None:
         insight = self.insight_for(self.overview.level)
@@ -245,10 +251,12 @@ class OpintApp(App):
         self.push_screen(DetailScreen(row, sections))
 
     def on_overview_screen_annotate(self, message: OverviewScreen.Annotate) -> None:
-        self.annotate(message.row)
+        if self._overview_on_top():
+            self.annotate(message.row)
 
     def on_detail_screen_annotate(self, message: DetailScreen.Annotate) -> None:
-        self.annotate(message.row)
+        if isinstance(self.screen, DetailScreen):
+            self.annotate(message.row)
 
     def annotate(self, row) -> None:
         if self.store is None:
@@ -296,7 +304,7 @@ class OpintApp(App):
 
     def on_overview_screen_merge(self, message: OverviewScreen.Merge) -> None:
         """Fold the category of the row into one the shifter picks (recorded in the triage store)."""
-        if self._can_merge(message.level):
+        if self._overview_on_top() and self._can_merge(message.level):
             self.push_screen(MergeScreen(message.row, list(self.overview.rows)))
 
     def on_merge_screen_chosen(self, message: MergeScreen.Chosen) -> None:
@@ -306,7 +314,7 @@ class OpintApp(App):
 
     def on_overview_screen_unmerge(self, message: OverviewScreen.Unmerge) -> None:
         """Give back their own rows to the categories merged into the row's."""
-        if not self._can_merge(message.level):
+        if not (self._overview_on_top() and self._can_merge(message.level)):
             return
         key = message.row.key
         children = sorted(k for k, parent in self.merges.items() if parent == key)

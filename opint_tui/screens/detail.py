@@ -5,13 +5,13 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import VerticalScroll
 from textual.message import Message
-from textual.screen import Screen
 from textual.widgets import Footer, Static
 
 from opint_tui.bindings import bindings
+from opint_tui.screens.base import AppScreen
 
 
-class DetailScreen(Screen):
+class DetailScreen(AppScreen):
     DEFAULT_CSS = """
     DetailScreen VerticalScroll { height: 1fr; padding: 0 1; }
     DetailScreen .section-title { text-style: bold; color: $accent; margin-top: 1; }

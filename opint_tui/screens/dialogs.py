@@ -11,16 +11,17 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
-from textual.screen import ModalScreen
 from textual.widgets import (
     Button, Checkbox, Input, Label, OptionList, RadioButton, RadioSet, Select, Static, TextArea,
 )
+from textual.widgets._select import SelectCurrent, SelectOverlay
 from textual.widgets.option_list import Option
 
 import opint_core as core
 from opint_tui.bindings import DESCRIPTIONS
 from opint_tui.overview_model import filter_rows
 from opint_tui.safe import clean, pattern_text
+from opint_tui.screens.base import Dialog, while_shown
 
 DIALOG_CSS = """
 {name} {{ align: center middle; }}
@@ -46,7 +47,36 @@ DIALOG_CSS = """
 """
 
 
-class AnnotateScreen(ModalScreen[None]):
+class PagesAfterLayout:
+    """Mixin for an OptionList: its page keys wait for its first layout. Before it, Textual's raise
+    KeyError, which a pagedown in a burst of keys right after the list opens did."""
+
+    def action_page_down(self) -> None:
+        if self.scrollable_content_region:
+            super().action_page_down()
+
+    def action_page_up(self) -> None:
+        if self.scrollable_content_region:
+            super().action_page_up()
+
+
+class TargetList(PagesAfterLayout, OptionList):
+    """The merge dialog's list of categories."""
+
+
+class ChoiceOverlay(PagesAfterLayout, SelectOverlay):
+    """The pop-up list of a Choice."""
+
+
+class Choice(Select):
+    """A Select whose pop-up list survives a burst of keys (see PagesAfterLayout)."""
+
+    def compose(self) -> ComposeResult:
+        yield SelectCurrent(self.prompt)
+        yield ChoiceOverlay(type_to_search=self._type_to_search).data_bind(compact=Select.compact)
+
+
+class AnnotateScreen(Dialog):
     """Label, status, ticket and notes of one category. Posts Saved with the changed fields."""
 
     DEFAULT_CSS = DIALOG_CSS.format(name="AnnotateScreen") + """
@@ -80,7 +110,7 @@ class AnnotateScreen(ModalScreen[None]):
             yield Label("Label")
             yield Input(value=(a.label or "") if a else "", placeholder="e.g. BNL disk full", id="label")
             yield Label("Status")
-            yield Select([(s, s) for s in core.STATUSES], value=(a.status if a and a.status else "new"),
+            yield Choice([(s, s) for s in core.STATUSES], value=(a.status if a and a.status else "new"),
                          allow_blank=False, id="status")
             yield Label("Ticket (id or URL)")
             yield Input(value=(a.ticket or "") if a else "", placeholder="GGUS-123456", id="ticket")
@@ -110,19 +140,23 @@ class AnnotateScreen(ModalScreen[None]):
             values = {k: v for k, v in values.items() if v}
         if values:
             self.post_message(self.Saved(self.key, self.pattern, values))
-        self.dismiss()
+        self.close()
 
     def action_cancel(self) -> None:
-        self.dismiss(None)
+        self.close()
 
+    @while_shown
     def on_button_pressed(self, event: Button.Pressed) -> None:
         self.action_save() if event.button.id == "save" else self.action_cancel()
 
+    @while_shown
     def on_input_submitted(self, event: Input.Submitted) -> None:
         self.action_save()
 
 
-class MergeScreen(ModalScreen[None]):
+
+
+class MergeScreen(Dialog):
     """Choose the category that another one belongs to. Posts Chosen."""
 
     DEFAULT_CSS = DIALOG_CSS.format(name="MergeScreen") + """
@@ -152,7 +186,7 @@ class MergeScreen(ModalScreen[None]):
             yield Label("Merge category into…", classes="title")
             yield Static(pattern_text(self.row.pattern, limit=300), id="merge-pattern")
             yield Input(placeholder="filter: words of the pattern, label or sites", id="merge-filter")
-            yield OptionList(id="merge-targets")
+            yield TargetList(id="merge-targets")
             yield Static("enter merges: its failures count in the chosen category, in reports too, and on "
                          "other days with the same category. u on that category undoes it.", classes="hint")
 
@@ -172,6 +206,7 @@ class MergeScreen(ModalScreen[None]):
         if self.shown:
             targets.highlighted = 0
 
+    @while_shown
     def on_input_changed(self, event: Input.Changed) -> None:
         self._fill(event.value)
 
@@ -181,22 +216,24 @@ class MergeScreen(ModalScreen[None]):
             current = targets.highlighted or 0
             targets.highlighted = max(0, min(len(self.shown) - 1, current + step))
 
+    @while_shown
     def on_input_submitted(self, event: Input.Submitted) -> None:
         self._choose(self.query_one(OptionList).highlighted)
 
+    @while_shown
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         self._choose(event.option_index)
 
     def _choose(self, index: int | None) -> None:
         if index is not None and 0 <= index < len(self.shown):
             self.post_message(self.Chosen(self.row.key, self.shown[index].key))
-            self.dismiss()
+            self.close()
 
     def action_cancel(self) -> None:
-        self.dismiss(None)
+        self.close()
 
 
-class LoadScreen(ModalScreen[None]):
+class LoadScreen(Dialog):
     """Stream, day / range / last N days, archive, Spark: posts Submitted with the Request to load."""
 
     DEFAULT_CSS = DIALOG_CSS.format(name="LoadScreen") + """
@@ -228,7 +265,7 @@ class LoadScreen(ModalScreen[None]):
         with Vertical():
             yield Label("Load errors", classes="title")
             yield Label("Stream")
-            yield Select([("fts", "fts"), ("rucio", "rucio")], value=self.current.stream, allow_blank=False,
+            yield Choice([("fts", "fts"), ("rucio", "rucio")], value=self.current.stream, allow_blank=False,
                          id="stream")
             yield Label("Days")
             with RadioSet(id="mode"):
@@ -281,19 +318,21 @@ class LoadScreen(ModalScreen[None]):
         self.post_message(self.Submitted(dataclasses.replace(
             self.current, archive=archive, selection=selection, stream=self.query_one("#stream", Select).value,
             spark_master=master)))
-        self.dismiss()
+        self.close()
 
     def action_cancel(self) -> None:
-        self.dismiss(None)
+        self.close()
 
+    @while_shown
     def on_button_pressed(self, event: Button.Pressed) -> None:
         self.action_submit() if event.button.id == "load" else self.action_cancel()
 
+    @while_shown
     def on_input_submitted(self, event: Input.Submitted) -> None:
         self.action_submit()
 
 
-class ExportScreen(ModalScreen[None]):
+class ExportScreen(Dialog):
     """Markdown report to a file and/or the clipboard (OSC 52): posts Submitted."""
 
     DEFAULT_CSS = DIALOG_CSS.format(name="ExportScreen")
@@ -328,14 +367,15 @@ class ExportScreen(ModalScreen[None]):
     def _submit(self, to_file: bool, clipboard: bool) -> None:
         path = self.query_one("#path", Input).value.strip() if to_file else None
         self.post_message(self.Submitted(path or None, self.query_one("#annotated", Checkbox).value, clipboard))
-        self.dismiss()
+        self.close()
 
     def action_save(self) -> None:
         self._submit(True, False)
 
     def action_cancel(self) -> None:
-        self.dismiss(None)
+        self.close()
 
+    @while_shown
     def on_button_pressed(self, event: Button.Pressed) -> None:
         if event.button.id == "save":
             self.action_save()
@@ -344,11 +384,12 @@ class ExportScreen(ModalScreen[None]):
         else:
             self.action_cancel()
 
+    @while_shown
     def on_input_submitted(self, event: Input.Submitted) -> None:
         self.action_save()
 
 
-class HelpScreen(ModalScreen[None]):
+class HelpScreen(Dialog):
     """Every binding with its active keys."""
 
     DEFAULT_CSS = DIALOG_CSS.format(name="HelpScreen") + """
@@ -376,7 +417,7 @@ class HelpScreen(ModalScreen[None]):
                          "or set keymap = in ~/.config/opint/config.toml.", classes="hint")
 
     def action_close(self) -> None:
-        self.dismiss(None)
+        self.close()
 
 
 _KEY_NAMES = {"question_mark": "?", "slash": "/", "colon": ":", "escape": "esc", "enter": "enter",
