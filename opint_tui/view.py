@@ -115,14 +115,14 @@ def detail_renderables(analysis, insight, g: int, triage: TriageState, width: in
     annotation, found = triage.annotation(key)
     if annotation is not None and not annotation.empty:
         head.append("\nstatus   ", style="bold")
-        head.append(annotation.status or "", style=STATUS_STYLES.get(annotation.status, ""))
+        head.append(clean(annotation.status), style=STATUS_STYLES.get(annotation.status, ""))
         for name in ("label", "ticket", "notes"):
             value = getattr(annotation, name)
             if value:
                 head.append(f"\n{name:<8} ", style="bold")
                 head.append_text(literal(value, keep_newlines=True))
         if found.inherited:
-            head.append(f"\ninherited from {found.source_key} (similarity {found.similarity:.0f}%)",
+            head.append(f"\ninherited from {clean(found.source_key)} (similarity {found.similarity:.0f}%)",
                         style="italic dim")
     sections.append(("category", head))
 
@@ -205,7 +205,7 @@ def header_text(analysis, level: str, shown: int, total_groups: int, filter_text
     r = analysis.report
     days = ", ".join(str(d) for d in r.days) if len(r.days) <= 2 else f"{r.days[0]} .. {r.days[-1]}"
     t = Text()
-    t.append(f" {r.stream} ", style="bold reverse")
+    t.append(f" {clean(r.stream)} ", style="bold reverse")
     t.append(f" {days or 'listed paths'}{'' if r.final else ' (.tmp)'} ", style="bold")
     noun = "categories" if level == "category" else "templates"
     t.append(f"· {analysis.errors.failures:,} failures · {total_groups:,} {noun}")

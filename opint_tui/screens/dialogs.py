@@ -14,14 +14,14 @@ from textual.message import Message
 from textual.widgets import (
     Button, Checkbox, Input, Label, OptionList, RadioButton, RadioSet, Select, Static, TextArea,
 )
-from textual.widgets._select import SelectCurrent, SelectOverlay
 from textual.widgets.option_list import Option
 
 import opint_core as core
 from opint_tui.bindings import DESCRIPTIONS
 from opint_tui.overview_model import filter_rows
-from opint_tui.safe import clean, pattern_text
+from opint_tui.safe import clean, literal, pattern_text
 from opint_tui.screens.base import Dialog, while_shown
+from opint_tui.widgets import Choice, DataInput, DataTextArea, TargetList
 
 DIALOG_CSS = """
 {name} {{ align: center middle; }}
@@ -45,35 +45,6 @@ DIALOG_CSS = """
 {name} .buttons Button:focus {{ text-style: bold reverse; }}
 {name} .hint {{ color: $text-muted; }}
 """
-
-
-class PagesAfterLayout:
-    """Mixin for an OptionList: its page keys wait for its first layout. Before it, Textual's raise
-    KeyError, which a pagedown in a burst of keys right after the list opens did."""
-
-    def action_page_down(self) -> None:
-        if self.scrollable_content_region:
-            super().action_page_down()
-
-    def action_page_up(self) -> None:
-        if self.scrollable_content_region:
-            super().action_page_up()
-
-
-class TargetList(PagesAfterLayout, OptionList):
-    """The merge dialog's list of categories."""
-
-
-class ChoiceOverlay(PagesAfterLayout, SelectOverlay):
-    """The pop-up list of a Choice."""
-
-
-class Choice(Select):
-    """A Select whose pop-up list survives a burst of keys (see PagesAfterLayout)."""
-
-    def compose(self) -> ComposeResult:
-        yield SelectCurrent(self.prompt)
-        yield ChoiceOverlay(type_to_search=self._type_to_search).data_bind(compact=Select.compact)
 
 
 class AnnotateScreen(Dialog):
@@ -104,18 +75,17 @@ class AnnotateScreen(Dialog):
             yield Label("Annotate category", classes="title")
             yield Static(pattern_text(self.pattern, limit=300), id="annotate-pattern")
             if self.inherited is not None and self.inherited.inherited:
-                yield Static(Text(f"inherited from {self.inherited.source_key} (similarity "
+                yield Static(Text(f"inherited from {clean(self.inherited.source_key)} (similarity "
                                   f"{self.inherited.similarity:.0f}%): saving makes it this category's own",
                                   style="italic"), classes="hint")
             yield Label("Label")
-            yield Input(value=(a.label or "") if a else "", placeholder="e.g. BNL disk full", id="label")
+            yield DataInput(a and a.label, placeholder="e.g. BNL disk full", id="label")
             yield Label("Status")
-            yield Choice([(s, s) for s in core.STATUSES], value=(a.status if a and a.status else "new"),
-                         allow_blank=False, id="status")
+            yield Choice(core.STATUSES, value=(a.status if a and a.status else "new"), id="status")
             yield Label("Ticket (id or URL)")
-            yield Input(value=(a.ticket or "") if a else "", placeholder="GGUS-123456", id="ticket")
+            yield DataInput(a and a.ticket, placeholder="GGUS-123456", id="ticket")
             yield Label("Notes")
-            yield TextArea((a.notes or "") if a else "", id="notes", soft_wrap=True)
+            yield DataTextArea(a and a.notes, id="notes", soft_wrap=True)
             with Horizontal(classes="buttons"):
                 yield Button("Save (ctrl+s)", classes="primary", id="save")
                 yield Button("Cancel (esc)", id="cancel")
@@ -124,10 +94,11 @@ class AnnotateScreen(Dialog):
         self.query_one("#label", Input).focus()
 
     def _values(self) -> dict:
-        return {"label": self.query_one("#label", Input).value.strip(),
+        """What the fields hold; a field left as shown holds its original value, not the escaped text."""
+        return {"label": self.query_one("#label", DataInput).result,
                 "status": self.query_one("#status", Select).value,
-                "ticket": self.query_one("#ticket", Input).value.strip(),
-                "notes": self.query_one("#notes", TextArea).text.strip()}
+                "ticket": self.query_one("#ticket", DataInput).result,
+                "notes": self.query_one("#notes", DataTextArea).result}
 
     def action_save(self) -> None:
         values = self._values()
@@ -265,8 +236,7 @@ class LoadScreen(Dialog):
         with Vertical():
             yield Label("Load errors", classes="title")
             yield Label("Stream")
-            yield Choice([("fts", "fts"), ("rucio", "rucio")], value=self.current.stream, allow_blank=False,
-                         id="stream")
+            yield Choice(core.STREAMS, value=self.current.stream, id="stream")
             yield Label("Days")
             with RadioSet(id="mode"):
                 for i, (mode, text) in enumerate(self.MODES):
@@ -278,11 +248,11 @@ class LoadScreen(Dialog):
             yield Label("N days")
             yield Input(value="3", id="n")
             yield Label("Archive")
-            yield Input(value=self.current.archive, id="archive")
+            yield DataInput(self.current.archive, id="archive")
             master = self.current.spark_master
             with Horizontal(id="spark-row"):
                 yield Checkbox("Spark job (weeks, months), master:", value=master is not None, id="spark")
-                yield Input(value=master or self.default_master, id="spark-master")
+                yield DataInput(master or self.default_master, id="spark-master")
             yield Static("", id="error")
             with Horizontal(classes="buttons"):
                 yield Button("Load (ctrl+s)", classes="primary", id="load")
@@ -295,6 +265,7 @@ class LoadScreen(Dialog):
     def action_submit(self) -> None:
         mode = self._mode()
         value = lambda name: self.query_one(f"#{name}", Input).value.strip()  # noqa: E731
+        kept = lambda name: self.query_one(f"#{name}", DataInput).result  # noqa: E731 - from data: as it was
         try:
             if mode == "day":
                 selection = core.Selection.day(value("first"))
@@ -305,13 +276,13 @@ class LoadScreen(Dialog):
             else:
                 selection = core.Selection.latest()
         except core.SelectionError as e:
-            self.query_one("#error", Static).update(Text(str(e)))
+            self.query_one("#error", Static).update(literal(str(e)))
             return
-        archive = value("archive")
+        archive = kept("archive")
         if not archive:
             self.query_one("#error", Static).update("give an archive: hdfs://analytix, file:///path or a path")
             return
-        master = value("spark-master") if self.query_one("#spark", Checkbox).value else None
+        master = kept("spark-master") if self.query_one("#spark", Checkbox).value else None
         if master == "":
             self.query_one("#error", Static).update("give a Spark master: yarn (analytix) or local[2]")
             return
@@ -355,7 +326,7 @@ class ExportScreen(Dialog):
         with Vertical():
             yield Label("Export the shift report (markdown)", classes="title")
             yield Label("File")
-            yield Input(value=self.default_path, id="path")
+            yield DataInput(self.default_path, id="path")
             yield Checkbox("Annotated categories only", value=False, id="annotated")
             yield Static("The clipboard copy uses OSC 52: it works over ssh in terminals that allow it.",
                          classes="hint")
@@ -365,7 +336,7 @@ class ExportScreen(Dialog):
                 yield Button("Cancel (esc)", id="cancel")
 
     def _submit(self, to_file: bool, clipboard: bool) -> None:
-        path = self.query_one("#path", Input).value.strip() if to_file else None
+        path = self.query_one("#path", DataInput).result if to_file else None
         self.post_message(self.Submitted(path or None, self.query_one("#annotated", Checkbox).value, clipboard))
         self.close()
 
@@ -408,7 +379,7 @@ class HelpScreen(Dialog):
         table.add_column("id", style="dim", no_wrap=True)
         for binding_id, (_, _, description) in DESCRIPTIONS.items():
             keys = ", ".join(_display(k) for k in self.keys.get(binding_id, "").split(",") if k)
-            table.add_row(Text(keys), Text(description), binding_id)
+            table.add_row(literal(keys), Text(description), binding_id)
         with Vertical():
             yield Label(f"Keys — keymap: {clean(self.keymap_name)}", classes="title")
             with VerticalScroll():
