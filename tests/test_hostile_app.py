@@ -7,7 +7,10 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import json
+import os
 import re
+import shutil
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -20,6 +23,7 @@ from textual.widgets import Input, OptionList, Select, Static, TextArea
 import opint_core as core
 from archive_factory import day_dir, fts_record, lines, write_part
 from hostile import keymaps as hostile_keymaps
+from test_e2e_tmux import Tmux
 from opint_tui import cli
 from opint_tui.app import OpintApp
 from opint_tui.keymap import KeymapError, load_keymap
@@ -30,6 +34,7 @@ from opint_tui.screens.dialogs import AnnotateScreen, ExportScreen, HelpScreen, 
 from waits import wait_for_focus, wait_for_screen, wait_for_top, wait_until
 
 RAW_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+CHECKOUT = str(Path(__file__).resolve().parent.parent)   # the code under test, also in a subprocess
 
 
 # --- keymaps -------------------------------------------------------------------------------------------
@@ -96,10 +101,11 @@ class HostileWorld:
     ticket: str
 
 
-def hostile_world(tmp_path: Path) -> HostileWorld:
+def hostile_world(tmp_path: Path, *, names: bool = True, status: str = f"known{LEAVE_ALT}") -> HostileWorld:
     """An archive whose messages, hosts, sites, VO, activity and file names hold terminal escapes, and a
-    team store whose journal name, labels, tickets, notes, statuses, authors and keys do."""
-    root = tmp_path / f"archive{CLEAR}"
+    team store whose journal name, labels, tickets, notes, statuses, authors and keys do. ``names``: the
+    archive folder and the journal are named with escapes too (not for a shell command line)."""
+    root = tmp_path / (f"archive{CLEAR}" if names else "archive")
     day = day_dir(root, "fts", DAY)
     records = ([fts_record(f"TRANSFER error {OSC52} on the link", src=f"se{CLEAR}.example.org",
                            dst=f"se{OSC8}.example.org", src_site_name=f"SITE{LEAVE_ALT}", dst_site_name=f"S{C1}",
@@ -117,13 +123,13 @@ def hostile_world(tmp_path: Path) -> HostileWorld:
     store.mkdir()
     label, ticket, notes = f"disk full {OSC52}", f"GGUS {OSC8}", f"first line {CLEAR}\nsecond {LEAVE_ALT}{C1}{OTHER}"
     events = [
-        {"v": 1, "key": annotated.key, "set": {"label": label, "status": f"known{LEAVE_ALT}", "ticket": ticket,
+        {"v": 1, "key": annotated.key, "set": {"label": label, "status": status, "ticket": ticket,
                                                "notes": notes},
          "pattern": annotated.pattern, "author": f"mallory{OSC52}", "time": STAMP, "seq": 1, "w": "0000beef"},
         {"v": 1, "key": f"old{CLEAR}key", "set": {"label": f"carried {OSC8}", "status": "investigating"},
          "pattern": inherited.pattern, "author": "mallory", "time": STAMP, "seq": 2, "w": "0000beef"},
     ]
-    journal = store / f"mallory{CLEAR}.jsonl"
+    journal = store / (f"mallory{CLEAR}.jsonl" if names else "mallory.jsonl")
     journal.write_bytes(b"".join(json.dumps(e).encode() + b"\n" for e in events) + f"{{{ALL} torn\n".encode())
     return HostileWorld(root, analysis, store, annotated.key, inherited.key, label, notes, ticket)
 
@@ -291,3 +297,31 @@ async def test_annotate_left_as_shown_saves_the_original_values_not_the_escaped_
     (event,) = my_events(world)
     assert event["key"] == world.inherited
     assert event["set"] == {"label": f"carried {OSC8}", "status": "investigating"}
+
+
+@pytest.mark.skipif(shutil.which("tmux") is None and not os.environ.get("CI"), reason="tmux is not installed")
+def test_a_hostile_annotation_does_not_act_on_a_real_terminal(tmp_path):
+    """The annotate dialog over a label holding an OSC 52 clipboard write, notes holding a screen clear and
+    an exit from the alternate screen, in tmux (which takes OSC 52 into its paste buffer when allowed)."""
+    world = hostile_world(tmp_path, names=False, status="known")
+    assert world.analysis.clustering.categories[0].key == world.annotated   # the first row of the overview
+    tmux = Tmux(tmp_path)
+    env = {"TERM": "xterm-256color", "USER": "e2e", "OPINT_CACHE_DIR": tmp_path / "cache",
+           "OPINT_DATA_DIR": tmp_path / "data", "OPINT_CONFIG": tmp_path / "config.toml", "COLORTERM": "",
+           "PYTHONPATH": CHECKOUT}
+    try:
+        tmux.start(f"{sys.executable} -m opint_tui.cli --archive {world.root} --store {world.store}", env)
+        tmux.run("set-option", "-g", "set-clipboard", "on")
+        tmux.wait_for("categories", "/ Filter", timeout=120)
+        tmux.keys("a")
+        screen = tmux.wait_for("disk full", "second", "Save (ctrl+s)")   # the fields are drawn
+        pasted = tmux.run("show-buffer", check=False)
+        assert "evil.example" not in pasted.stdout, "the label's OSC 52 reached the terminal's clipboard"
+        assert "Annotate category" in screen                   # neither cleared nor off the alternate screen
+        assert "disk full ␛]52;c;" in screen and "first line ␛[2J" in screen and "second ␛[?1049l" in screen
+        tmux.keys("Escape")
+        tmux.wait_for("categories", "/ Filter")
+        tmux.keys("q")
+        tmux.wait_for("EXITED 0", timeout=30)
+    finally:
+        tmux.kill()
