@@ -247,8 +247,10 @@ class OpintApp(App):
 
     def open_detail(self, row) -> None:
         insight = self.insight_for(self.overview.level)
-        sections = detail_renderables(self.analysis, insight, row.index, self.triage, self.size.width)
-        self.push_screen(DetailScreen(row, sections))
+        detail = insight.detail(row.index)
+        sections = detail_renderables(self.analysis, insight, row.index, self.triage, self.size.width,
+                                      self.size.height, self._key_hint("full_text"), detail)
+        self.push_screen(DetailScreen(row, sections, [(m.count, m.message) for m in detail.messages]))
 
     def on_overview_screen_annotate(self, message: OverviewScreen.Annotate) -> None:
         if self._overview_on_top():

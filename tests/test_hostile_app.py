@@ -8,6 +8,7 @@ import base64
 import datetime as dt
 import json
 import os
+import random
 import re
 import shutil
 import sys
@@ -31,6 +32,7 @@ from opint_tui.row_list import RowList
 from opint_tui.safe import clean
 from opint_tui.screens.detail import DetailScreen
 from opint_tui.screens.dialogs import AnnotateScreen, ExportScreen, HelpScreen, LoadScreen, MergeScreen
+from opint_tui.screens.pager import PagerScreen
 from waits import wait_for_focus, wait_for_screen, wait_for_top, wait_until
 
 RAW_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
@@ -325,3 +327,65 @@ def test_a_hostile_annotation_does_not_act_on_a_real_terminal(tmp_path):
         tmux.wait_for("EXITED 0", timeout=30)
     finally:
         tmux.kill()
+
+
+# --- big messages: cut to a screenful, paged in full ---------------------------------------------------------
+
+BIG = 2_000_000
+
+
+def big_message_archive(tmp_path: Path, size: int = BIG) -> tuple[Path, str]:
+    """An archive with one category whose message is ``size`` characters of varied ASCII (with escapes)."""
+    rng = random.Random(7)
+    words = ["disk", "full", "on", f"{CLEAR}", "gsiftp://se.example.org:2811/atlas/", "0x1f3a", "timeout"]
+    body = []
+    length = 0
+    while length < size:
+        word = rng.choice(words)
+        body.append(word)
+        length += len(word) + 1
+    message = ("TRANSFER error: " + " ".join(body))[:size]
+    root = tmp_path / "archive"
+    write_part(day_dir(root, "fts", DAY), lines([fts_record(message)] * 3 + [fts_record("small one")] * 2))
+    return root, message
+
+
+async def test_a_huge_message_is_cut_to_a_screenful_and_paged_in_full(tmp_path):
+    root, message = big_message_archive(tmp_path)
+    analysis = core.analyse(str(root), use_cache=False)
+    app = OpintApp(core.Request(str(root), core.Selection.latest()), analysis=analysis)
+    width, height = 100, 30
+    async with app.run_test(size=(width, height)) as pilot:
+        await ready(pilot)
+        assert app.overview.current_row().count == 3                 # the category of the huge message
+        await pilot.press("enter")
+        detail = await wait_for_screen(pilot, DetailScreen, "enter to open the detail")
+        (cell,) = dict(detail.sections)["messages"].columns[1].cells
+        cut, stated = cell.plain.split("\n")
+        assert stated == f"{BIG:,} characters; p pages the full text"
+        assert len(cut) <= width * height and cut.endswith("…")
+        assert message.startswith(cut[:-1].replace("␛", "\x1b"))
+
+        await pilot.press("p")
+        pager_screen = await wait_for_screen(pilot, PagerScreen, "p to page the full text")
+        pager = pager_screen.scroller
+        await wait_until(pilot, lambda: pager.virtual_size.height > 1000, "the pager to lay out the text")
+        # every line after the title is the next piece of the message, cleaned: nothing lost or repeated
+        document = [pager.line_text(i).plain for i in range(pager.virtual_size.height)]
+        assert document[0] == f"message 1 of 1 · 3 failures · {BIG:,} characters"
+        assert "".join(document[1:]) == clean(message)
+        assert max(len(line) for line in document) <= pager.scrollable_content_region.width
+
+        top = pager.scroll_offset.y
+        await pilot.press("pagedown")
+        await wait_until(pilot, lambda: pager.scroll_offset.y > top, "pagedown to move a page")
+        assert pager.scroll_offset.y - top >= pager.scrollable_content_region.height - 1
+        await pilot.press("end")
+        await wait_until(pilot, lambda: pager.scroll_offset.y == pager.max_scroll_y, "end to reach the end")
+        last_shown = pager.scroll_offset.y + pager.scrollable_content_region.height - 1
+        assert pager.line_text(last_shown).plain == document[-1]
+        drawn = "".join(segment.text for segment in pager.render_line(last_shown - pager.scroll_offset.y))
+        assert drawn.rstrip() == document[-1].rstrip()
+        assert clean(message).endswith(document[-1])
+        await pilot.press("escape")
+        await wait_for_screen(pilot, DetailScreen, "escape to go back to the detail")

@@ -9,6 +9,9 @@ from __future__ import annotations
 import functools
 
 from textual.screen import ModalScreen, Screen
+from textual.widget import Widget
+
+from opint_tui.bindings import bindings
 
 
 class ShownOnly:
@@ -40,3 +43,34 @@ class Dialog(ShownOnly, ModalScreen[None]):
     def close(self) -> None:
         if self.is_active:
             self.dismiss(None)
+
+
+class ScrollingScreen(AppScreen):
+    """A screen of one scrolled widget (``scroller``), moved by the keymap's moving ids; back closes it."""
+
+    BINDINGS = bindings(("back", "cursor_down", "cursor_up", "page_down", "page_up", "first", "last"))
+
+    @property
+    def scroller(self) -> Widget:
+        raise NotImplementedError
+
+    def action_back(self) -> None:
+        self.app.pop_screen()
+
+    def action_cursor_down(self) -> None:
+        self.scroller.scroll_down(animate=False)
+
+    def action_cursor_up(self) -> None:
+        self.scroller.scroll_up(animate=False)
+
+    def action_page_down(self) -> None:
+        self.scroller.scroll_page_down(animate=False)
+
+    def action_page_up(self) -> None:
+        self.scroller.scroll_page_up(animate=False)
+
+    def action_first(self) -> None:
+        self.scroller.scroll_home(animate=False)
+
+    def action_last(self) -> None:
+        self.scroller.scroll_end(animate=False)
