@@ -11,7 +11,7 @@ from textual.app import App
 from textual.command import Hit, Hits, Provider
 from textual.message import Message
 from textual.widgets import Input, TextArea
-from textual.worker import Worker, get_current_worker
+from textual.worker import Worker, WorkerFailed, get_current_worker
 
 import opint_core as core
 from opint_tui.bindings import bindings
@@ -38,6 +38,19 @@ class OpintCommands(Provider):
             score = matcher.match(name)
             if score > 0:
                 yield Hit(score, matcher.highlight(name), lambda a=action: self.app.run_action(a), help=action)
+
+
+def _exception_chain(error: BaseException):
+    """``error``, what a failed worker raised, and their causes and contexts, each once."""
+    seen: set[int] = set()
+    pending = [error]
+    while pending:
+        e = pending.pop()
+        if e is None or id(e) in seen:
+            continue
+        seen.add(id(e))
+        yield e
+        pending += [e.__cause__, e.__context__, getattr(e, "error", None) if isinstance(e, WorkerFailed) else None]
 
 
 class OpintApp(App):
@@ -112,6 +125,19 @@ class OpintApp(App):
             self.start_load(self.source)
         else:
             self.action_load()
+
+    @property
+    def crash(self) -> BaseException | None:
+        """The unhandled exception that stopped the app, if one did (Textual keeps it; ``return_code`` is
+        then 1, the terminal restored and the traceback printed)."""
+        return self._exception
+
+    def _handle_exception(self, error: Exception) -> None:
+        """A crash: Textual prints its traceback once the terminal is restored, quoting the messages of the
+        exception and of its causes, which may quote data (a label, a file name): made visible first."""
+        for cause in _exception_chain(error):
+            cause.args = tuple(clean(a, keep_newlines=True) if isinstance(a, str) else a for a in cause.args)
+        super()._handle_exception(error)
 
     def say(self, text: str, *, severity: str = "information", timeout: float = 5) -> None:
         """A toast with text shown literally (file names and messages may hold brackets or escapes)."""

@@ -389,3 +389,54 @@ async def test_a_huge_message_is_cut_to_a_screenful_and_paged_in_full(tmp_path):
         assert clean(message).endswith(document[-1])
         await pilot.press("escape")
         await wait_for_screen(pilot, DetailScreen, "escape to go back to the detail")
+
+
+# --- a crash exits non-zero, after the terminal is restored ---------------------------------------------------
+
+INJECTED_FAILURE = '''\
+"""opint with a failure injected into the core: opening a category's detail raises, as the OverflowError of
+issue 18 did. Arguments: those of opint."""
+import sys
+
+import opint_core as core
+
+
+def broken_detail(self, g):
+    # the message quotes data: a full terminal reset (ESC c) and a clipboard write (OSC 52)
+    raise RuntimeError("injected: the detail of category %d failed: \\x1bc \\x1b]52;c;cm0gLXJm\\x07" % g)
+
+
+core.Insight.detail = broken_detail
+from opint_tui import cli  # noqa: E402
+
+sys.exit(cli.main(sys.argv[1:]))
+'''
+
+
+@pytest.mark.skipif(shutil.which("tmux") is None and not os.environ.get("CI"), reason="tmux is not installed")
+def test_a_crash_exits_non_zero_with_a_line_on_what_to_report_after_restoring_the_terminal(tmp_path):
+    world = hostile_world(tmp_path, names=False, status="known")
+    script = tmp_path / "opint_with_a_bug.py"
+    script.write_text(INJECTED_FAILURE)
+    tmux = Tmux(tmp_path)
+    env = {"TERM": "xterm-256color", "USER": "e2e", "OPINT_CACHE_DIR": tmp_path / "cache",
+           "OPINT_DATA_DIR": tmp_path / "data", "OPINT_CONFIG": tmp_path / "config.toml", "COLORTERM": "",
+           "PYTHONPATH": CHECKOUT}
+    try:
+        tmux.start(f"{sys.executable} {script} --archive {world.root} --store {world.store}", env)
+        tmux.run("set-option", "-g", "set-clipboard", "on")
+        tmux.run("pipe-pane", "-t", "e2e", f"cat > {tmp_path / 'terminal.bin'}")   # the bytes it receives
+        tmux.wait_for("categories", "/ Filter", timeout=120)
+        tmux.keys("Enter")                                         # the detail: the injected failure
+        tmux.wait_for("EXITED", timeout=60)
+        everything = tmux.run("capture-pane", "-p", "-J", "-S", "-1000", "-t", "e2e").stdout
+        assert "EXITED 1" in everything
+        assert ("opint: the app stopped on an unexpected error (RuntimeError: injected: the detail of category"
+                in everything and "please report it" in everything)
+        state = tmux.run("display-message", "-p", "-t", "e2e", "#{alternate_on} #{cursor_flag} #{mouse_any_flag}")
+        assert state.stdout.split() == ["0", "1", "0"]   # main screen, cursor shown, mouse off: restored
+        received = (tmp_path / "terminal.bin").read_bytes()
+        assert b"the detail of category" in received               # the traceback and the line were seen
+        assert b"\x1bc" not in received and b"\x1b]52;c;cm0gLXJm" not in received   # but not the escapes
+    finally:
+        tmux.kill()
