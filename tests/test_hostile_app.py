@@ -65,11 +65,14 @@ def test_a_bad_keymap_is_an_error_naming_the_file_and_the_entry(case, tmp_path):
 
 
 @pytest.mark.parametrize("case", hostile_keymaps.CASES, ids=str)
-def test_the_command_line_reports_a_bad_keymap_before_the_app_starts(case, tmp_path, capsys):
+def test_the_command_line_reports_a_bad_keymap_before_the_app_starts(case, tmp_path, capsys, monkeypatch):
     path = hostile_keymaps.write(case, tmp_path)
-    assert cli.main(["--keymap", str(path), "--archive", str(tmp_path / "no-archive")]) == 2
+    monkeypatch.setenv("COLUMNS", "1000")   # one line per message, as on a wide terminal
+    # a bad date too: should the keymap pass, the selection stops the command before the app takes the terminal
+    assert cli.main(["--keymap", str(path), "--archive", str(tmp_path), "--date", "not-a-day"]) == 2
     err = capsys.readouterr().err
     assert err.startswith("opint: error: ") and "what to do: " in err and "Traceback" not in err
+    assert str(path) in err and "not-a-day" not in err      # the keymap is what is reported
 
 
 def test_key_names_are_textuals_so_a_character_works_as_its_name(tmp_path):
