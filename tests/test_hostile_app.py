@@ -502,6 +502,7 @@ async def test_two_hundred_keys_at_once_never_crash_the_app(sample_root, sample_
             app.call_later(handed_on.append, True)                    # queued after the 200 keys
             await wait_until(pilot, lambda: handed_on, f"round {round_}: the keys to be taken")
             await wait_until(pilot, lambda: not app.loading, f"round {round_}: a load it started to end")
+            assert app.overview in app.screen_stack, f"round {round_}: the keys closed the overview itself"
             await back_to_the_overview(pilot)
             order = app.overview.sort_order
             await pilot.press("s")                                    # still answering
