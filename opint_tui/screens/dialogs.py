@@ -12,7 +12,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
 from textual.widgets import (
-    Button, Checkbox, Input, Label, OptionList, RadioButton, RadioSet, Select, Static, TextArea,
+    Button, Checkbox, Input, Label, OptionList, RadioButton, RadioSet, Select, Static,
 )
 from textual.widgets.option_list import Option
 
@@ -123,8 +123,6 @@ class AnnotateScreen(Dialog):
     @while_shown
     def on_input_submitted(self, event: Input.Submitted) -> None:
         self.action_save()
-
-
 
 
 class MergeScreen(Dialog):
