@@ -11,7 +11,7 @@ from textual.app import App
 from textual.command import Hit, Hits, Provider
 from textual.message import Message
 from textual.widgets import Input, TextArea
-from textual.worker import Worker, get_current_worker
+from textual.worker import Worker, WorkerFailed, get_current_worker
 
 import opint_core as core
 from opint_tui.bindings import bindings
@@ -38,6 +38,19 @@ class OpintCommands(Provider):
             score = matcher.match(name)
             if score > 0:
                 yield Hit(score, matcher.highlight(name), lambda a=action: self.app.run_action(a), help=action)
+
+
+def _exception_chain(error: BaseException):
+    """``error``, what a failed worker raised, and their causes and contexts, each once."""
+    seen: set[int] = set()
+    pending = [error]
+    while pending:
+        e = pending.pop()
+        if e is None or id(e) in seen:
+            continue
+        seen.add(id(e))
+        yield e
+        pending += [e.__cause__, e.__context__, getattr(e, "error", None) if isinstance(e, WorkerFailed) else None]
 
 
 class OpintApp(App):
@@ -112,6 +125,19 @@ class OpintApp(App):
             self.start_load(self.source)
         else:
             self.action_load()
+
+    @property
+    def crash(self) -> BaseException | None:
+        """The unhandled exception that stopped the app, if one did (Textual keeps it; ``return_code`` is
+        then 1, the terminal restored and the traceback printed)."""
+        return self._exception
+
+    def _handle_exception(self, error: Exception) -> None:
+        """A crash: Textual prints its traceback once the terminal is restored, quoting the messages of the
+        exception and of its causes, which may quote data (a label, a file name): made visible first."""
+        for cause in _exception_chain(error):
+            cause.args = tuple(clean(a, keep_newlines=True) if isinstance(a, str) else a for a in cause.args)
+        super()._handle_exception(error)
 
     def say(self, text: str, *, severity: str = "information", timeout: float = 5) -> None:
         """A toast with text shown literally (file names and messages may hold brackets or escapes)."""
@@ -236,19 +262,29 @@ class OpintApp(App):
         return next(c for c in self.analysis.clustering.categories if c.key == key)
 
     # --- drill-down and annotation ---------------------------------------------------------------------
+    def _overview_on_top(self) -> bool:
+        """Whether a row's request still applies: a second one queued in a burst of keys is dropped once
+        the first has opened its screen."""
+        return self.screen is self.overview
+
     def on_overview_screen_open_detail(self, message: OverviewScreen.OpenDetail) -> None:
-        self.open_detail(message.row)
+        if self._overview_on_top():
+            self.open_detail(message.row)
 
     def open_detail(self, row) -> None:
         insight = self.insight_for(self.overview.level)
-        sections = detail_renderables(self.analysis, insight, row.index, self.triage, self.size.width)
-        self.push_screen(DetailScreen(row, sections))
+        detail = insight.detail(row.index)
+        sections = detail_renderables(self.analysis, insight, row.index, self.triage, self.size.width,
+                                      self.size.height, self._key_hint("full_text"), detail)
+        self.push_screen(DetailScreen(row, sections, [(m.count, m.message) for m in detail.messages]))
 
     def on_overview_screen_annotate(self, message: OverviewScreen.Annotate) -> None:
-        self.annotate(message.row)
+        if self._overview_on_top():
+            self.annotate(message.row)
 
     def on_detail_screen_annotate(self, message: DetailScreen.Annotate) -> None:
-        self.annotate(message.row)
+        if isinstance(self.screen, DetailScreen):
+            self.annotate(message.row)
 
     def annotate(self, row) -> None:
         if self.store is None:
@@ -296,7 +332,7 @@ class OpintApp(App):
 
     def on_overview_screen_merge(self, message: OverviewScreen.Merge) -> None:
         """Fold the category of the row into one the shifter picks (recorded in the triage store)."""
-        if self._can_merge(message.level):
+        if self._overview_on_top() and self._can_merge(message.level):
             self.push_screen(MergeScreen(message.row, list(self.overview.rows)))
 
     def on_merge_screen_chosen(self, message: MergeScreen.Chosen) -> None:
@@ -306,7 +342,7 @@ class OpintApp(App):
 
     def on_overview_screen_unmerge(self, message: OverviewScreen.Unmerge) -> None:
         """Give back their own rows to the categories merged into the row's."""
-        if not self._can_merge(message.level):
+        if not (self._overview_on_top() and self._can_merge(message.level)):
             return
         key = message.row.key
         children = sorted(k for k, parent in self.merges.items() if parent == key)

@@ -14,6 +14,7 @@ DESCRIPTIONS: dict[str, tuple[str, str, str]] = {
     "command_palette": ("command_palette", "Commands", "Command palette"),
     "open": ("open", "Open", "Open the category under the cursor"),
     "annotate": ("annotate", "Annotate", "Annotate: label, status, ticket, notes"),
+    "full_text": ("full_text", "Full text", "Page through long messages in full"),
     "merge": ("merge", "Merge", "Merge the category into another one (one problem, one row)"),
     "unmerge": ("unmerge", "Unmerge", "Undo the merges into the category: its parts get their own rows again"),
     "load": ("load", "Load", "Load another day, range or stream"),

@@ -295,6 +295,15 @@ def cmd_app(args, config: core.Config) -> int:
         request = build_request(args, config, _stage_progress(bar))
     app = OpintApp(request, config=config, store=open_store(args, config), keymap=keymap)
     app.run()
+    if app.return_code:   # a crash: Textual has restored the terminal and printed the traceback
+        from opint_tui.safe import shorten
+
+        crash = f" ({type(app.crash).__name__}: {shorten(str(app.crash), 200)})" if app.crash else ""
+        Console(stderr=True, highlight=False).print(Text(
+            f"opint: the app stopped on an unexpected error{crash}: this is a bug in opint; please report "
+            f"it to its maintainers with the traceback above and the command you ran", style="bold red"),
+            soft_wrap=True)   # one line, however narrow the terminal
+        return 1
     return 0
 
 

@@ -25,6 +25,17 @@ def clean(text: str | None, *, keep_newlines: bool = False) -> str:
     return _CONTROL.sub(_visible, text)
 
 
+def shorten(text: str | None, limit: int, *, keep_newlines: bool = False) -> str:
+    """``clean(text)`` in at most ``limit`` characters, cut with "…". Only the part kept is cleaned, so a
+    50 MB message costs what is shown of it."""
+    if not text:
+        return ""
+    shown = clean(text[:limit], keep_newlines=keep_newlines)   # may grow: \x9b is shown in 4 characters
+    if len(text) <= limit and len(shown) <= limit:
+        return shown
+    return shown[: max(0, limit - 1)] + "…"
+
+
 def literal(text: str | None, style: str = "", *, keep_newlines: bool = False) -> Text:
     """A rich Text of the cleaned string: square brackets stay brackets, never markup."""
     return Text(clean(text, keep_newlines=keep_newlines), style=style)
@@ -32,9 +43,7 @@ def literal(text: str | None, style: str = "", *, keep_newlines: bool = False) -
 
 def pattern_text(pattern: str, *, wildcard_style: str = "bold magenta", limit: int | None = None) -> Text:
     """A template pattern with its <*> wildcards highlighted."""
-    shown = clean(pattern)
-    if limit and len(shown) > limit:
-        shown = shown[: limit - 1] + "…"
+    shown = shorten(pattern, limit) if limit else clean(pattern)
     out = Text()
     for i, piece in enumerate(shown.split("<*>")):
         if i:

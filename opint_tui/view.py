@@ -9,7 +9,7 @@ from rich.text import Text
 
 import opint_core as core
 from opint_tui.overview_model import Row
-from opint_tui.safe import clean, literal, pattern_text
+from opint_tui.safe import clean, literal, pattern_text, shorten
 
 STATUS_GLYPHS = {"new": "●", "investigating": "◐", "ticketed": "T", "known": "K", "resolved": "✓",
                  "ignored": "–"}
@@ -96,16 +96,30 @@ def trend_cell(row: Row, width: int = 16) -> Text:
     return spark
 
 
-def detail_renderables(analysis, insight, g: int, triage: TriageState, width: int = 100):
-    """The sections of the drill-down, top to bottom, as (title, renderable) pairs."""
-    d = insight.detail(g)
+def message_cell(message: str, limit: int, page_key: str = "p") -> Text:
+    """A message as the detail shows it: cut to ``limit`` characters (a screenful), saying how long it is
+    and which key pages through all of it. Drawing a 50 MB message whole took minutes."""
+    if len(message) <= limit:
+        return literal(message)
+    cell = Text(shorten(message, limit))
+    cell.append(f"\n{len(message):,} characters; {page_key} pages the full text", style="bold")
+    return cell
+
+
+def detail_renderables(analysis, insight, g: int, triage: TriageState, width: int = 100, height: int = 40,
+                       page_key: str = "p", detail=None):
+    """The sections of the drill-down, top to bottom, as (title, renderable) pairs. Texts from data are cut
+    to a screenful (``width`` x ``height``); ``page_key`` pages through the messages in full. ``detail``:
+    ``insight.detail(g)`` when the caller has it already."""
+    d = detail or insight.detail(g)
+    screenful = max(width, 20) * max(height, 5)
     key = d.key if insight.level == "category" else analysis.clustering.categories[
         int(analysis.clustering.template_category[g])].key
     sections = []
 
     head = Text()
     head.append("pattern  ", style="bold")
-    head.append_text(pattern_text(d.pattern))
+    head.append_text(pattern_text(d.pattern, limit=screenful))
     head.append(f"\nkey      {key}   count {d.count:,}   share {100 * d.share:.1f}%")
     if d.first_seen:
         head.append(f"\nseen     {d.first_seen:%Y-%m-%d %H:%M} .. {d.last_seen:%Y-%m-%d %H:%M} UTC")
@@ -115,14 +129,14 @@ def detail_renderables(analysis, insight, g: int, triage: TriageState, width: in
     annotation, found = triage.annotation(key)
     if annotation is not None and not annotation.empty:
         head.append("\nstatus   ", style="bold")
-        head.append(annotation.status or "", style=STATUS_STYLES.get(annotation.status, ""))
+        head.append(clean(annotation.status), style=STATUS_STYLES.get(annotation.status, ""))
         for name in ("label", "ticket", "notes"):
             value = getattr(annotation, name)
             if value:
                 head.append(f"\n{name:<8} ", style="bold")
-                head.append_text(literal(value, keep_newlines=True))
+                head.append(shorten(value, screenful, keep_newlines=True))
         if found.inherited:
-            head.append(f"\ninherited from {found.source_key} (similarity {found.similarity:.0f}%)",
+            head.append(f"\ninherited from {clean(found.source_key)} (similarity {found.similarity:.0f}%)",
                         style="italic dim")
     sections.append(("category", head))
 
@@ -130,7 +144,7 @@ def detail_renderables(analysis, insight, g: int, triage: TriageState, width: in
     msgs.add_column("count", justify="right", no_wrap=True)
     msgs.add_column(f"messages ({d.distinct_messages:,} distinct)", overflow="fold", ratio=1)
     for m in d.messages:
-        msgs.add_row(f"{m.count:,}", literal(m.message))
+        msgs.add_row(f"{m.count:,}", message_cell(m.message, screenful, page_key))
     sections.append(("messages", msgs))
 
     dims = [dim for dim in ("src_site", "dst_site", "src_host", "dst_host", "src_rse", "dst_rse", "vo",
@@ -147,7 +161,7 @@ def detail_renderables(analysis, insight, g: int, triage: TriageState, width: in
         t.add_column(justify="right", no_wrap=True)
         t.add_column(justify="right", no_wrap=True)
         for v in d.top[dim][:5]:
-            t.add_row(literal(v.value), f"{v.count:,}", f"{100 * v.share:.0f}%")
+            t.add_row(Text(shorten(v.value, width)), f"{v.count:,}", f"{100 * v.share:.0f}%")
         if d.nulls.get(dim):
             t.add_row(Text("(none)", style="dim"), f"{d.nulls[dim]:,}", "")
         cells.append(t)
@@ -176,7 +190,7 @@ def detail_renderables(analysis, insight, g: int, triage: TriageState, width: in
                 for i, v in enumerate(s.values[:6]):
                     if i:
                         values.append(", ")
-                    values.append_text(literal(v.value[:80]))
+                    values.append(shorten(v.value, 80))
                     values.append(f" ({v.count:,})", style="dim")
                 if s.distinct > 6:
                     values.append(f" … {s.distinct:,} distinct", style="dim")
@@ -189,7 +203,7 @@ def detail_renderables(analysis, insight, g: int, triage: TriageState, width: in
         tmpl.add_column("share", justify="right", no_wrap=True)
         tmpl.add_column(f"member templates ({len(d.templates)})", overflow="fold", ratio=1)
         for t in d.templates[:30]:
-            tmpl.add_row(f"{t.count:,}", f"{100 * t.share:.0f}%", pattern_text(t.pattern))
+            tmpl.add_row(f"{t.count:,}", f"{100 * t.share:.0f}%", pattern_text(t.pattern, limit=screenful))
         sections.append(("templates", tmpl))
     return sections
 
@@ -205,7 +219,7 @@ def header_text(analysis, level: str, shown: int, total_groups: int, filter_text
     r = analysis.report
     days = ", ".join(str(d) for d in r.days) if len(r.days) <= 2 else f"{r.days[0]} .. {r.days[-1]}"
     t = Text()
-    t.append(f" {r.stream} ", style="bold reverse")
+    t.append(f" {clean(r.stream)} ", style="bold reverse")
     t.append(f" {days or 'listed paths'}{'' if r.final else ' (.tmp)'} ", style="bold")
     noun = "categories" if level == "category" else "templates"
     t.append(f"· {analysis.errors.failures:,} failures · {total_groups:,} {noun}")

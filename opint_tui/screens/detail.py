@@ -5,18 +5,19 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import VerticalScroll
 from textual.message import Message
-from textual.screen import Screen
 from textual.widgets import Footer, Static
 
 from opint_tui.bindings import bindings
+from opint_tui.screens.base import ScrollingScreen
+from opint_tui.screens.pager import PagerScreen
 
 
-class DetailScreen(Screen):
+class DetailScreen(ScrollingScreen):
     DEFAULT_CSS = """
     DetailScreen VerticalScroll { height: 1fr; padding: 0 1; }
     DetailScreen .section-title { text-style: bold; color: $accent; margin-top: 1; }
     """
-    BINDINGS = bindings(("back", "annotate", "cursor_down", "cursor_up", "page_down", "page_up", "first", "last"))
+    BINDINGS = bindings(("annotate", "full_text"))
 
     class Annotate(Message):
         """Annotate the category shown."""
@@ -25,10 +26,13 @@ class DetailScreen(Screen):
             super().__init__()
             self.row = row
 
-    def __init__(self, row, sections):
+    def __init__(self, row, sections, messages=()):
+        """``sections``: (title, renderable) pairs; ``messages``: (count, message) of the category, in full,
+        for the pager (the sections show them cut to a screenful)."""
         super().__init__()
         self.row = row
         self.sections = sections
+        self.messages = list(messages)
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="detail"):
@@ -38,32 +42,20 @@ class DetailScreen(Screen):
         yield Footer()
 
     def on_mount(self) -> None:
-        self.query_one(VerticalScroll).focus()
+        self.scroller.focus()
 
     @property
     def scroller(self) -> VerticalScroll:
         return self.query_one(VerticalScroll)
 
-    def action_back(self) -> None:
-        self.app.pop_screen()
-
     def action_annotate(self) -> None:
         self.post_message(self.Annotate(self.row))
 
-    def action_cursor_down(self) -> None:
-        self.scroller.scroll_down(animate=False)
-
-    def action_cursor_up(self) -> None:
-        self.scroller.scroll_up(animate=False)
-
-    def action_page_down(self) -> None:
-        self.scroller.scroll_page_down(animate=False)
-
-    def action_page_up(self) -> None:
-        self.scroller.scroll_page_up(animate=False)
-
-    def action_first(self) -> None:
-        self.scroller.scroll_home(animate=False)
-
-    def action_last(self) -> None:
-        self.scroller.scroll_end(animate=False)
+    def action_full_text(self) -> None:
+        """The messages in full, paged (the detail cuts each to a screenful)."""
+        n = len(self.messages)
+        texts = [(f"message {i} of {n} · {count:,} failures · {len(message):,} characters", message)
+                 for i, (count, message) in enumerate(self.messages, 1)]
+        total = sum(len(m) for _, m in self.messages)
+        self.app.push_screen(PagerScreen(texts, f"the full text of {n} message{'s' if n != 1 else ''} "
+                                                f"({total:,} characters) of {self.row.key}"))

@@ -11,16 +11,17 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
-from textual.screen import ModalScreen
 from textual.widgets import (
-    Button, Checkbox, Input, Label, OptionList, RadioButton, RadioSet, Select, Static, TextArea,
+    Button, Checkbox, Input, Label, OptionList, RadioButton, RadioSet, Select, Static,
 )
 from textual.widgets.option_list import Option
 
 import opint_core as core
 from opint_tui.bindings import DESCRIPTIONS
 from opint_tui.overview_model import filter_rows
-from opint_tui.safe import clean, pattern_text
+from opint_tui.safe import clean, literal, pattern_text
+from opint_tui.screens.base import Dialog, while_shown
+from opint_tui.widgets import Choice, DataInput, DataTextArea, TargetList
 
 DIALOG_CSS = """
 {name} {{ align: center middle; }}
@@ -46,7 +47,7 @@ DIALOG_CSS = """
 """
 
 
-class AnnotateScreen(ModalScreen[None]):
+class AnnotateScreen(Dialog):
     """Label, status, ticket and notes of one category. Posts Saved with the changed fields."""
 
     DEFAULT_CSS = DIALOG_CSS.format(name="AnnotateScreen") + """
@@ -74,18 +75,17 @@ class AnnotateScreen(ModalScreen[None]):
             yield Label("Annotate category", classes="title")
             yield Static(pattern_text(self.pattern, limit=300), id="annotate-pattern")
             if self.inherited is not None and self.inherited.inherited:
-                yield Static(Text(f"inherited from {self.inherited.source_key} (similarity "
+                yield Static(Text(f"inherited from {clean(self.inherited.source_key)} (similarity "
                                   f"{self.inherited.similarity:.0f}%): saving makes it this category's own",
                                   style="italic"), classes="hint")
             yield Label("Label")
-            yield Input(value=(a.label or "") if a else "", placeholder="e.g. BNL disk full", id="label")
+            yield DataInput(a and a.label, placeholder="e.g. BNL disk full", id="label")
             yield Label("Status")
-            yield Select([(s, s) for s in core.STATUSES], value=(a.status if a and a.status else "new"),
-                         allow_blank=False, id="status")
+            yield Choice(core.STATUSES, value=(a.status if a and a.status else "new"), id="status")
             yield Label("Ticket (id or URL)")
-            yield Input(value=(a.ticket or "") if a else "", placeholder="GGUS-123456", id="ticket")
+            yield DataInput(a and a.ticket, placeholder="GGUS-123456", id="ticket")
             yield Label("Notes")
-            yield TextArea((a.notes or "") if a else "", id="notes", soft_wrap=True)
+            yield DataTextArea(a and a.notes, id="notes", soft_wrap=True)
             with Horizontal(classes="buttons"):
                 yield Button("Save (ctrl+s)", classes="primary", id="save")
                 yield Button("Cancel (esc)", id="cancel")
@@ -94,10 +94,11 @@ class AnnotateScreen(ModalScreen[None]):
         self.query_one("#label", Input).focus()
 
     def _values(self) -> dict:
-        return {"label": self.query_one("#label", Input).value.strip(),
+        """What the fields hold; a field left as shown holds its original value, not the escaped text."""
+        return {"label": self.query_one("#label", DataInput).result,
                 "status": self.query_one("#status", Select).value,
-                "ticket": self.query_one("#ticket", Input).value.strip(),
-                "notes": self.query_one("#notes", TextArea).text.strip()}
+                "ticket": self.query_one("#ticket", DataInput).result,
+                "notes": self.query_one("#notes", DataTextArea).result}
 
     def action_save(self) -> None:
         values = self._values()
@@ -110,19 +111,21 @@ class AnnotateScreen(ModalScreen[None]):
             values = {k: v for k, v in values.items() if v}
         if values:
             self.post_message(self.Saved(self.key, self.pattern, values))
-        self.dismiss()
+        self.close()
 
     def action_cancel(self) -> None:
-        self.dismiss(None)
+        self.close()
 
+    @while_shown
     def on_button_pressed(self, event: Button.Pressed) -> None:
         self.action_save() if event.button.id == "save" else self.action_cancel()
 
+    @while_shown
     def on_input_submitted(self, event: Input.Submitted) -> None:
         self.action_save()
 
 
-class MergeScreen(ModalScreen[None]):
+class MergeScreen(Dialog):
     """Choose the category that another one belongs to. Posts Chosen."""
 
     DEFAULT_CSS = DIALOG_CSS.format(name="MergeScreen") + """
@@ -152,7 +155,7 @@ class MergeScreen(ModalScreen[None]):
             yield Label("Merge category into…", classes="title")
             yield Static(pattern_text(self.row.pattern, limit=300), id="merge-pattern")
             yield Input(placeholder="filter: words of the pattern, label or sites", id="merge-filter")
-            yield OptionList(id="merge-targets")
+            yield TargetList(id="merge-targets")
             yield Static("enter merges: its failures count in the chosen category, in reports too, and on "
                          "other days with the same category. u on that category undoes it.", classes="hint")
 
@@ -172,6 +175,7 @@ class MergeScreen(ModalScreen[None]):
         if self.shown:
             targets.highlighted = 0
 
+    @while_shown
     def on_input_changed(self, event: Input.Changed) -> None:
         self._fill(event.value)
 
@@ -181,22 +185,24 @@ class MergeScreen(ModalScreen[None]):
             current = targets.highlighted or 0
             targets.highlighted = max(0, min(len(self.shown) - 1, current + step))
 
+    @while_shown
     def on_input_submitted(self, event: Input.Submitted) -> None:
         self._choose(self.query_one(OptionList).highlighted)
 
+    @while_shown
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         self._choose(event.option_index)
 
     def _choose(self, index: int | None) -> None:
         if index is not None and 0 <= index < len(self.shown):
             self.post_message(self.Chosen(self.row.key, self.shown[index].key))
-            self.dismiss()
+            self.close()
 
     def action_cancel(self) -> None:
-        self.dismiss(None)
+        self.close()
 
 
-class LoadScreen(ModalScreen[None]):
+class LoadScreen(Dialog):
     """Stream, day / range / last N days, archive, Spark: posts Submitted with the Request to load."""
 
     DEFAULT_CSS = DIALOG_CSS.format(name="LoadScreen") + """
@@ -228,8 +234,7 @@ class LoadScreen(ModalScreen[None]):
         with Vertical():
             yield Label("Load errors", classes="title")
             yield Label("Stream")
-            yield Select([("fts", "fts"), ("rucio", "rucio")], value=self.current.stream, allow_blank=False,
-                         id="stream")
+            yield Choice(core.STREAMS, value=self.current.stream, id="stream")
             yield Label("Days")
             with RadioSet(id="mode"):
                 for i, (mode, text) in enumerate(self.MODES):
@@ -241,11 +246,11 @@ class LoadScreen(ModalScreen[None]):
             yield Label("N days")
             yield Input(value="3", id="n")
             yield Label("Archive")
-            yield Input(value=self.current.archive, id="archive")
+            yield DataInput(self.current.archive, id="archive")
             master = self.current.spark_master
             with Horizontal(id="spark-row"):
                 yield Checkbox("Spark job (weeks, months), master:", value=master is not None, id="spark")
-                yield Input(value=master or self.default_master, id="spark-master")
+                yield DataInput(master or self.default_master, id="spark-master")
             yield Static("", id="error")
             with Horizontal(classes="buttons"):
                 yield Button("Load (ctrl+s)", classes="primary", id="load")
@@ -258,6 +263,7 @@ class LoadScreen(ModalScreen[None]):
     def action_submit(self) -> None:
         mode = self._mode()
         value = lambda name: self.query_one(f"#{name}", Input).value.strip()  # noqa: E731
+        kept = lambda name: self.query_one(f"#{name}", DataInput).result  # noqa: E731 - from data: as it was
         try:
             if mode == "day":
                 selection = core.Selection.day(value("first"))
@@ -268,32 +274,34 @@ class LoadScreen(ModalScreen[None]):
             else:
                 selection = core.Selection.latest()
         except core.SelectionError as e:
-            self.query_one("#error", Static).update(Text(str(e)))
+            self.query_one("#error", Static).update(literal(str(e)))
             return
-        archive = value("archive")
+        archive = kept("archive")
         if not archive:
             self.query_one("#error", Static).update("give an archive: hdfs://analytix, file:///path or a path")
             return
-        master = value("spark-master") if self.query_one("#spark", Checkbox).value else None
+        master = kept("spark-master") if self.query_one("#spark", Checkbox).value else None
         if master == "":
             self.query_one("#error", Static).update("give a Spark master: yarn (analytix) or local[2]")
             return
         self.post_message(self.Submitted(dataclasses.replace(
             self.current, archive=archive, selection=selection, stream=self.query_one("#stream", Select).value,
             spark_master=master)))
-        self.dismiss()
+        self.close()
 
     def action_cancel(self) -> None:
-        self.dismiss(None)
+        self.close()
 
+    @while_shown
     def on_button_pressed(self, event: Button.Pressed) -> None:
         self.action_submit() if event.button.id == "load" else self.action_cancel()
 
+    @while_shown
     def on_input_submitted(self, event: Input.Submitted) -> None:
         self.action_submit()
 
 
-class ExportScreen(ModalScreen[None]):
+class ExportScreen(Dialog):
     """Markdown report to a file and/or the clipboard (OSC 52): posts Submitted."""
 
     DEFAULT_CSS = DIALOG_CSS.format(name="ExportScreen")
@@ -316,7 +324,7 @@ class ExportScreen(ModalScreen[None]):
         with Vertical():
             yield Label("Export the shift report (markdown)", classes="title")
             yield Label("File")
-            yield Input(value=self.default_path, id="path")
+            yield DataInput(self.default_path, id="path")
             yield Checkbox("Annotated categories only", value=False, id="annotated")
             yield Static("The clipboard copy uses OSC 52: it works over ssh in terminals that allow it.",
                          classes="hint")
@@ -326,16 +334,17 @@ class ExportScreen(ModalScreen[None]):
                 yield Button("Cancel (esc)", id="cancel")
 
     def _submit(self, to_file: bool, clipboard: bool) -> None:
-        path = self.query_one("#path", Input).value.strip() if to_file else None
+        path = self.query_one("#path", DataInput).result if to_file else None
         self.post_message(self.Submitted(path or None, self.query_one("#annotated", Checkbox).value, clipboard))
-        self.dismiss()
+        self.close()
 
     def action_save(self) -> None:
         self._submit(True, False)
 
     def action_cancel(self) -> None:
-        self.dismiss(None)
+        self.close()
 
+    @while_shown
     def on_button_pressed(self, event: Button.Pressed) -> None:
         if event.button.id == "save":
             self.action_save()
@@ -344,11 +353,12 @@ class ExportScreen(ModalScreen[None]):
         else:
             self.action_cancel()
 
+    @while_shown
     def on_input_submitted(self, event: Input.Submitted) -> None:
         self.action_save()
 
 
-class HelpScreen(ModalScreen[None]):
+class HelpScreen(Dialog):
     """Every binding with its active keys."""
 
     DEFAULT_CSS = DIALOG_CSS.format(name="HelpScreen") + """
@@ -367,7 +377,7 @@ class HelpScreen(ModalScreen[None]):
         table.add_column("id", style="dim", no_wrap=True)
         for binding_id, (_, _, description) in DESCRIPTIONS.items():
             keys = ", ".join(_display(k) for k in self.keys.get(binding_id, "").split(",") if k)
-            table.add_row(Text(keys), Text(description), binding_id)
+            table.add_row(literal(keys), Text(description), binding_id)
         with Vertical():
             yield Label(f"Keys — keymap: {clean(self.keymap_name)}", classes="title")
             with VerticalScroll():
@@ -376,7 +386,7 @@ class HelpScreen(ModalScreen[None]):
                          "or set keymap = in ~/.config/opint/config.toml.", classes="hint")
 
     def action_close(self) -> None:
-        self.dismiss(None)
+        self.close()
 
 
 _KEY_NAMES = {"question_mark": "?", "slash": "/", "colon": ":", "escape": "esc", "enter": "enter",

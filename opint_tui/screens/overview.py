@@ -6,13 +6,13 @@ from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.message import Message
 from textual.reactive import reactive
-from textual.screen import Screen
 from textual.widgets import Footer, Input, Static
 
 from opint_tui.bindings import bindings
 from opint_tui.overview_model import LEVELS, SORTS, filter_rows, sort_rows
 from opint_tui.row_list import RowList
 from opint_tui.safe import literal, pattern_text
+from opint_tui.screens.base import AppScreen, while_shown
 from opint_tui.view import header_text, label_cell, status_cell, trend_cell
 
 
@@ -35,7 +35,7 @@ def columns_for(width: int) -> tuple:
     return tuple(fixed + [("pattern", "pattern", max(16, width - used)), ("label", "label", label)])
 
 
-class OverviewScreen(Screen):
+class OverviewScreen(AppScreen):
     """The rows the app hands down (``show``), filtered, sorted and drawn here. What the shifter asks of a
     row, or a new level, is posted up as a message; ``level`` and ``progress`` may be set from outside."""
 
@@ -180,12 +180,14 @@ class OverviewScreen(Screen):
         self.filter_committed = False
         box.focus()
 
+    @while_shown
     def on_input_changed(self, event: Input.Changed) -> None:
         if event.input.id == "filter":
             self.filter_text = event.value
             self.filter_committed = False
             self.refresh_rows()
 
+    @while_shown
     def on_input_submitted(self, event: Input.Submitted) -> None:
         if event.input.id == "filter":
             if self.filter_committed:
@@ -225,6 +227,7 @@ class OverviewScreen(Screen):
     def action_open(self) -> None:
         self._post_for_row(self.OpenDetail)
 
+    @while_shown
     def on_row_list_selected(self, event: RowList.Selected) -> None:
         self.action_open()
 
