@@ -211,7 +211,7 @@ async def test_markup_and_escapes_in_messages_show_literally(tmp_path):
 
     root = tmp_path / "a"
     nasty = "[bold]not bold[/] \x1b[31mred\x1b[0m [link=http://x]click[/link]"
-    write_part(day_dir(root, "fts", dt.date(2026, 11, 20)), lines([fts_record(nasty)] * 3))
+    write_part(day_dir(root, "fts", dt.date(2026, 11, 20)), lines([fts_record(nasty) for _ in range(3)]))
     analysis = core.analyse(str(root), use_cache=False)
     app = OpintApp(core.Request(str(root), core.Selection.latest()), store=core.TriageStore(tmp_path / "s"),
                    analysis=analysis)

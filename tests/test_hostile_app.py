@@ -124,10 +124,10 @@ def hostile_world(tmp_path: Path, *, names: bool = True, status: str = f"known{L
     day = day_dir(root, "fts", DAY)
     records = ([fts_record(f"TRANSFER error {OSC52} on the link", src=f"se{CLEAR}.example.org",
                            dst=f"se{OSC8}.example.org", src_site_name=f"SITE{LEAVE_ALT}", dst_site_name=f"S{C1}",
-                           vo=f"atlas{OSC52}", activity=f"Prod{OTHER}", src_rse=f"RSE{CLEAR}")] * 5
-               + [fts_record(f"DESTINATION error {OSC8} {LEAVE_ALT} space token")] * 4
+                           vo=f"atlas{OSC52}", activity=f"Prod{OTHER}", src_rse=f"RSE{CLEAR}") for _ in range(5)]
+               + [fts_record(f"DESTINATION error {OSC8} {LEAVE_ALT} space token") for _ in range(4)]
                + [fts_record(f"SOURCE checksum {C1} {OTHER} mismatch {n}") for n in range(3)]
-               + [fts_record("[bold]markup[/] [link=https://x]click[/link]")] * 2)
+               + [fts_record("[bold]markup[/] [link=https://x]click[/link]") for _ in range(2)])
     write_part(day, lines(records))
     (day / f"part-00009-{OSC52}.json.gz").write_bytes(b"not gzip at all")   # reported, by its name
     analysis = core.analyse(str(root), use_cache=False)
@@ -364,7 +364,7 @@ def big_message_archive(tmp_path: Path, size: int = BIG) -> tuple[Path, str]:
         length += len(word) + 1
     message = ("TRANSFER error: " + " ".join(body))[:size]
     root = tmp_path / "archive"
-    write_part(day_dir(root, "fts", DAY), lines([fts_record(message)] * 3 + [fts_record("small one")] * 2))
+    write_part(day_dir(root, "fts", DAY), lines([fts_record(message) for _ in range(3)] + [fts_record("small one") for _ in range(2)]))
     return root, message
 
 
