@@ -319,6 +319,13 @@ async def test_annotate_left_as_shown_saves_the_original_values_not_the_escaped_
     assert event["set"] == {"label": f"carried {OSC8}", "status": "investigating"}
 
 
+def tmux_env(tmp_path: Path) -> dict:
+    """The environment of an opint run in tmux: this checkout's code, its own cache, store and config."""
+    return {"TERM": "xterm-256color", "USER": "e2e", "OPINT_CACHE_DIR": tmp_path / "cache",
+            "OPINT_DATA_DIR": tmp_path / "data", "OPINT_CONFIG": tmp_path / "config.toml", "COLORTERM": "",
+            "PYTHONPATH": CHECKOUT}
+
+
 @pytest.mark.skipif(shutil.which("tmux") is None and not os.environ.get("CI"), reason="tmux is not installed")
 def test_a_hostile_annotation_does_not_act_on_a_real_terminal(tmp_path):
     """The annotate dialog over a label holding an OSC 52 clipboard write, notes holding a screen clear and
@@ -326,9 +333,7 @@ def test_a_hostile_annotation_does_not_act_on_a_real_terminal(tmp_path):
     world = hostile_world(tmp_path, names=False, status="known")
     assert world.analysis.clustering.categories[0].key == world.annotated   # the first row of the overview
     tmux = Tmux(tmp_path)
-    env = {"TERM": "xterm-256color", "USER": "e2e", "OPINT_CACHE_DIR": tmp_path / "cache",
-           "OPINT_DATA_DIR": tmp_path / "data", "OPINT_CONFIG": tmp_path / "config.toml", "COLORTERM": "",
-           "PYTHONPATH": CHECKOUT}
+    env = tmux_env(tmp_path)
     try:
         tmux.start(f"{sys.executable} -m opint_tui.cli --archive {world.root} --store {world.store}", env)
         tmux.run("set-option", "-g", "set-clipboard", "on")
@@ -437,9 +442,7 @@ def test_a_crash_exits_non_zero_with_a_line_on_what_to_report_after_restoring_th
     script = tmp_path / "opint_with_a_bug.py"
     script.write_text(INJECTED_FAILURE)
     tmux = Tmux(tmp_path)
-    env = {"TERM": "xterm-256color", "USER": "e2e", "OPINT_CACHE_DIR": tmp_path / "cache",
-           "OPINT_DATA_DIR": tmp_path / "data", "OPINT_CONFIG": tmp_path / "config.toml", "COLORTERM": "",
-           "PYTHONPATH": CHECKOUT}
+    env = tmux_env(tmp_path)
     try:
         tmux.start(f"{sys.executable} {script} --archive {world.root} --store {world.store}", env)
         tmux.run("set-option", "-g", "set-clipboard", "on")
