@@ -242,9 +242,10 @@ def _discard(stream: str) -> None:
 
 
 def _progress_bar(console: Console) -> Progress:
-    # No spinner: over ssh an animation streams bytes for nothing.
+    # No spinner: over ssh an animation streams bytes for nothing. Off the terminal (a pipe, a log file)
+    # no bar at all: a transient bar would still leave an empty line in the output.
     return Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                    console=console, transient=True)
+                    console=console, transient=True, disable=not console.is_terminal)
 
 
 def _stage_progress(bar: Progress):
@@ -383,7 +384,8 @@ def print_load_summary(console: Console, et, top: int = 10) -> None:
     column = "error_category" if et.table.column("error_category").null_count < et.table.num_rows else "event_type"
     rows = core.top_values(et.table, column, top)
     if rows:
-        table = Table(title=f"top {column.replace('_', ' ')}s", title_justify="left", box=None, pad_edge=False)
+        heading = "error categories" if column == "error_category" else "event types"
+        table = Table(title=f"top {heading}", title_justify="left", box=None, pad_edge=False)
         table.add_column(column.replace("_", " "))
         table.add_column("failures", justify="right")
         table.add_column("share", justify="right")

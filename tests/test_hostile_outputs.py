@@ -401,3 +401,16 @@ def test_annotate_echoes_a_hostile_key_cleaned(capsys, tmp_path):
     assert code == 0, err
     assert out == f"{clean(key)} annotated in {core.TriageStore(tmp_path).journal}\n"
     assert not raw_controls(out + err, allow="\n")
+
+
+def test_output_off_a_terminal_has_no_progress_residue(hostile, capsys):
+    """Piped or logged, the summary starts at its first line and an error is its own first line: the
+    progress bar is only drawn on a terminal (a transient bar left an empty line behind)."""
+    root, _, _ = hostile
+    code, out, err = run_cli(capsys, "load", "--archive", root, "--source", "fts", "--no-cache")
+    assert code == 0, err
+    assert out.startswith("fts errors, latest day: ")
+    assert "top error categories" in out
+    code, out, err = run_cli(capsys, "load", "--archive", root, "--last", "0")
+    assert code == 2 and out == ""
+    assert err.startswith("opint: error: --last needs at least 1 day, got 0\n")
