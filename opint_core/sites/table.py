@@ -39,6 +39,7 @@ class SiteEntry:
     alias: str
     site: str
     line: int
+    source: str = ""   # where the pairing comes from (the third field)
 
     @property
     def is_domain(self) -> bool:
@@ -62,12 +63,12 @@ def _entry(line: str, number: int, origin: str) -> SiteEntry:
     fields = [f.strip() for f in line.split(",", 2)]
     alias, site = fields[0], fields[1] if len(fields) > 1 else ""
     where = f"line {number} of the site table {origin}"
-    if alias and not site:
+    if _is_alias(alias) and not site:
         raise SiteTableError(f"{where}: {alias!r} has no site",
                              "add the WLCG site after a comma (e.g. `T1_DE_KIT, FZK-LCG2`), or remove the line")
     if not _is_alias(alias) or not _NAME.fullmatch(site):
         raise SiteTableError(f"{where}: {line!r} is not `alias, site[, source]`", _FORMAT_HELP)
-    return SiteEntry(alias, site, number)
+    return SiteEntry(alias, site, number, fields[2] if len(fields) > 2 else "")
 
 
 def _is_alias(alias: str) -> bool:
@@ -205,6 +206,11 @@ class SiteTable:
         encoded = values if pa.types.is_dictionary(values.type) else pc.dictionary_encode(values)
         sites = pa.array([self.canonical(v) for v in encoded.dictionary.to_pylist()], pa.string())
         return sites.take(encoded.indices)
+
+    def first_canonical(self, *candidates: pa.Array | pa.ChunkedArray) -> pa.Array:
+        """Per row, the site of the first candidate that the table knows (e.g. the RSE, then the host),
+        null where none is known: the caller then keeps the name it derives itself."""
+        return pc.coalesce(*(self.canonical_array(c) for c in candidates))
 
 
 def default_site_table(user_file: str | os.PathLike | None = None) -> SiteTable:
