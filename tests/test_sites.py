@@ -6,6 +6,8 @@ from importlib import resources
 import pyarrow as pa
 import pyarrow.compute as pc
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from hostile import site_tables
 from opint_core.config import load_config
@@ -164,3 +166,33 @@ def test_a_user_line_may_name_a_shipped_site_as_an_alias_of_its_own():
     # only one file's own lines must agree; across files the user's line wins
     entries = parse_site_table("FZK-LCG2, GridKa\n", "mine")
     assert SiteTable(shipped_entries(), entries).canonical("FZK-LCG2") == "GridKa"
+
+
+def test_a_huge_bad_line_is_shown_by_its_start():
+    with pytest.raises(SiteTableError) as caught:
+        parse_site_table("T1 DE KIT" * 10_000 + ", FZK-LCG2\n", "mine")
+    assert len(caught.value.message) < 200
+    assert caught.value.message.endswith("…" + " is not `alias, site[, source]`")
+
+
+def test_lines_are_numbered_as_an_editor_numbers_them():
+    with pytest.raises(SiteTableError) as caught:
+        parse_site_table("T1_DE_KIT, FZK-LCG2\r\nA\x0cB, C\n", "mine")
+    assert caught.value.message.startswith(r"line 2 of the site table mine: 'A\x0cB, C' is not")
+
+
+_TABLE_BYTES = st.lists(st.sampled_from([b"T1_DE_KIT", b"FZK-LCG2", b"*.gridka.de", b",", b", ", b"\n", b"#", b" ",
+                                         b"*", b".", b"_", b"\xff", b"\x1b", b"\r\n", b"\x00"]), max_size=30)
+
+
+@settings(max_examples=300, deadline=None)
+@given(content=_TABLE_BYTES.map(b"".join))
+def test_any_bytes_are_a_table_or_a_site_table_error(tmp_path_factory, content):
+    path = tmp_path_factory.mktemp("fuzz") / "sites.csv"
+    path.write_bytes(content)
+    try:
+        table = default_site_table(path)
+    except SiteTableError as e:
+        assert str(path) in e.message and e.remedy
+    else:
+        assert table.canonical("T1_DE_KIT") is not None

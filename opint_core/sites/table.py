@@ -51,7 +51,7 @@ class SiteEntry:
 def parse_site_table(text: str, origin: str) -> list[SiteEntry]:
     """The entries of a table file's text; ``origin`` names the file in errors."""
     entries: list[SiteEntry] = []
-    for number, line in enumerate(text.splitlines(), start=1):
+    for number, line in enumerate(text.split("\n"), start=1):   # numbered as an editor does (not splitlines)
         stripped = line.strip()
         if stripped and not stripped.startswith("#"):
             entries.append(_entry(stripped, number, origin))
@@ -67,8 +67,13 @@ def _entry(line: str, number: int, origin: str) -> SiteEntry:
         raise SiteTableError(f"{where}: {alias!r} has no site",
                              "add the WLCG site after a comma (e.g. `T1_DE_KIT, FZK-LCG2`), or remove the line")
     if not _is_alias(alias) or not _NAME.fullmatch(site):
-        raise SiteTableError(f"{where}: {line!r} is not `alias, site[, source]`", _FORMAT_HELP)
+        raise SiteTableError(f"{where}: {_shown(line)} is not `alias, site[, source]`", _FORMAT_HELP)
     return SiteEntry(alias, site, number, fields[2] if len(fields) > 2 else "")
+
+
+def _shown(line: str, limit: int = 80) -> str:
+    # a binary file read as text can have one huge line: the message shows its start
+    return repr(line) if len(line) <= limit else repr(line[:limit]) + "…"
 
 
 def _is_alias(alias: str) -> bool:
