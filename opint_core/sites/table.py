@@ -26,6 +26,7 @@ SHIPPED = "sites.csv"
 _DOMAIN = "*."
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
 _PORT = re.compile(r":\d+$")
+_MEMO_LIMIT = 200_000
 _FORMAT_HELP = ("write one alias per line as `alias, WLCG site, where it comes from` (names are letters, digits, "
                 "'.', '_' and '-'; a domain is written *.example.org; # starts a comment)")
 
@@ -166,6 +167,8 @@ class SiteTable:
         try:
             return self._memo[name_or_host]
         except KeyError:
+            if len(self._memo) >= _MEMO_LIMIT:   # the shipped table lives as long as the process
+                self._memo.clear()
             site = self._memo[name_or_host] = self._lookup(name_or_host.strip().lower())
             return site
 
