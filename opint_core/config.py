@@ -5,6 +5,7 @@
     store = "/eos/.../opint-team" # triage store directory (default: the user data dir)
     keymap = "default"            # default | vim | a path to a keymap file
     spark_master = "yarn"         # --spark: where the Spark job runs (yarn on analytix, local[2] on a laptop)
+    sites = "~/my-sites.csv"      # a site table laid over the shipped one (opint_core.sites): its lines win
 """
 from __future__ import annotations
 
@@ -35,6 +36,7 @@ class Config:
     store: str | None = None
     keymap: str = "default"
     spark_master: str = "yarn"
+    sites: str | None = None
     path: Path | None = None
 
 
@@ -49,6 +51,7 @@ _EXPECTED = {
     "store": "the triage store directory",
     "keymap": '"default", "vim" or the path of a keymap file',
     "spark_master": 'a Spark master, such as "yarn" or "local[2]"',
+    "sites": "the path of a site table file (lines of `alias, WLCG site, source`)",
 }
 
 

@@ -20,7 +20,7 @@ class ConfigCase:
         return path
 
 
-SETTINGS = ("archive", "source", "store", "keymap", "spark_master")
+SETTINGS = ("archive", "source", "store", "keymap", "spark_master", "sites")
 
 CONFIG_CASES = [
     ConfigCase("store-empty", b'store = ""\n', "the setting 'store' in {path} is empty",
