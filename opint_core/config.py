@@ -5,6 +5,7 @@
     store = "/eos/.../opint-team" # triage store directory (default: the user data dir)
     keymap = "default"            # default | vim | a path to a keymap file
     spark_master = "yarn"         # --spark: where the Spark job runs (yarn on analytix, local[2] on a laptop)
+    vo = "cms"                    # the scope: one VO, several ("atlas,cms" or ["atlas", "cms"]), or "all"
 """
 from __future__ import annotations
 
@@ -21,6 +22,7 @@ else:  # pragma: no cover
     import tomli as tomllib
 
 from opint_core.load.archive import DEFAULT_ARCHIVE
+from opint_core.load.scope import parse_vos
 from opint_core.errors import OpintError
 
 
@@ -35,6 +37,7 @@ class Config:
     store: str | None = None
     keymap: str = "default"
     spark_master: str = "yarn"
+    vo: tuple[str, ...] = ()   # the scope (opint_core.load.scope.parse_vos); empty: every VO
     path: Path | None = None
 
 
@@ -49,6 +52,7 @@ _EXPECTED = {
     "store": "the triage store directory",
     "keymap": '"default", "vim" or the path of a keymap file',
     "spark_master": 'a Spark master, such as "yarn" or "local[2]"',
+    "vo": 'a VO such as "cms", several ("atlas,cms" or ["atlas", "cms"]), or "all"',
 }
 
 
@@ -72,6 +76,9 @@ def load_config(path: str | os.PathLike | None = None) -> Config:
     for key, value in values.items():
         if key not in known:
             raise ConfigError(f"unknown setting {key!r} in {path}: known settings are {', '.join(sorted(known))}")
+        if key == "vo":
+            config.vo = _vo_setting(value, path)
+            continue
         if not isinstance(value, str):
             raise ConfigError(f"the setting {key!r} in {path} must be a string, got {value!r}")
         if not value.strip():  # "" would mean the current directory, or nothing at all
@@ -81,3 +88,15 @@ def load_config(path: str | os.PathLike | None = None) -> Config:
     if config.source not in ("fts", "rucio"):
         raise ConfigError(f"source = {config.source!r} in {path}: use \"fts\" or \"rucio\"")
     return config
+
+
+def _vo_setting(value, path: Path) -> tuple[str, ...]:
+    """The scope of ``vo = …``: a string (names separated by commas) or a list of strings."""
+    names = value if isinstance(value, list) else [value]
+    if not all(isinstance(n, str) for n in names):
+        raise ConfigError(f"the setting 'vo' in {path} must be a string or a list of strings, got {value!r}",
+                          f"set it to {_EXPECTED['vo']}")
+    if not any(n.strip(" ,") for n in names):
+        raise ConfigError(f"the setting 'vo' in {path} is empty",
+                          f"set it to {_EXPECTED['vo']}, or remove the line to see every VO")
+    return parse_vos(names)
