@@ -129,11 +129,6 @@ def build_report(analysis, inherited: dict | None = None, merges: dict | None = 
                   scope={"vo": list(getattr(analysis, "vo", ()))})
 
 
-def scope_text(scope: dict) -> str:
-    """The scope in words: "VO cms, atlas", or "every VO"."""
-    return f"VO {', '.join(scope['vo'])}" if scope.get("vo") else "every VO"
-
-
 # --- escaping -------------------------------------------------------------------------------------
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
@@ -180,7 +175,8 @@ def render_markdown(report: Report) -> str:
     state = "" if report.final else " (includes a day still being written)"
     out.append(f"{report.failures:,} failures in {report.categories_total:,} categories{state}; "
                f"generated {md_escape(report.generated)} from {md_escape(report.archive, 200)}.")
-    out.append(f"Scope: {md_escape(scope_text(report.scope))}.")
+    if report.scope.get("vo"):   # unscoped: every VO, as before there were scopes
+        out.append(f"Scope: VO {md_escape(', '.join(report.scope['vo']))}.")
     opts = report.options
     shown = []
     if opts.get("annotated_only"):
