@@ -83,6 +83,13 @@ def _count(text: str) -> int:
     return n
 
 
+def _vo_names(text: str) -> str:
+    """A --vo: one name or several separated by commas; an empty one would silently mean every VO."""
+    if not text.replace(",", "").strip():
+        raise argparse.ArgumentTypeError(f"{text!r} names no VO: give a VO such as cms, or all")
+    return text
+
+
 def _selection_options(parser: argparse.ArgumentParser, default=None) -> None:
     """The selection and archive flags, shared by the app, load and report."""
     g = parser.add_argument_group("selection (default: the latest day in the archive)")
@@ -101,7 +108,7 @@ def _selection_options(parser: argparse.ArgumentParser, default=None) -> None:
     a.add_argument("--demo", action="store_true", default=default if default is not None else False,
                    help="use the built-in sample archive (generated on first use; no HDFS needed)")
     a.add_argument("--source", choices=core.STREAMS, default=default, help="which stream: fts (default) or rucio")
-    a.add_argument("--vo", metavar="NAME", action="append", default=default,
+    a.add_argument("--vo", metavar="NAME", action="append", type=_vo_names, default=default,
                    help="only the failures of this VO (experiment), e.g. cms; repeat it or separate names by "
                         "commas for several, \"all\" for every VO (default: the config file's vo, else all). "
                         "Case does not matter, cms also takes cms/...; records without a VO are (unknown). "

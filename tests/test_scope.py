@@ -134,16 +134,7 @@ def test_the_config_vo_is_a_name_a_comma_list_or_a_toml_list(tmp_path, line, sco
     assert core.load_config(path).vo == scope
 
 
-@pytest.mark.parametrize("line, said", [('vo = ""', "is empty"), ('vo = " , "', "is empty"),
-                                        ("vo = 3", "must be a string or a list of strings"),
-                                        ('vo = ["cms", 1]', "must be a string or a list of strings")])
-def test_a_bad_config_vo_names_the_setting_and_the_file(tmp_path, line, said):
-    path = tmp_path / "config.toml"
-    path.write_text(line + "\n")
-    with pytest.raises(core.ConfigError) as info:
-        core.load_config(path)
-    assert "'vo'" in info.value.message and str(path) in info.value.message and said in info.value.message
-    assert "atlas,cms" in info.value.remedy
+# a bad vo setting: the cases are in the hostile corpus (tests/hostile/configs.py, "vo-*")
 
 
 # --- the command line ------------------------------------------------------------------------------------
@@ -177,6 +168,12 @@ def test_cli_takes_the_config_vo_and_vo_all_overrides_it(archive, capsys, tmp_pa
     code, out, _ = _cli(capsys, "report", "--archive", archive, "--date", str(DAY), "--config", str(config),
                         "--format", "json", "--store", str(tmp_path / "store"), "--vo", "all")
     assert code == 0 and json.loads(out)["scope"] == {"vo": []} and json.loads(out)["failures"] == 7
+
+
+def test_cli_refuses_an_empty_vo(archive, capsys):
+    with pytest.raises(SystemExit) as info:
+        main(["load", "--archive", archive, "--vo", " , "])
+    assert info.value.code == 2 and "names no VO: give a VO such as cms, or all" in capsys.readouterr().err
 
 
 def test_cli_shows_a_hostile_vo_only_made_visible(tmp_path, capsys):
@@ -214,3 +211,14 @@ async def test_the_load_dialog_offers_the_vos_and_reloads_scoped(archive, tmp_pa
         dialog = await wait_for_screen(pilot, LoadScreen, "o to open the load dialog again")
         assert dialog.query_one("#vo").value == "cms"   # the current scope is preselected
         assert dialog.vo_choices == ["all", "atlas", "cms", "(unknown)"]   # still every VO of the day
+
+
+async def test_a_scope_matching_nothing_is_a_toast_and_keeps_the_data(archive, tmp_path):
+    app = OpintApp(core.Request(archive, core.Selection.day(DAY)), export_dir=str(tmp_path))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_until(pilot, lambda: app.analysis is not None and app.overview.shown, "the day to load")
+        whole = app.analysis
+        toasts = Toasts(app)
+        app.start_load(core.Request(archive, core.Selection.day(DAY), vo="lhcb"))
+        await toasts.wait_for(pilot, "the VOs present are atlas (3 failures)", "the empty scope to be reported")
+        assert not app.loading and app.analysis is whole
