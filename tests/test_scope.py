@@ -39,7 +39,7 @@ def archive(tmp_path):
          [fts_record(ATLAS_MSG, vo="atlas", when_ms=NOON - DAY_MS) for _ in range(5)]
          + [fts_record(CMS_MSG, vo="cms", when_ms=NOON - DAY_MS)])
     _day(root, DAY, [fts_record(ATLAS_MSG, vo="atlas") for _ in range(3)]
-         + [fts_record(CMS_MSG, vo="CMS"), fts_record(CMS_MSG, vo="cms"), fts_record(CMS_MSG, vo="cms/production")]
+         + [fts_record(CMS_MSG, vo="CMS"), fts_record(CMS_MSG, vo="cms"), fts_record(CMS_MSG, vo=" cms/production")]
          + [fts_record(ANON_MSG, vo=""), fts_record("plain flag 1", flag=1, vo="cms")])
     return str(root)
 

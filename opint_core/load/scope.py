@@ -41,13 +41,12 @@ def parse_vos(values: Iterable[str] | str | None) -> tuple[str, ...]:
 
 
 def vo_family(table: pa.Table) -> pa.ChunkedArray:
-    """Per row, the VO as matched: lower case, up to its first slash, ``(unknown)`` when blank."""
+    """Per row, the VO as matched: lower case, up to its first slash, trimmed, ``(unknown)`` when blank."""
     vo = table.column("vo")
     if pa.types.is_dictionary(vo.type):   # a compact (Spark) table
         vo = vo.cast(pa.string())
-    vo = pc.utf8_lower(vo)
-    family = pc.replace_substring_regex(vo, r"/.*$", "")
-    return pc.fill_null(pc.if_else(pc.equal(pc.utf8_trim_whitespace(family), ""), None, family), UNKNOWN_VO)
+    family = pc.utf8_trim_whitespace(pc.replace_substring_regex(pc.utf8_lower(vo), r"/.*$", ""))
+    return pc.fill_null(pc.if_else(pc.equal(family, ""), None, family), UNKNOWN_VO)
 
 
 def vos_present(table: pa.Table) -> list[tuple[str, int]]:
