@@ -6,6 +6,7 @@
     keymap = "default"            # default | vim | a path to a keymap file
     spark_master = "yarn"         # --spark: where the Spark job runs (yarn on analytix, local[2] on a laptop)
     sites = "~/my-sites.csv"      # a site table laid over the shipped one (opint_core.sites): its lines win
+    vo = "cms"                    # the scope: one VO, several ("atlas,cms" or ["atlas", "cms"]), or "all"
 """
 from __future__ import annotations
 
@@ -22,6 +23,7 @@ else:  # pragma: no cover
     import tomli as tomllib
 
 from opint_core.load.archive import DEFAULT_ARCHIVE
+from opint_core.load.scope import parse_vos
 from opint_core.errors import OpintError
 
 
@@ -37,6 +39,7 @@ class Config:
     keymap: str = "default"
     spark_master: str = "yarn"
     sites: str | None = None
+    vo: tuple[str, ...] = ()   # the scope (opint_core.load.scope.parse_vos); empty: every VO
     path: Path | None = None
 
 
@@ -52,6 +55,7 @@ _EXPECTED = {
     "keymap": '"default", "vim" or the path of a keymap file',
     "spark_master": 'a Spark master, such as "yarn" or "local[2]"',
     "sites": "the path of a site table file (lines of `alias, WLCG site, source`)",
+    "vo": 'a VO such as "cms", several ("atlas,cms" or ["atlas", "cms"]), or "all"',
 }
 
 
@@ -75,6 +79,9 @@ def load_config(path: str | os.PathLike | None = None) -> Config:
     for key, value in values.items():
         if key not in known:
             raise ConfigError(f"unknown setting {key!r} in {path}: known settings are {', '.join(sorted(known))}")
+        if key == "vo":
+            config.vo = _vo_setting(value, path)
+            continue
         if not isinstance(value, str):
             raise ConfigError(f"the setting {key!r} in {path} must be a string, got {value!r}")
         if not value.strip():  # "" would mean the current directory, or nothing at all
@@ -84,3 +91,15 @@ def load_config(path: str | os.PathLike | None = None) -> Config:
     if config.source not in ("fts", "rucio"):
         raise ConfigError(f"source = {config.source!r} in {path}: use \"fts\" or \"rucio\"")
     return config
+
+
+def _vo_setting(value, path: Path) -> tuple[str, ...]:
+    """The scope of ``vo = …``: a string (names separated by commas) or a list of strings."""
+    names = value if isinstance(value, list) else [value]
+    if not all(isinstance(n, str) for n in names):
+        raise ConfigError(f"the setting 'vo' in {path} must be a string or a list of strings, got {value!r}",
+                          f"set it to {_EXPECTED['vo']}")
+    if not any(n.strip(" ,") for n in names):
+        raise ConfigError(f"the setting 'vo' in {path} is empty",
+                          f"set it to {_EXPECTED['vo']}, or remove the line to see every VO")
+    return parse_vos(names)

@@ -76,6 +76,7 @@ class Report:
     categories_total: int
     categories: list[ReportCategory]
     options: dict
+    scope: dict = field(default_factory=lambda: {"vo": []})   # the VOs analysed ([]: every VO)
 
 
 def build_report(analysis, inherited: dict | None = None, merges: dict | None = None, *,
@@ -124,7 +125,8 @@ def build_report(analysis, inherited: dict | None = None, merges: dict | None = 
     return Report(stream=r.stream, archive=r.archive, days=[str(d) for d in r.days], final=r.final,
                   generated=dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
                   failures=analysis.errors.failures, categories_total=len(analysis.clustering.categories),
-                  categories=rows, options={"annotated_only": annotated_only, "top": top, "sort": sort})
+                  categories=rows, options={"annotated_only": annotated_only, "top": top, "sort": sort},
+                  scope={"vo": list(getattr(analysis, "vo", ()))})
 
 
 # --- escaping -------------------------------------------------------------------------------------
@@ -173,6 +175,8 @@ def render_markdown(report: Report) -> str:
     state = "" if report.final else " (includes a day still being written)"
     out.append(f"{report.failures:,} failures in {report.categories_total:,} categories{state}; "
                f"generated {md_escape(report.generated)} from {md_escape(report.archive, 200)}.")
+    if report.scope.get("vo"):   # unscoped: every VO, as before there were scopes
+        out.append(f"Scope: VO {md_escape(', '.join(report.scope['vo']))}.")
     opts = report.options
     shown = []
     if opts.get("annotated_only"):
@@ -219,7 +223,7 @@ def _short_time(iso: str | None) -> str:
 def report_dict(report: Report) -> dict:
     return {
         "stream": report.stream, "archive": report.archive, "days": report.days, "final": report.final,
-        "generated": report.generated, "failures": report.failures,
+        "generated": report.generated, "failures": report.failures, "scope": report.scope,
         "categories_total": report.categories_total, "options": report.options,
         "categories": [{
             "key": c.key, "pattern": c.pattern, "count": c.count, "share": round(c.share, 6),
@@ -243,7 +247,7 @@ def render_json(report: Report) -> str:
 
 CSV_COLUMNS = ("rank", "key", "pattern", "count", "share", "first_seen", "last_seen", "trend_new", "trend_ratio",
                "top_src_sites", "top_dst_sites", "label", "status", "ticket", "notes", "inherited_from",
-               "similarity", "sample_message")
+               "similarity", "sample_message", "scope_vo")
 
 
 def render_csv(report: Report) -> str:
@@ -261,6 +265,7 @@ def render_csv(report: Report) -> str:
             _csv_safe(a.get("label")), _csv_safe(a.get("status")), _csv_safe(a.get("ticket")),
             _csv_safe(a.get("notes"), MAX_NOTES), _csv_safe(a.get("source_key") if a.get("inherited") else ""),
             _csv_number(a.get("similarity")), _csv_safe(c.samples[0][0] if c.samples else ""),
+            _csv_safe(";".join(report.scope.get("vo", [])) or "all"),
         ])
     return "".join(",".join(map(_csv_field, row)) + "\n" for row in rows)
 

@@ -83,6 +83,13 @@ def _count(text: str) -> int:
     return n
 
 
+def _vo_names(text: str) -> str:
+    """A --vo: one name or several separated by commas; an empty one would silently mean every VO."""
+    if not text.replace(",", "").strip():
+        raise argparse.ArgumentTypeError(f"{text!r} names no VO: give a VO such as cms, or all")
+    return text
+
+
 def _selection_options(parser: argparse.ArgumentParser, default=None) -> None:
     """The selection and archive flags, shared by the app, load and report."""
     g = parser.add_argument_group("selection (default: the latest day in the archive)")
@@ -101,6 +108,12 @@ def _selection_options(parser: argparse.ArgumentParser, default=None) -> None:
     a.add_argument("--demo", action="store_true", default=default if default is not None else False,
                    help="use the built-in sample archive (generated on first use; no HDFS needed)")
     a.add_argument("--source", choices=core.STREAMS, default=default, help="which stream: fts (default) or rucio")
+    a.add_argument("--vo", metavar="NAME", action="append", type=_vo_names, default=default,
+                   help="only the failures of this VO (experiment), e.g. cms; repeat it or separate names by "
+                        "commas for several, \"all\" for every VO (default: the config file's vo, else all). "
+                        "Case does not matter, cms also takes cms/...; records without a VO are (unknown). "
+                        "Rucio: each Rucio instance (ATLAS, CMS) has its own archive, so --source rucio "
+                        "is that instance's; --vo then matches its events' vo field")
     a.add_argument("--no-cache", action="store_true", default=default if default is not None else False,
                    help="read the archive even for days already cached")
     a.add_argument("--config", metavar="FILE", default=default,
@@ -272,7 +285,7 @@ def build_request(args, config: core.Config, progress) -> core.Request:
     else:
         archive = args.archive or config.archive
     return core.Request(archive, selection, args.source or config.source, use_cache=not args.no_cache,
-                        spark_master=spark_master(args, config))
+                        spark_master=spark_master(args, config), vo=config.vo if args.vo is None else args.vo)
 
 
 def spark_master(args, config: core.Config) -> str | None:
@@ -366,16 +379,17 @@ def cmd_load(args, config: core.Config, console: Console) -> int:
         progress = _stage_progress(bar)
         request = build_request(args, config, progress)
         et = core.load_request(request, progress=progress)
-    print_load_summary(console, et, top=args.top)
+    print_load_summary(console, et, top=args.top, vo=request.vo)
     return 0
 
 
-def print_load_summary(console: Console, et, top: int = 10) -> None:
+def print_load_summary(console: Console, et, top: int = 10, vo: tuple[str, ...] = ()) -> None:
     r = et.report
     days = ", ".join(str(d) for d in r.days) if len(r.days) <= 3 else f"{r.days[0]} .. {r.days[-1]}"
     state = "" if r.final else "  (includes a day still being written: .tmp)"
     say(console, f"{r.stream} errors, {r.selection}: {days or 'explicit paths'}{state}", "bold")
     say(console, f"archive  {r.archive}")
+    say(console, f"scope    VO {', '.join(vo) if vo else 'all'}")
     cached = f" ({len(r.cached_days)} day{'s' if len(r.cached_days) != 1 else ''} from cache)" if r.cached_days else ""
     say(console, (
         f"files {len(r.files):,}{cached} · records {r.records:,} · failures {et.failures:,} · skipped {r.skipped:,}"

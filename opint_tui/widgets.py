@@ -66,7 +66,7 @@ class Choice(Select):
     too, escaped, and kept when the shifter does not pick another."""
 
     def __init__(self, words, value: str, **kwargs):
-        options = [(Text(word), word) for word in words]
+        options = [(Text(clean(word)), word) for word in words]   # words may come from data (VOs)
         if value not in words:
             options.append((Text(f"{clean(value)} (unknown)"), value))
         super().__init__(options, value=value, allow_blank=False, **kwargs)

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import Callable, Protocol
 
 from opint_core.load.archive import DEFAULT_ARCHIVE
+from opint_core.load.scope import parse_vos
 from opint_core.load.selection import Selection
 from opint_core.load.table import ErrorTable
 
@@ -17,14 +18,20 @@ Progress = Callable[[str, int, int], None]   # progress(stage, done, total); sta
 @dataclass(frozen=True)
 class Request:
     """What to load: the archive (a pyarrow filesystem URI or a path), the days, the stream, whether
-    the day cache may be used, and the backend (``spark_master`` set: the Spark job on that master;
-    else this process)."""
+    the day cache may be used, the backend (``spark_master`` set: the Spark job on that master;
+    else this process), and the scope: the VOs whose failures are analysed (made lower case, each
+    once, by ``opint_core.load.scope.parse_vos``; empty: every VO). Backends load the whole
+    day (so the day cache is the unscoped day); the pipeline scopes what they return."""
 
     archive: str = DEFAULT_ARCHIVE
     selection: Selection = field(default_factory=Selection.latest)
     stream: str = "fts"
     use_cache: bool = True
     spark_master: str | None = None
+    vo: tuple[str, ...] = ()
+
+    def __post_init__(self):
+        object.__setattr__(self, "vo", parse_vos(self.vo))   # any case, a comma list, "all": one form
 
 
 @dataclass

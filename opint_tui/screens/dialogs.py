@@ -17,6 +17,7 @@ from textual.widgets import (
 from textual.widgets.option_list import Option
 
 import opint_core as core
+from opint_core.load.scope import ALL_VOS
 from opint_tui.bindings import DESCRIPTIONS
 from opint_tui.overview_model import filter_rows
 from opint_tui.safe import clean, literal, pattern_text
@@ -223,11 +224,14 @@ class LoadScreen(Dialog):
             super().__init__()
             self.request = request
 
-    def __init__(self, current: core.Request, default_master: str = "yarn"):
+    def __init__(self, current: core.Request, default_master: str = "yarn", vos: list[str] | None = None):
         """``current``: the fields start from it (and what the dialog does not show, the cache use, is kept);
-        ``default_master``: the Spark master offered when ``current`` has none."""
+        ``default_master``: the Spark master offered when ``current`` has none; ``vos``: the VOs of
+        the data loaded (offered as the scope, with "all")."""
         super().__init__()
         self.current, self.default_master = current, default_master
+        scope = ",".join(current.vo) or ALL_VOS
+        self.vo_choices = list(dict.fromkeys([ALL_VOS, *(vos or []), scope]))   # the current scope is offered too
 
     def compose(self) -> ComposeResult:
         today = dt.datetime.now(dt.timezone.utc).date()
@@ -235,6 +239,8 @@ class LoadScreen(Dialog):
             yield Label("Load errors", classes="title")
             yield Label("Stream")
             yield Choice(core.STREAMS, value=self.current.stream, id="stream")
+            yield Label("VO (experiment)")
+            yield Choice(self.vo_choices, value=",".join(self.current.vo) or ALL_VOS, id="vo")
             yield Label("Days")
             with RadioSet(id="mode"):
                 for i, (mode, text) in enumerate(self.MODES):
@@ -286,7 +292,7 @@ class LoadScreen(Dialog):
             return
         self.post_message(self.Submitted(dataclasses.replace(
             self.current, archive=archive, selection=selection, stream=self.query_one("#stream", Select).value,
-            spark_master=master)))
+            spark_master=master, vo=self.query_one("#vo", Select).value)))
         self.close()
 
     def action_cancel(self) -> None:

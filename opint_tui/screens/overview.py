@@ -11,9 +11,15 @@ from textual.widgets import Footer, Input, Static
 from opint_tui.bindings import bindings
 from opint_tui.overview_model import LEVELS, SORTS, filter_rows, sort_rows
 from opint_tui.row_list import RowList
-from opint_tui.safe import literal, pattern_text
+from opint_tui.safe import clean, literal, pattern_text
 from opint_tui.screens.base import AppScreen, while_shown
 from opint_tui.view import header_text, label_cell, status_cell, trend_cell
+
+
+def scope_tag(analysis) -> Text:
+    """The VO scope at the head of the header ("VO cms"); nothing when every VO is shown."""
+    vos = getattr(analysis, "vo", ())
+    return Text(f" VO {clean(', '.join(vos))} ", style="bold reverse") if vos else Text()
 
 
 def columns_for(width: int) -> tuple:
@@ -135,9 +141,9 @@ class OverviewScreen(AppScreen):
         if self.analysis is None:
             summary.update(Text(" opint · loading…" if self.progress else " opint · no data loaded"))
         else:
-            summary.update(header_text(self.analysis, self.level, len(self.shown), len(self.rows), self.filter_text,
-                                       self.sort_order + (" (reversed)" if self.reverse else ""),
-                                       self.app.size.width))
+            header = header_text(self.analysis, self.level, len(self.shown), len(self.rows), self.filter_text,
+                                 self.sort_order + (" (reversed)" if self.reverse else ""), self.app.size.width)
+            summary.update(Text.assemble(scope_tag(self.analysis), header))
 
     def cells(self, row) -> list:
         """The cells of one row for the current columns; called only for rows on screen."""

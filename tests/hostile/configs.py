@@ -35,6 +35,11 @@ CONFIG_CASES = [
     ConfigCase("utf-16", 'store = "/eos/opint"\n'.encode("utf-16"),
                "the config file {path} is not UTF-8 text (byte 0xff at offset 0)",
                "save it as UTF-8, or remove it to use the defaults"),
+    # the VO scope (issue 12): a name, a comma list or a list of names
+    *(ConfigCase(f"vo-{name}", content, f"the setting 'vo' in {{path}} {said}", 'a VO such as "cms", several')
+      for name, content, said in (("empty", b'vo = ""\n', "is empty"), ("only-commas", b'vo = " , "\n', "is empty"),
+                                  ("number", b"vo = 3\n", "must be a string or a list of strings, got 3"),
+                                  ("list-with-a-table", b'vo = ["cms", {x = 1}]\n', "must be a string or a list"))),
     # these held up already
     ConfigCase("not-toml", b"store = /eos/opint\n", "the config file {path} is not valid TOML", new=False),
     ConfigCase("escape-and-nul", b'store = "\x1b[2J\x00"\n', "the config file {path} is not valid TOML", new=False),
