@@ -208,6 +208,10 @@ class OpintApp(App):
         if problems:
             self.say(f"{len(problems)} file(s) had damaged or skipped records: "
                      f"{problems[0].path}: {problems[0].describe()}", severity="warning", timeout=10)
+        duplicates = self.analysis.report.duplicates
+        if duplicates:   # a compaction re-run or a repeated record: counted once, and the shifter is told
+            self.say(f"{duplicates:,} duplicate record{'s' if duplicates != 1 else ''} dropped: the same transfer "
+                     "read twice is counted once", timeout=10)
         if self.first_data_frame is None:
             self.call_after_refresh(self._mark_first_frame)
 

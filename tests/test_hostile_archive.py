@@ -499,3 +499,19 @@ def test_lone_surrogates_and_huge_numbers_are_repaired_not_raised(tmp_path):
                                        "wrong type for 'data.f_size'": 1,
                                        "wrong type for 'data.tr_timestamp_complete'": 1,
                                        "wrong type for 'data.t__error_message'": 1})
+
+
+async def test_app_says_how_many_duplicates_were_dropped(tmp_path):
+    from opint_tui.app import OpintApp
+    from waits import Toasts, wait_until
+
+    case = build_case("duplicates-fts", tmp_path / "archive")
+    app = OpintApp(core.Request(case.uri, case.selection, use_cache=False),
+                   store=core.TriageStore(tmp_path / "store", user="shifter"))
+    toasts = Toasts(app)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_until(pilot, lambda: app.analysis is not None and app.overview.shown, "the overview")
+        await toasts.wait_for(pilot, "read twice is counted once", "the duplicates to be told")
+    assert app.analysis.errors.failures == case.failures
+    told = next(m for m in toasts.messages if "duplicate" in m)
+    assert told.startswith(f"{case.duplicates:,} duplicate record")
