@@ -8,6 +8,7 @@ layers (each imports only those below it; import-linter checks it, see pyproject
     insight | spark | triage       breakdowns and trends | the Spark backend | annotations
     clustering                     templates and categories
     load                           the archive, the local backend, ErrorTable, Request
+    sites                          the site-name table (WLCG site of experiment names, RSEs, hosts)
     errors | stages | atomic       the error base, stage labels, atomic file writes
 """
 from opint_core.atomic import write_atomic
@@ -26,6 +27,7 @@ from opint_core.report import FORMATS as REPORT_FORMATS
 from opint_core.report import SORTS as REPORT_SORTS
 from opint_core.report import Report, build_report, render as render_report
 from opint_core.sample_archive import write_sample_archive
+from opint_core.sites import SiteTable, SiteTableError, default_site_table
 from opint_core.spark import SparkError, load_errors_spark, spark_available
 from opint_core.stages import STAGES, stage_label
 from opint_core.triage import (CARRY_OVER_THRESHOLD, STATUSES, Annotation, Inherited, StoreError, TriageStore,
@@ -40,5 +42,5 @@ __all__ = [
     "Trends", "analyse", "analyse_errors", "build_report", "cluster", "config_path", "demo_archive",
     "load_baseline", "load_config", "load_errors", "load_request", "open_archive_fs", "parse_date",
     "render_report", "sort_categories", "sparkline", "top_values", "trend", "write_atomic", "write_sample_archive",
-    "SparkError", "load_errors_spark", "spark_available",
+    "SparkError", "load_errors_spark", "spark_available", "SiteTable", "SiteTableError", "default_site_table",
 ]

@@ -92,13 +92,16 @@ class OpintApp(App):
             self.error, self.remedy, self.worker = error, remedy, worker
 
     def __init__(self, source: core.Request | None, *, config: core.Config | None = None, store=None,
-                 keymap: str = "default", export_dir: str | None = None, analysis=None):
+                 keymap: str = "default", export_dir: str | None = None, analysis=None,
+                 sites: core.SiteTable | None = None):
         """`source`: what to load (None: the load dialog opens); `analysis`: an already computed Analysis
         to show at once (tests, benchmarks). `config`: the settings read once by the command line (the
-        load dialog's defaults); without it, the defaults."""
+        load dialog's defaults); without it, the defaults. `sites`: the site-name table (the filter
+        finds a site by any of its names); without it, the shipped one."""
         super().__init__()
         self.source = source    # the Request whose analysis is shown (or is being loaded first)
         self.config = config or core.Config()
+        self.sites = sites or core.default_site_table()
         self.preloaded = analysis
         self.store = store
         self.keymap_name = keymap
@@ -253,7 +256,7 @@ class OpintApp(App):
         if self.analysis is None:
             return
         trends = self.analysis.trends if level == "category" else None
-        rows = build_rows(self.analysis, self.insight_for(level), self.triage, trends)
+        rows = build_rows(self.analysis, self.insight_for(level), self.triage, trends, sites=self.sites)
         self.overview.show(self.analysis, rows, keep_key)
 
     def on_overview_screen_level_changed(self, message: OverviewScreen.LevelChanged) -> None:

@@ -30,6 +30,7 @@ class Row:
     status: str = ""
     inherited: float | None = None  # similarity when the annotation was carried over from another key
     sites: str = ""
+    site_names: str = ""            # every name of those sites (experiment names, hosts): filtered, not shown
     timeline: tuple = ()
     new: bool = False
     new_templates: int = 0          # rows of templates never seen in the baseline (inside a known category)
@@ -38,7 +39,7 @@ class Row:
 
     @property
     def haystack(self) -> str:
-        return f"{self.pattern} {self.label} {self.sites}".lower()
+        return f"{self.pattern} {self.label} {self.sites} {self.site_names}".lower()
 
     # what the orders of the core (core.sort_categories) read
     @property

@@ -35,14 +35,28 @@ def triage_state(store, clustering) -> TriageState:
     return TriageState(store.carry_over(clustering.categories) if store is not None else {})
 
 
-def _sites(summary) -> str:
+def _top_sites(summary) -> tuple[str, str]:
     src = summary.top_src_sites[0].value if summary.top_src_sites else "?"
     dst = summary.top_dst_sites[0].value if summary.top_dst_sites else "?"
+    return src, dst
+
+
+def _sites(summary) -> str:
+    src, dst = _top_sites(summary)
     return "" if src == dst == "?" else f"{src}→{dst}"
 
 
-def build_rows(analysis, insight, triage: TriageState, trends=None) -> list[Row]:
-    """One Row per group of `insight` (its level decides: categories or templates)."""
+def _site_names(summary, sites) -> str:
+    """Every other name of the row's sites (T1_DE_KIT, gridka.de for FZK-LCG2), for the filter."""
+    if sites is None:
+        return ""
+    names = set().union(*(sites.names_of(s) for s in _top_sites(summary) if s != "?"))
+    return " ".join(sorted(names))
+
+
+def build_rows(analysis, insight, triage: TriageState, trends=None, *, sites=None) -> list[Row]:
+    """One Row per group of `insight` (its level decides: categories or templates). `sites`: a
+    core.SiteTable, so that filtering finds a row by any name of its sites."""
     cl = analysis.clustering
     rows = []
     for g, summary in enumerate(insight.summaries(top=1)):
@@ -51,7 +65,7 @@ def build_rows(analysis, insight, triage: TriageState, trends=None) -> list[Row]
         key = summary.key if insight.level == "category" else cl.categories[int(cl.template_category[g])].key
         annotation, found = triage.annotation(key)
         row = Row(index=g, key=key, pattern=summary.pattern, count=summary.count, share=summary.share,
-                  sites=_sites(summary), timeline=summary.timeline)
+                  sites=_sites(summary), site_names=_site_names(summary, sites), timeline=summary.timeline)
         if annotation is not None and not annotation.empty:
             row.label = annotation.label or ""
             row.status = annotation.status or ""

@@ -5,6 +5,8 @@ and a check that something did *not* happen waits first for the event that makes
 dialog closed, the refusal was shown, the store was written)."""
 
 
+import dataclasses
+
 import opint_core as core
 from opint_tui.app import OpintApp
 from opint_tui.overview_model import filter_rows
@@ -55,6 +57,24 @@ async def test_filter_as_you_type_and_escape_clears(sample_root, sample_analysis
         await pilot.press("escape")
         await wait_until(pilot, lambda: app.overview.filter_text == "", "escape to clear the filter")
         assert len(app.overview.shown) == total
+
+
+async def test_filter_finds_a_site_by_any_of_its_names(sample_root, sample_analysis, tmp_path):
+    """GridKa is FZK-LCG2 to WLCG and ATLAS and T1_DE_KIT to CMS: filtering by one name finds the others."""
+    app = make_app(sample_root, sample_analysis, tmp_path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await ready(pilot)
+        kit = {r.key for r in app.overview.rows if "FZK-LCG2" in r.sites or "T1_DE_KIT" in r.sites}
+        assert kit and any("FZK-LCG2" in r.sites for r in app.overview.rows)
+        for query in ("t1_de_kit", "gridka"):
+            await pilot.press("slash", *query)
+            await wait_until(pilot, lambda: app.overview.filter_text == query, "the typed filter to apply")
+            assert kit <= {r.key for r in app.overview.shown}, query
+            await pilot.press("escape")
+            await wait_until(pilot, lambda: app.overview.filter_text == "", "escape to clear the filter")
+        # the names come from the site table: without them the WLCG-named rows are not found by the CMS name
+        bare = [dataclasses.replace(r, site_names="") for r in app.overview.rows]
+        assert not {r.key for r in bare if "FZK-LCG2" in r.sites} <= {r.key for r in filter_rows(bare, "t1_de_kit")}
 
 
 async def test_sort_cycles_and_level_switches(sample_root, sample_analysis, tmp_path):

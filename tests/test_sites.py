@@ -196,3 +196,19 @@ def test_any_bytes_are_a_table_or_a_site_table_error(tmp_path_factory, content):
         assert str(path) in e.message and e.remedy
     else:
         assert table.canonical("T1_DE_KIT") is not None
+
+
+def test_the_app_refuses_a_bad_site_table_before_it_starts(tmp_path, capsys, monkeypatch):
+    """The config's site table is read when opint starts: a broken one is a message and exit 2, not a
+    screen taken over and a crash later."""
+    from opint_tui.cli import main
+
+    table = tmp_path / "sites.csv"
+    table.write_text("T1_DE_KIT\n")
+    config = tmp_path / "config.toml"
+    config.write_text(f'sites = "{table}"\n')
+    monkeypatch.setenv("COLUMNS", "1000")
+    code = main(["--config", str(config), "--archive", str(tmp_path / "no-archive")])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert f"line 1 of the site table {table}: 'T1_DE_KIT' has no site" in err
