@@ -18,6 +18,7 @@ Everything here runs on templates (hundreds to a few thousand), never on rows.
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from collections import defaultdict
 
 from rapidfuzz import fuzz, process
@@ -83,7 +84,11 @@ def strip_wrappers(template: str) -> str:
 
 def cause_text(template: str) -> str:
     """The cause with protocol boilerplate removed, lower-cased, whitespace collapsed."""
-    text = _NOISE_RE.sub(" ", strip_wrappers(template))
+    return _cause_of_stripped(strip_wrappers(template))
+
+
+def _cause_of_stripped(stripped: str) -> str:
+    text = _NOISE_RE.sub(" ", stripped)
     return " ".join(text.split())
 
 
@@ -268,12 +273,53 @@ KNOWN_CAUSES: list[tuple[str, str, re.Pattern]] = [(n, p, re.compile(r, _I)) for
 
 
 def known_cause(template: str) -> tuple[str, str] | None:
-    """(issue, canonical pattern) of a template whose cause is a known one, else None."""
+    """(issue, canonical pattern) of a template whose cause is a known one, else None.
+
+    One template, one rule at a time: the reference that ``known_cause_indices`` must agree with."""
     text = strip_wrappers(template)
     for name, pattern, rx in KNOWN_CAUSES:
         if rx.search(text):
             return name, pattern
     return None
+
+
+# No known-cause regex can match a line feed (no DOTALL, no \s, no [^…]), so texts joined by it are
+# searched as one string without a match spanning two of them; ``\b`` sees the same non-word
+# character at each text's edges as at a string's.
+_TEXT_SEPARATOR = "\n"
+
+
+def known_cause_indices(stripped: list[str]) -> list[int]:
+    """For each wrapper-stripped text, the index in ``KNOWN_CAUSES`` of the first rule that matches
+    it, or -1: the same answers as ``known_cause``, in one pass over all texts per rule.
+
+    Each rule scans the joined texts once inside the regex engine and Python only handles its
+    matches, so the cost no longer grows with templates × rules in Python calls (1.37 M
+    ``re.search`` calls on a 27 k-template day before)."""
+    rule_of = [-1] * len(stripped)
+    if not stripped:
+        return rule_of
+    starts, pos = [], 0
+    for text in stripped:
+        starts.append(pos)
+        pos += len(text) + len(_TEXT_SEPARATOR)
+    joined = _TEXT_SEPARATOR.join(stripped)
+    for rule, (_, _, rx) in enumerate(KNOWN_CAUSES):
+        _mark_first_matches(rx, joined, starts, rule, rule_of)
+    return rule_of
+
+
+def _mark_first_matches(rx: re.Pattern, joined: str, starts: list[int], rule: int, rule_of: list[int]) -> None:
+    """Give ``rule`` to every text ``rx`` matches that no earlier rule matched."""
+    search, end, n = rx.search, len(joined), len(starts)
+    m = search(joined)
+    while m is not None:
+        i = bisect_right(starts, m.start()) - 1
+        if rule_of[i] < 0:
+            rule_of[i] = rule
+        if i + 1 >= n:
+            break
+        m = search(joined, starts[i + 1], end)   # one match per text is enough
 
 
 def _fuzzy_groups(causes: list[str], similarity: float) -> list[int]:
@@ -325,17 +371,17 @@ def categorize(templates: list[str], counts=None, *, similarity: float = DEFAULT
         return c
 
     unknown: list[int] = []
+    stripped = [strip_wrappers(tmpl) if tmpl and tmpl != EMPTY_PATTERN else "" for tmpl in templates]
+    rules = known_cause_indices(stripped)
     for t, tmpl in enumerate(templates):
         if not tmpl or tmpl == EMPTY_PATTERN:
             out[t] = cat(EMPTY_PATTERN)
-            continue
-        k = known_cause(tmpl)
-        if k is not None:
-            out[t] = cat(k[1])
+        elif rules[t] >= 0:
+            out[t] = cat(KNOWN_CAUSES[rules[t]][1])
         else:
             unknown.append(t)
     if unknown:
-        causes = [cause_text(templates[t]) or templates[t] for t in unknown]
+        causes = [_cause_of_stripped(stripped[t]) or templates[t] for t in unknown]
         # process in a canonical order so that the result does not depend on template order
         order = sorted(range(len(unknown)), key=lambda i: (causes[i], templates[unknown[i]]))
         causes_sorted = [causes[i] for i in order]
@@ -345,9 +391,8 @@ def categorize(templates: list[str], counts=None, *, similarity: float = DEFAULT
             members[r].append(pos)
         for r, poss in members.items():
             # canonical pattern: the shortest stripped template of the group (ties: text order)
-            stripped = sorted({strip_wrappers(templates[unknown[order[p]]]) for p in poss},
-                              key=lambda s: (len(s), s))
-            canon = stripped[0] or templates[unknown[order[poss[0]]]]
+            shortest = min({stripped[unknown[order[p]]] for p in poss}, key=lambda s: (len(s), s))
+            canon = shortest or templates[unknown[order[poss[0]]]]
             c = cat(canon)
             for p in poss:
                 out[unknown[order[p]]] = c
