@@ -13,6 +13,7 @@ is that run's own.  Targets on a 2-core machine: <= 30 s uncached, <= 3 s cached
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import json
 import os
 import resource
@@ -23,9 +24,8 @@ from pathlib import Path
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
-sys.path.insert(0, HERE)
-from bench_load import DAY, make_archive  # noqa: E402  (the same finished, compacted day)
-
+sys.path.insert(0, ROOT)
+DAY = dt.date(2026, 11, 20)          # a Friday: weekday volume
 DAY_DIR = f"project/monitoring/archive/fts/raw/complete/{DAY:%Y/%m/%d}"
 DONE_MARK = "generated.json"        # written last: a scratch dir without it is regenerated
 TARGETS = {"uncached": 30.0, "cached": 3.0}
@@ -78,7 +78,10 @@ def ensure_day(scratch: Path, scale: float) -> dict:
     shutil.rmtree(scratch, ignore_errors=True)
     scratch.mkdir(parents=True)
     started = time.perf_counter()
-    make_archive(str(scratch / "archive"), scale)
+    from opint_core.sample_archive import write_sample_archive
+
+    # today=False: a finished, compacted day (every part gzipped), which the cached run can cache
+    write_sample_archive(scratch / "archive", days=1, seed=7, scale=scale, end=DAY, streams=("fts",), today=False)
     seconds = time.perf_counter() - started
     files = [p for p in (scratch / "archive" / DAY_DIR).iterdir()]
     facts = {"scale": scale, "seconds": seconds, "files": len(files),
@@ -89,7 +92,6 @@ def ensure_day(scratch: Path, scale: float) -> dict:
 
 def day_counts(scratch: Path) -> tuple[int, int, int]:
     """(records, failures, distinct messages) of the day, from the cache the runs wrote."""
-    sys.path.insert(0, ROOT)
     from opint_core import Selection, load_errors
 
     et = load_errors(str(scratch / "archive"), Selection.day(DAY), stream="fts", cache_dir=str(scratch / "cache"))
