@@ -171,8 +171,8 @@ def write_sample_archive(root: str | os.PathLike, *, days: int = 7, seed: int = 
     incidents = _incidents(w, streams, inc_counts, stable_daily, examples, day_list)
     elapsed = time.perf_counter() - t_start
     return SampleSummary(
-        root=root, days=day_list, tmp_day=day_list[-1] if today else None, files=files, records=records, failures=failures,
-        aborts=aborts, records_per_day=rpd, failures_per_day=fpd, incidents=incidents,
+        root=root, days=day_list, tmp_day=day_list[-1] if today else None, files=files, records=records,
+        failures=failures, aborts=aborts, records_per_day=rpd, failures_per_day=fpd, incidents=incidents,
         fts_template_counts=tpl_counts.get("fts", {}), rucio_reason_counts=tpl_counts.get("rucio", {}),
         seconds=elapsed, bytes_written=nbytes)
 
