@@ -29,7 +29,7 @@ GROUPS: dict[str, tuple[list[str], list[str]]] = {
     "clustering": (
         ["opint_core/clustering/*.py"],
         ["tests/test_clustering.py", "tests/test_masking.py", "tests/test_mask_batch.py",
-         "tests/test_pinned_semantics.py"],
+         "tests/test_pinned_semantics.py", "tests/test_known_cause_pass.py"],
     ),
     "trend": (
         ["opint_core/insight/trend.py", "opint_core/insight/orders.py"],

@@ -425,6 +425,19 @@ def test_single_stream_single_day(tmp_path):
     assert summary.incident("site_outage").day == summary.incident("new_error").day == END
 
 
+def test_a_finished_last_day_is_compacted_and_cacheable(tmp_path):
+    from opint_core import Selection, load_errors
+
+    summary = write_sample_archive(tmp_path, days=1, seed=3, scale=0.03, end=END, streams=("fts",), today=False)
+    assert summary.tmp_day is None
+    assert {p.parent.name for p in summary.files} == {f"{END:%d}"}
+    assert all(p.name.endswith(".json.gz") and p.stat().st_size > 0 for p in summary.files)
+    first = load_errors(tmp_path, Selection.day(END), stream="fts", cache_dir=tmp_path / "cache")
+    again = load_errors(tmp_path, Selection.day(END), stream="fts", cache_dir=tmp_path / "cache")
+    assert again.report.cached_days == [END]
+    assert again.report.records == first.report.records == summary.records["fts"]
+
+
 def test_default_end_is_today_utc(tmp_path):
     summary = write_sample_archive(tmp_path, days=1, scale=0.01, streams=("rucio",))
     assert summary.tmp_day == dt.datetime.now(dt.timezone.utc).date() or \

@@ -20,6 +20,9 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
 from rapidfuzz import fuzz, process
 
 from opint_core.clustering.masking import EMPTY_PATTERN, WILDCARD
@@ -83,7 +86,11 @@ def strip_wrappers(template: str) -> str:
 
 def cause_text(template: str) -> str:
     """The cause with protocol boilerplate removed, lower-cased, whitespace collapsed."""
-    text = _NOISE_RE.sub(" ", strip_wrappers(template))
+    return _cause_of_stripped(strip_wrappers(template))
+
+
+def _cause_of_stripped(stripped: str) -> str:
+    text = _NOISE_RE.sub(" ", stripped)
     return " ".join(text.split())
 
 
@@ -268,12 +275,47 @@ KNOWN_CAUSES: list[tuple[str, str, re.Pattern]] = [(n, p, re.compile(r, _I)) for
 
 
 def known_cause(template: str) -> tuple[str, str] | None:
-    """(issue, canonical pattern) of a template whose cause is a known one, else None."""
-    text = strip_wrappers(template)
-    for name, pattern, rx in KNOWN_CAUSES:
+    """(issue, canonical pattern) of a template whose cause is a known one, else None.
+
+    One template, one rule at a time: the reference that ``known_cause_indices`` must agree with."""
+    rule = _first_rule(strip_wrappers(template))
+    return KNOWN_CAUSES[rule][:2] if rule >= 0 else None
+
+
+def known_cause_indices(stripped: list[str]) -> list[int]:
+    """For each wrapper-stripped text, the index in ``KNOWN_CAUSES`` of the first rule that matches
+    it, or -1: the same answers as ``known_cause``, vectorised over the texts.
+
+    Each rule runs once over all texts not yet matched (``pyarrow.compute.match_substring_regex``,
+    RE2: one linear scan in C++, no Python per text), in table order, so the first rule wins as
+    before; the cost no longer grows as templates × rules Python ``re.search`` calls (1.37 M on a
+    27 k-template day).  RE2 and Python's ``re`` agree on these patterns for ASCII text (their
+    ``\\w``/``\\b``/case folding differ only beyond ASCII), so the rare other texts take the
+    one-at-a-time path."""
+    rule_of = np.full(len(stripped), -1, dtype=np.int64)
+    ascii_rows: list[int] = []
+    for i, text in enumerate(stripped):
+        if text.isascii():
+            ascii_rows.append(i)
+        else:
+            rule_of[i] = _first_rule(text)
+    rows = np.asarray(ascii_rows, dtype=np.int64)
+    texts = pa.array([stripped[i] for i in ascii_rows], type=pa.large_string())
+    for rule, (_, _, rx) in enumerate(KNOWN_CAUSES):
+        if not len(rows):
+            break
+        hit = pc.match_substring_regex(texts, rx.pattern, ignore_case=True).to_numpy(zero_copy_only=False)
+        if hit.any():
+            rule_of[rows[hit]] = rule
+            rows, texts = rows[~hit], texts.filter(pa.array(~hit))   # matched texts are done
+    return rule_of.tolist()
+
+
+def _first_rule(text: str) -> int:
+    for rule, (_, _, rx) in enumerate(KNOWN_CAUSES):
         if rx.search(text):
-            return name, pattern
-    return None
+            return rule
+    return -1
 
 
 def _fuzzy_groups(causes: list[str], similarity: float) -> list[int]:
@@ -325,17 +367,17 @@ def categorize(templates: list[str], counts=None, *, similarity: float = DEFAULT
         return c
 
     unknown: list[int] = []
+    stripped = [strip_wrappers(tmpl) if tmpl and tmpl != EMPTY_PATTERN else "" for tmpl in templates]
+    rules = known_cause_indices(stripped)
     for t, tmpl in enumerate(templates):
         if not tmpl or tmpl == EMPTY_PATTERN:
             out[t] = cat(EMPTY_PATTERN)
-            continue
-        k = known_cause(tmpl)
-        if k is not None:
-            out[t] = cat(k[1])
+        elif rules[t] >= 0:
+            out[t] = cat(KNOWN_CAUSES[rules[t]][1])
         else:
             unknown.append(t)
     if unknown:
-        causes = [cause_text(templates[t]) or templates[t] for t in unknown]
+        causes = [_cause_of_stripped(stripped[t]) or templates[t] for t in unknown]
         # process in a canonical order so that the result does not depend on template order
         order = sorted(range(len(unknown)), key=lambda i: (causes[i], templates[unknown[i]]))
         causes_sorted = [causes[i] for i in order]
@@ -345,9 +387,8 @@ def categorize(templates: list[str], counts=None, *, similarity: float = DEFAULT
             members[r].append(pos)
         for r, poss in members.items():
             # canonical pattern: the shortest stripped template of the group (ties: text order)
-            stripped = sorted({strip_wrappers(templates[unknown[order[p]]]) for p in poss},
-                              key=lambda s: (len(s), s))
-            canon = stripped[0] or templates[unknown[order[poss[0]]]]
+            shortest = min({stripped[unknown[order[p]]] for p in poss}, key=lambda s: (len(s), s))
+            canon = shortest or templates[unknown[order[poss[0]]]]
             c = cat(canon)
             for p in poss:
                 out[unknown[order[p]]] = c

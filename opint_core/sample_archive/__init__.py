@@ -1,13 +1,13 @@
 """A deterministic, realistic MONIT archive on local disk: FTS "complete" records and Rucio events.
 
-``write_sample_archive(root, days=7, seed=0, scale=1.0, end=None)`` writes the exact HDFS layout of DOMAIN.md
-§1.3 under ``root``::
+``write_sample_archive(root, days=7, seed=0, scale=1.0, end=None, today=True)`` writes the exact HDFS layout
+of DOMAIN.md §1.3 under ``root``::
 
     project/monitoring/archive/fts/raw/complete/YYYY/MM/DD/part-NNNNN-<uuid>-c000.json.gz
     project/monitoring/archive/rucio/raw/events/YYYY/MM/DD/part-NNNNN-<uuid>-c000.json.gz
 
 The last day is ``DD.tmp/`` (today, not yet compacted by MONIT): every other part file there is plain ``.json``
-and one is empty (zero bytes).  Each day has the files of one large Spark job plus one file of a second job
+and one is empty (zero bytes); ``today=False`` writes it finished and compacted like the others.  Each day has the files of one large Spark job plus one file of a second job
 (two uuids, as in the 2019 listings).  A record sits in the directory of its ``metadata.timestamp``, so records
 completed just before midnight can sit in the next day's directory.  Rewriting a day replaces its part files.
 

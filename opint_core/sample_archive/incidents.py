@@ -44,7 +44,7 @@ class SampleSummary:
     """What :func:`write_sample_archive` wrote.  Failures: FTS flag 0; Rucio event types ending in "failed"."""
     root: Path
     days: list[dt.date]
-    tmp_day: dt.date
+    tmp_day: dt.date | None        # the DD.tmp day (today), None when every day is finished
     files: list[Path]
     records: dict[str, int]
     failures: dict[str, int]

@@ -34,11 +34,14 @@ def _n_parts(n: int, base: int, rng) -> int:
 
 def write_sample_archive(root: str | os.PathLike, *, days: int = 7, seed: int = 0, scale: float = 1.0,
                          end: dt.date | None = None, streams: Iterable[str] = ("fts", "rucio"),
+                         today: bool = True,
                          progress: Callable[[str, int, int], None] | None = None) -> SampleSummary:
     """Write a sample MONIT archive under ``root`` and describe it.
 
     ``days`` days ending on ``end`` (default: today, UTC); the last one is the ``DD.tmp`` directory.
     ``scale`` multiplies the volume (1.0 ≈ 30 000 FTS records and 20 000 Rucio events per day).
+    ``today=False`` writes the last day finished too (``DD``, every part gzipped, no empty one), as MONIT has
+    it once the day is compacted: a day that can be cached, e.g. for benchmarks.
     ``progress(stage, done, total)`` is called after each file is written.
     """
     t_start = time.perf_counter()
@@ -136,7 +139,7 @@ def write_sample_archive(root: str | os.PathLike, *, days: int = 7, seed: int = 
                 rpd[s][d] = nb
                 fpd[s][d] = nf
                 # files: n_parts of one Spark job, plus one file of a second job (and an empty file in .tmp)
-                is_tmp = di == len(day_list) - 1
+                is_tmp = today and di == len(day_list) - 1
                 ddir = root / STREAM_DIRS[s] / f"{d:%Y}" / f"{d:%m}" / (f"{d:%d}.tmp" if is_tmp else f"{d:%d}")
                 ddir.mkdir(parents=True, exist_ok=True)
                 stage = f"{s} {d.isoformat()}"
@@ -168,8 +171,8 @@ def write_sample_archive(root: str | os.PathLike, *, days: int = 7, seed: int = 
     incidents = _incidents(w, streams, inc_counts, stable_daily, examples, day_list)
     elapsed = time.perf_counter() - t_start
     return SampleSummary(
-        root=root, days=day_list, tmp_day=day_list[-1], files=files, records=records, failures=failures,
-        aborts=aborts, records_per_day=rpd, failures_per_day=fpd, incidents=incidents,
+        root=root, days=day_list, tmp_day=day_list[-1] if today else None, files=files, records=records,
+        failures=failures, aborts=aborts, records_per_day=rpd, failures_per_day=fpd, incidents=incidents,
         fts_template_counts=tpl_counts.get("fts", {}), rucio_reason_counts=tpl_counts.get("rucio", {}),
         seconds=elapsed, bytes_written=nbytes)
 
