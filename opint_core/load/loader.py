@@ -12,12 +12,13 @@ import pyarrow as pa
 from opint_core.errors import LoadCancelled
 from opint_core.load.archive import DEFAULT_ARCHIVE, Archive
 from opint_core.load.cache import DayCache
-from opint_core.load.duplicates import drop_duplicates
-from opint_core.load.reader import FileReport, read_part_file
+from opint_core.load.duplicates import split_duplicates
+from opint_core.load.reader import FileReport, read_part
 from opint_core.load.request import Progress
 from opint_core.load.schema import ERROR_SCHEMA, STREAMS
 from opint_core.load.selection import Selection
 from opint_core.load.table import ErrorTable, LoadReport
+from opint_core.load.traffic import combine_traffic, sorted_traffic, without_duplicates
 
 
 def load_errors(archive: str | Archive = DEFAULT_ARCHIVE, selection: Selection | None = None, *,
@@ -45,14 +46,15 @@ def load_errors(archive: str | Archive = DEFAULT_ARCHIVE, selection: Selection |
         report.empty_files += s.empty_files
 
     cache = DayCache(archive.uri, stream, cache_dir) if use_cache else None
-    parts: dict[int, list[tuple[pa.Table, FileReport]]] = {}
+    # per day: (failures, traffic, report) of each file; a cached day: its tables, then its reports
+    parts: dict[int, list[tuple[pa.Table | None, pa.Table | None, FileReport | None]]] = {}
     to_read: list[tuple[int, str]] = []
     for i, source in enumerate(sources):
         hit = cache.get(source.day, source.signature()) if cache and source.final and source.day else None
         if hit:
-            table, file_dicts = hit
+            table, traffic, file_dicts = hit
             reports = [FileReport.from_dict(d) for d in file_dicts]
-            parts[i] = [(table, None)] + [(None, r) for r in reports]
+            parts[i] = [(table, traffic, None)] + [(None, None, r) for r in reports]
             report.cached_days.append(source.day)
         else:
             parts[i] = []
@@ -69,7 +71,7 @@ def load_errors(archive: str | Archive = DEFAULT_ARCHIVE, selection: Selection |
             if cancel is not None and cancel.is_set():
                 raise LoadCancelled()
             i, path = item
-            result = read_part_file(archive.fs, path, stream)
+            result = read_part(archive.fs, path, stream)
             with lock:
                 done += 1
                 notify("files", done, total)
@@ -81,18 +83,22 @@ def load_errors(archive: str | Archive = DEFAULT_ARCHIVE, selection: Selection |
         if cancel is not None and cancel.is_set():
             raise LoadCancelled()
 
-    tables = []
+    tables, traffics = [], []
     for i, source in enumerate(sources):
-        day_tables = [t for t, _ in parts[i] if t is not None]
-        day_reports = [r for _, r in parts[i] if r is not None]
+        day_tables = [t for t, _, _ in parts[i] if t is not None]
+        day_traffic = combine_traffic([t for _, t, _ in parts[i] if t is not None])
+        day_reports = [r for _, _, r in parts[i] if r is not None]
         report.files += day_reports
         day_table = pa.concat_tables(day_tables) if day_tables else ERROR_SCHEMA.empty_table()
         # a file that could not be read may read fine next time: such a day is not final yet
         complete = not any(r.unreadable for r in day_reports)
         if cache and source.final and source.day and source.day not in report.cached_days and complete:
-            cache.put(source.day, source.signature(), day_table, [r.to_dict() for r in day_reports])
+            cache.put(source.day, source.signature(), day_table, day_traffic, [r.to_dict() for r in day_reports])
         tables.append(day_table)
+        traffics.append(day_traffic)
     table = pa.concat_tables(tables) if tables else ERROR_SCHEMA.empty_table()
-    table, report.duplicates = drop_duplicates(table)
+    table, duplicates = split_duplicates(table)
+    report.duplicates = duplicates.num_rows
+    traffic = sorted_traffic(without_duplicates(combine_traffic(traffics), duplicates))
     report.seconds = time.perf_counter() - started
-    return ErrorTable(table, report)
+    return ErrorTable(table, report, traffic)

@@ -8,6 +8,7 @@ import pyarrow.compute as pc
 from collections import Counter
 
 from opint_core.load.schema import ERROR_SCHEMA, TIME_MAX_MS, TIME_MIN_MS
+from opint_core.load.traffic import count_traffic
 
 _S, _I = pa.string(), pa.int64()
 
@@ -56,11 +57,23 @@ def _blank_to_null(arr):
 _CMS_SITE = r"^(?P<site>T[0-3]_[A-Z]{2}_[A-Za-z0-9-]+)"
 
 
-def _site(site_name, rse):
-    """The archive's site name when set (it usually is not), else from the RSE: the ATLAS-style prefix
-    (BNL-OSG2_DATADISK -> BNL-OSG2), or the CMS site of a CMS RSE (T1_US_FNAL_Disk -> T1_US_FNAL)."""
+def site_of_rse(rse):
+    """THE site derivation from an RSE (one place, to be swapped for a site table): the CMS site of a
+    CMS RSE (T1_US_FNAL_Disk -> T1_US_FNAL), else the ATLAS-style prefix (BNL-OSG2_DATADISK -> BNL-OSG2)."""
     cms = _blank_to_null(pc.struct_field(pc.extract_regex(rse, _CMS_SITE), "site"))
-    from_rse = pc.coalesce(cms, _blank_to_null(pc.list_element(pc.split_pattern(rse, "_", max_splits=1), 0)))
+    return pc.coalesce(cms, _blank_to_null(pc.list_element(pc.split_pattern(rse, "_", max_splits=1), 0)))
+
+
+def _per_distinct(fn, arr):
+    """``fn(arr)`` computed once per distinct value: a day has millions of records but a few hundred RSEs."""
+    arr = arr.combine_chunks() if isinstance(arr, pa.ChunkedArray) else arr
+    encoded = pc.dictionary_encode(arr)
+    return pc.take(fn(encoded.dictionary), encoded.indices)
+
+
+def _site(site_name, rse):
+    """The archive's site name when set (it usually is not), else the site of the RSE (site_of_rse)."""
+    from_rse = _per_distinct(site_of_rse, rse)
     if site_name is None:
         return from_rse
     return pc.coalesce(_blank_to_null(site_name), from_rse)
@@ -81,11 +94,11 @@ def _in_time_range(ms) -> pa.Array:
     return pc.if_else(_outside_time_range(ms), pa.scalar(None, pa.int64()), ms)
 
 
-def failure_times(own_ms, meta_ms) -> tuple[pa.Array, int]:
-    """(time of each failure, how many had a time out of range): its own time (epoch ms), else
+def failure_times(own_ms, meta_ms) -> tuple[pa.Array, pa.Array]:
+    """(time of each record, whether its time was out of range): its own time (epoch ms), else
     MONIT's. A time outside the years 1-9999 counts as none -- it would overflow every later step
     that shows or bins it -- so the other time is used in its place, or none."""
-    wild = int(pc.sum(_outside_time_range(pc.coalesce(own_ms, meta_ms))).as_py() or 0)
+    wild = pc.fill_null(_outside_time_range(pc.coalesce(own_ms, meta_ms)), False)
     times = pc.coalesce(_in_time_range(own_ms), _in_time_range(meta_ms))
     return pc.cast(times, pa.timestamp("ms", tz="UTC")), wild
 
@@ -107,7 +120,24 @@ def parse_times(text) -> pa.Array:
 def to_error_table(stream: str, raw: pa.Table) -> tuple[pa.Table, Counter]:
     """Failures only, mapped to ERROR_SCHEMA; and per reason, the failures whose values the mapping
     repaired."""
-    raw = raw.filter(is_failure(stream, raw))
+    table, repaired, _ = to_tables(stream, raw.filter(is_failure(stream, raw)))
+    return table, repaired
+
+
+def to_tables(stream: str, raw: pa.Table) -> tuple[pa.Table, Counter, pa.Table]:
+    """(the failures mapped to ERROR_SCHEMA; per reason, the failures whose values the mapping
+    repaired; the traffic of every record with a 'data' object, TRAFFIC_SCHEMA)."""
+    raw = raw.filter(pc.is_valid(raw.column("data")))
+    failed = is_failure(stream, raw)
+    records, wild = _map_records(stream, raw)
+    table = records.filter(failed)
+    wild_failures = int(pc.sum(pc.and_(wild, failed)).as_py() or 0)
+    repaired = Counter({TIME_OUT_OF_RANGE: wild_failures} if wild_failures else {})
+    return table, repaired, count_traffic(records, failed)
+
+
+def _map_records(stream: str, raw: pa.Table) -> tuple[pa.Table, pa.Array]:
+    """Every record of ``raw`` mapped to ERROR_SCHEMA, and whether its time was out of range."""
     n = raw.num_rows
     data = raw.column("data").combine_chunks() if n else pa.array([], RAW_SCHEMAS[stream].field("data").type)
     meta_time = pc.struct_field(raw.column("metadata").combine_chunks(), "timestamp") if n else pa.array([], _I)
@@ -116,7 +146,7 @@ def to_error_table(stream: str, raw: pa.Table) -> tuple[pa.Table, Counter]:
     if stream == "fts":
         fm = f("file_metadata")
         src_rse, dst_rse = _blank_to_null(pc.struct_field(fm, "src_rse")), _blank_to_null(pc.struct_field(fm, "dst_rse"))
-        time, wild_times = failure_times(f("tr_timestamp_complete"), meta_time)
+        time, wild = failure_times(f("tr_timestamp_complete"), meta_time)
         cols = {
             "time": time,
             "message": f("t__error_message"),
@@ -143,7 +173,7 @@ def to_error_table(stream: str, raw: pa.Table) -> tuple[pa.Table, Counter]:
         src_rse = _blank_to_null(f("src_rse"))
         # A deletion has one place, the RSE deleted from: shown on the destination side.
         dst_rse = pc.if_else(deletion, pc.coalesce(rse, _blank_to_null(f("dst_rse"))), _blank_to_null(f("dst_rse")))
-        time, wild_times = failure_times(parse_times(f("created_at")), meta_time)
+        time, wild = failure_times(parse_times(f("created_at")), meta_time)
         cols = {
             "time": time,
             "message": reason,
@@ -163,8 +193,7 @@ def to_error_table(stream: str, raw: pa.Table) -> tuple[pa.Table, Counter]:
             "transfer_id": _blank_to_null(f("request_id")),
         }
     cols["stream"] = pa.repeat(pa.scalar(stream), n) if n else pa.array([], _S)
-    repaired = Counter({TIME_OUT_OF_RANGE: wild_times} if wild_times else {})
     arrays = [cols[name] for name in ERROR_SCHEMA.names]
     arrays = [a.combine_chunks() if isinstance(a, pa.ChunkedArray) else a for a in arrays]
     table = pa.Table.from_arrays([pc.cast(a, fld.type) for a, fld in zip(arrays, ERROR_SCHEMA)], schema=ERROR_SCHEMA)
-    return table, repaired
+    return table, wild
