@@ -182,3 +182,12 @@ def test_a_cache_of_the_format_before_traffic_is_not_used(sample_root, tmp_path)
     again = load_errors(sample_root, Selection.day(FINAL_SAMPLE_DAY), cache_dir=tmp_path)
     assert manifests and not again.report.cached_days
     assert pc.sum(again.traffic.column("attempts")).as_py() == again.report.records - again.report.skipped
+
+
+def test_without_traffic_the_failures_are_the_same_and_no_day_is_cached(sample_root, tmp_path):
+    """with_traffic=False (to measure what counting costs): the same failures, no traffic, no cache."""
+    counted = load_errors(sample_root, Selection.day(FINAL_SAMPLE_DAY), use_cache=False)
+    bare = load_errors(sample_root, Selection.day(FINAL_SAMPLE_DAY), cache_dir=tmp_path, with_traffic=False)
+    assert bare.table.equals(counted.table)
+    assert bare.traffic.num_rows == 0 and counted.traffic.num_rows
+    assert not list(Path(tmp_path).rglob("*.parquet"))
