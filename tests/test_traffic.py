@@ -13,10 +13,15 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.compute as pc
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from pyarrow.fs import LocalFileSystem
 
 from archive_factory import FTS_DIR, RUCIO_DIR, day_dir, fts_record, lines, rucio_record, write_part
 from conftest import SAMPLE_END
+from hostile.archives import CASES, archive_line, build_case
 from opint_core import Selection, load_errors
+from opint_core.load.reader import read_part
 from opint_core.load.schema import TRAFFIC_SCHEMA, UNKNOWN
 
 DAY = dt.date(2025, 11, 24)
@@ -191,3 +196,33 @@ def test_without_traffic_the_failures_are_the_same_and_no_day_is_cached(sample_r
     assert bare.table.equals(counted.table)
     assert bare.traffic.num_rows == 0 and counted.traffic.num_rows
     assert not list(Path(tmp_path).rglob("*.parquet"))
+
+
+def assert_traffic_adds_up(errors) -> None:
+    """Attempts: the records read less the lines skipped and the failures read twice; failures: the
+    ErrorTable's."""
+    r = errors.report
+    assert (pc.sum(errors.traffic.column("attempts")).as_py() or 0) == r.records - r.skipped - r.duplicates
+    assert (pc.sum(errors.traffic.column("failures")).as_py() or 0) == errors.failures
+    assert errors.traffic.schema == TRAFFIC_SCHEMA
+    for name in TRAFFIC_SCHEMA.names[1:]:   # only the hour may be null (a record without any time)
+        assert errors.traffic.column(name).null_count == 0
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_every_hostile_archive_has_traffic_that_adds_up(name, tmp_path):
+    case = build_case(name, tmp_path / "archive")
+    errors = load_errors(case.uri, case.selection, stream=case.stream, use_cache=False)
+    assert_traffic_adds_up(errors)
+
+
+@pytest.mark.filterwarnings("ignore::hypothesis.errors.HypothesisWarning")   # the repr of long drawn strings
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,
+                                                                  HealthCheck.function_scoped_fixture])
+@given(stream=st.sampled_from(["fts", "rucio"]), data=st.data())
+def test_fuzz_any_lines_give_traffic_that_adds_up(tmp_path, stream, data):
+    payload = b"\n".join(data.draw(st.lists(archive_line(stream), min_size=1, max_size=8))) + b"\n"
+    path = write_part(tmp_path, payload)
+    table, traffic, report = read_part(LocalFileSystem(), str(path), stream)
+    assert (pc.sum(traffic.column("attempts")).as_py() or 0) == report.records - sum(report.skipped.values())
+    assert (pc.sum(traffic.column("failures")).as_py() or 0) == table.num_rows == report.failures
