@@ -36,6 +36,6 @@ from opint_core.load.table import ErrorTable, LoadReport, top_values
 __all__ = [
     "Archive", "ArchiveError", "Backend", "DEFAULT_ARCHIVE", "DaySource", "ERROR_COLUMNS", "ERROR_SCHEMA",
     "ErrorTable", "FileReport", "LoadReport", "Loaded", "LocalBackend", "Progress", "Request", "STREAMS",
-    "Selection", "SelectionError", "SourceFile", "TRAFFIC_KEYS", "TRAFFIC_SCHEMA", "UNKNOWN", "baseline_days", "baseline_selection", "factorize_column",
-    "failures", "load_baseline", "load_errors", "open_archive_fs", "parse_date", "row_weights", "top_values",
+    "Selection", "SelectionError", "SourceFile", "TRAFFIC_KEYS", "TRAFFIC_SCHEMA", "UNKNOWN", "baseline_days",
+    "baseline_selection", "factorize_column", "failures", "load_baseline", "load_errors", "open_archive_fs", "parse_date", "row_weights", "top_values",
 ]
