@@ -37,5 +37,6 @@ __all__ = [
     "Archive", "ArchiveError", "Backend", "DEFAULT_ARCHIVE", "DaySource", "ERROR_COLUMNS", "ERROR_SCHEMA",
     "ErrorTable", "FileReport", "LoadReport", "Loaded", "LocalBackend", "Progress", "Request", "STREAMS",
     "Selection", "SelectionError", "SourceFile", "TRAFFIC_KEYS", "TRAFFIC_SCHEMA", "UNKNOWN", "baseline_days",
-    "baseline_selection", "factorize_column", "failures", "load_baseline", "load_errors", "open_archive_fs", "parse_date", "row_weights", "top_values",
+    "baseline_selection", "factorize_column", "failures", "load_baseline", "load_errors", "open_archive_fs",
+    "parse_date", "row_weights", "top_values",
 ]
