@@ -226,3 +226,14 @@ def test_fuzz_any_lines_give_traffic_that_adds_up(tmp_path, stream, data):
     table, traffic, report = read_part(LocalFileSystem(), str(path), stream)
     assert (pc.sum(traffic.column("attempts")).as_py() or 0) == report.records - sum(report.skipped.values())
     assert (pc.sum(traffic.column("failures")).as_py() or 0) == table.num_rows == report.failures
+
+
+def test_traffic_folded_file_by_file_is_the_same(sample_root, monkeypatch):
+    """The loader folds the files' traffic as they come (TrafficSum): folded after every file, the same table."""
+    from opint_core.load.traffic import TrafficSum
+
+    whole = load_errors(sample_root, Selection.day(SAMPLE_END), use_cache=False)
+    monkeypatch.setattr(TrafficSum, "FOLD_ROWS", 0)
+    folded = load_errors(sample_root, Selection.day(SAMPLE_END), use_cache=False)
+    assert len(folded.report.files) > 2
+    assert folded.traffic.equals(whole.traffic)

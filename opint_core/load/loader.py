@@ -18,7 +18,7 @@ from opint_core.load.request import Progress
 from opint_core.load.schema import ERROR_SCHEMA, STREAMS
 from opint_core.load.selection import Selection
 from opint_core.load.table import ErrorTable, LoadReport
-from opint_core.load.traffic import combine_traffic, sorted_traffic, without_duplicates
+from opint_core.load.traffic import TrafficSum, combine_traffic, sorted_traffic, without_duplicates
 
 
 def load_errors(archive: str | Archive = DEFAULT_ARCHIVE, selection: Selection | None = None, *,
@@ -48,15 +48,17 @@ def load_errors(archive: str | Archive = DEFAULT_ARCHIVE, selection: Selection |
         report.empty_files += s.empty_files
 
     cache = DayCache(archive.uri, stream, cache_dir) if use_cache and with_traffic else None
-    # per day: (failures, traffic, report) of each file; a cached day: its tables, then its reports
-    parts: dict[int, list[tuple[pa.Table | None, pa.Table | None, FileReport | None]]] = {}
+    # per day: (failures, report) of each file (a cached day: its table, then its reports); its traffic
+    parts: dict[int, list[tuple[pa.Table | None, FileReport | None]]] = {}
+    traffic_sums = {i: TrafficSum() for i in range(len(sources))}
     to_read: list[tuple[int, str]] = []
     for i, source in enumerate(sources):
         hit = cache.get(source.day, source.signature()) if cache and source.final and source.day else None
         if hit:
             table, traffic, file_dicts = hit
             reports = [FileReport.from_dict(d) for d in file_dicts]
-            parts[i] = [(table, traffic, None)] + [(None, None, r) for r in reports]
+            parts[i] = [(table, None)] + [(None, r) for r in reports]
+            traffic_sums[i].add(traffic)
             report.cached_days.append(source.day)
         else:
             parts[i] = []
@@ -80,16 +82,17 @@ def load_errors(archive: str | Archive = DEFAULT_ARCHIVE, selection: Selection |
             return i, result
 
         with ThreadPoolExecutor(max_workers=workers or min(8, 2 * (os.cpu_count() or 2))) as pool:
-            for i, result in pool.map(read, to_read):
-                parts[i].append(result)
+            for i, (table, traffic, file_report) in pool.map(read, to_read):
+                parts[i].append((table, file_report))
+                traffic_sums[i].add(traffic)
         if cancel is not None and cancel.is_set():
             raise LoadCancelled()
 
     tables, traffics = [], []
     for i, source in enumerate(sources):
-        day_tables = [t for t, _, _ in parts[i] if t is not None]
-        day_traffic = combine_traffic([t for _, t, _ in parts[i] if t is not None])
-        day_reports = [r for _, _, r in parts[i] if r is not None]
+        day_tables = [t for t, _ in parts[i] if t is not None]
+        day_traffic = traffic_sums.pop(i).total()
+        day_reports = [r for _, r in parts[i] if r is not None]
         report.files += day_reports
         day_table = pa.concat_tables(day_tables) if day_tables else ERROR_SCHEMA.empty_table()
         # a file that could not be read may read fine next time: such a day is not final yet
