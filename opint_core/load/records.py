@@ -6,6 +6,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from collections import Counter
+from functools import cache as once   # a column used by several others is computed once
 
 from opint_core.load.schema import ERROR_SCHEMA, TIME_MAX_MS, TIME_MIN_MS, TRAFFIC_KEYS, TRAFFIC_SCHEMA
 from opint_core.load.traffic import count_traffic
@@ -160,9 +161,9 @@ def _map_records(stream: str, raw: pa.Table, names) -> tuple[pa.Table, pa.Array 
     f = lambda name: pc.struct_field(data, name)  # noqa: E731
     nulls = lambda: pa.nulls(n, _S)  # noqa: E731
     if stream == "fts":
-        fm = lambda: f("file_metadata")  # noqa: E731
-        src_rse = lambda: _blank_to_null(pc.struct_field(fm(), "src_rse"))  # noqa: E731
-        dst_rse = lambda: _blank_to_null(pc.struct_field(fm(), "dst_rse"))  # noqa: E731
+        fm = once(lambda: f("file_metadata"))
+        src_rse = once(lambda: _blank_to_null(pc.struct_field(fm(), "src_rse")))
+        dst_rse = once(lambda: _blank_to_null(pc.struct_field(fm(), "dst_rse")))
         timing = lambda: failure_times(f("tr_timestamp_complete"), meta_time)  # noqa: E731
         cols = {
             "message": lambda: f("t__error_message"),
@@ -183,12 +184,12 @@ def _map_records(stream: str, raw: pa.Table, names) -> tuple[pa.Table, pa.Array 
             "transfer_id": lambda: _blank_to_null(f("tr_id")),
         }
     else:
-        wrapper = lambda: pc.extract_regex(f("reason"), _L0_WRAPPER)  # noqa: E731
-        deletion = lambda: pc.fill_null(pc.starts_with(f("event_type"), "deletion"), False)  # noqa: E731
-        src_rse = lambda: _blank_to_null(f("src_rse"))  # noqa: E731
+        wrapper = once(lambda: pc.extract_regex(f("reason"), _L0_WRAPPER))
+        deletion = once(lambda: pc.fill_null(pc.starts_with(f("event_type"), "deletion"), False))
+        src_rse = once(lambda: _blank_to_null(f("src_rse")))
         # A deletion has one place, the RSE deleted from: shown on the destination side.
-        dst_field, rse = lambda: _blank_to_null(f("dst_rse")), lambda: _blank_to_null(f("rse"))  # noqa: E731
-        dst_rse = lambda: pc.if_else(deletion(), pc.coalesce(rse(), dst_field()), dst_field())  # noqa: E731
+        dst_field = once(lambda: _blank_to_null(f("dst_rse")))
+        dst_rse = once(lambda: pc.if_else(deletion(), pc.coalesce(_blank_to_null(f("rse")), dst_field()), dst_field()))
         timing = lambda: failure_times(parse_times(f("created_at")), meta_time)  # noqa: E731
         cols = {
             "message": lambda: f("reason"),
