@@ -182,7 +182,7 @@ def test_a_cache_of_the_format_before_traffic_is_not_used(sample_root, tmp_path)
     for manifest in manifests:
         data = json.loads(manifest.read_text())
         manifest.write_text(json.dumps(dict(data, format=3)))
-    for traffic_file in Path(tmp_path).rglob("*.traffic.parquet"):
+    for traffic_file in Path(tmp_path).rglob("*.traffic.arrow"):
         traffic_file.unlink()
     again = load_errors(sample_root, Selection.day(FINAL_SAMPLE_DAY), cache_dir=tmp_path)
     assert manifests and not again.report.cached_days
@@ -195,7 +195,7 @@ def test_without_traffic_the_failures_are_the_same_and_no_day_is_cached(sample_r
     bare = load_errors(sample_root, Selection.day(FINAL_SAMPLE_DAY), cache_dir=tmp_path, with_traffic=False)
     assert bare.table.equals(counted.table)
     assert bare.traffic.num_rows == 0 and counted.traffic.num_rows
-    assert not list(Path(tmp_path).rglob("*.parquet"))
+    assert not list(Path(tmp_path).rglob("*.parquet")) and not list(Path(tmp_path).rglob("*.arrow"))
 
 
 def assert_traffic_adds_up(errors) -> None:

@@ -1,7 +1,8 @@
 """Loaded days kept as Parquet in the user cache dir, valid while the day's source files are unchanged.
 
 Only final days are cached (a DD.tmp day is still being written), and only when every file of the
-day could be read (a permission or I/O error may be gone next time: the loader checks). A manifest
+day could be read (a permission or I/O error may be gone next time: the loader checks). Beside the
+day's failures (Parquet), its traffic (``opint_core.load.traffic``, an Arrow file). A manifest
 beside each Parquet file records the source listing (path, size, mtime) and the per-file load
 report, so a cached load reports the same skipped records as the first one.
 """
@@ -14,6 +15,7 @@ import os
 from pathlib import Path
 
 import pyarrow as pa
+import pyarrow.feather as feather
 import pyarrow.parquet as pq
 import platformdirs
 
@@ -34,7 +36,7 @@ class DayCache:
         self.dir = Path(directory or default_cache_dir()) / "days" / digest / stream
 
     def _paths(self, day: dt.date) -> tuple[Path, Path, Path]:
-        return self.dir / f"{day}.parquet", self.dir / f"{day}.traffic.parquet", self.dir / f"{day}.json"
+        return self.dir / f"{day}.parquet", self.dir / f"{day}.traffic.arrow", self.dir / f"{day}.json"
 
     def get(self, day: dt.date, signature: list) -> tuple[pa.Table, pa.Table, list[dict]] | None:
         """The cached failures, traffic and file reports, or None when absent, stale or unreadable."""
@@ -43,7 +45,7 @@ class DayCache:
             manifest = json.loads(manifest_path.read_text())
             if manifest.get("format") != CACHE_FORMAT or manifest.get("sources") != signature:
                 return None
-            table, traffic = pq.read_table(data_path), pq.read_table(traffic_path)
+            table, traffic = pq.read_table(data_path), feather.read_table(traffic_path)
         except (OSError, ValueError, pa.ArrowException):
             return None
         if table.schema != ERROR_SCHEMA or traffic.schema != TRAFFIC_SCHEMA:
@@ -57,7 +59,7 @@ class DayCache:
         try:
             self.dir.mkdir(parents=True, exist_ok=True)
             replace_atomically(data_path, lambda p: pq.write_table(table, p, compression="zstd"))
-            replace_atomically(traffic_path, lambda p: pq.write_table(traffic, p, compression="zstd"))
+            replace_atomically(traffic_path, lambda p: feather.write_feather(traffic, p, compression="zstd"))
             manifest = {"format": CACHE_FORMAT, "day": str(day), "sources": signature, "files": files}
             replace_atomically(manifest_path, lambda p: Path(p).write_text(json.dumps(manifest)))
         except (OSError, pa.ArrowException):
