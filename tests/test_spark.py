@@ -234,3 +234,17 @@ def test_damaged_file_reads_like_the_local_reader(spark_job, damaged_file):
         for value, n in zip(errors.table.column(col).to_pylist(), errors.weights.tolist()):
             got_values[value] += n      # a compact row stands for `count` failures
         assert got_values == Counter(table.column(col).to_pylist()), col
+
+
+@pytest.mark.parametrize("stream,index,selection", [("fts", 0, core.Selection.latest()),
+                                                    ("rucio", 2, core.Selection.latest()),
+                                                    ("fts", 4, core.Selection.last_days(2))])
+def test_traffic_same_as_local(spark_archive, spark_job, stream, index, selection):
+    """Issue 12: the traffic table (every attempt per hour and key) comes out of the job exactly as
+    the local loader counts it."""
+    run, _ = spark_job
+    local = core.load_errors(spark_archive, selection, stream=stream, use_cache=False)
+    spark = errors_of(run, index)
+    assert local.traffic.num_rows > 50
+    assert spark.traffic.equals(local.traffic)
+    assert spark.traffic.column("failures").to_numpy().sum() == spark.failures == local.failures

@@ -9,6 +9,7 @@
     codes       integer codes of a string column (shared with clustering and insight)
     cache       loaded days kept as Parquet in the user cache dir
     duplicates  the same transfer read twice (compaction re-runs), counted once
+    traffic     every attempt read (failures and successes) counted per hour and key
     table       ErrorTable and LoadReport
     loader      load_errors: a selection read in this process (threads, day cache)
     baseline    the baseline days of a report (one list for both backends) and load_baseline
@@ -26,13 +27,16 @@ from opint_core.load.loader import load_errors
 from opint_core.load.local import LocalBackend
 from opint_core.load.reader import FileReport
 from opint_core.load.request import Backend, Loaded, Progress, Request
-from opint_core.load.schema import ERROR_COLUMNS, ERROR_SCHEMA, STREAMS, failures, row_weights
+from opint_core.load.schema import (
+    ERROR_COLUMNS, ERROR_SCHEMA, STREAMS, TRAFFIC_KEYS, TRAFFIC_SCHEMA, UNKNOWN, failures, row_weights,
+)
 from opint_core.load.selection import Selection, SelectionError, parse_date
 from opint_core.load.table import ErrorTable, LoadReport, top_values
 
 __all__ = [
     "Archive", "ArchiveError", "Backend", "DEFAULT_ARCHIVE", "DaySource", "ERROR_COLUMNS", "ERROR_SCHEMA",
     "ErrorTable", "FileReport", "LoadReport", "Loaded", "LocalBackend", "Progress", "Request", "STREAMS",
-    "Selection", "SelectionError", "SourceFile", "baseline_days", "baseline_selection", "factorize_column",
-    "failures", "load_baseline", "load_errors", "open_archive_fs", "parse_date", "row_weights", "top_values",
+    "Selection", "SelectionError", "SourceFile", "TRAFFIC_KEYS", "TRAFFIC_SCHEMA", "UNKNOWN", "baseline_days",
+    "baseline_selection", "factorize_column", "failures", "load_baseline", "load_errors", "open_archive_fs",
+    "parse_date", "row_weights", "top_values",
 ]

@@ -30,21 +30,27 @@ _TAIL = 8   # bytes of the end of a transfer id in its fingerprint
 
 def drop_duplicates(table: pa.Table) -> tuple[pa.Table, int]:
     """(``table`` with every failure once, in its first place; how many rows were dropped)."""
+    kept, dropped = split_duplicates(table)
+    return kept, dropped.num_rows
+
+
+def split_duplicates(table: pa.Table) -> tuple[pa.Table, pa.Table]:
+    """(``table`` with every failure once, in its first place; the rows dropped as read again)."""
+    none = table.slice(0, 0)
     keyed = np.flatnonzero(np.asarray(pc.is_valid(table.column("transfer_id")), dtype=bool))
     if keyed.shape[0] < 2:
-        return table, 0
+        return table, none
     candidates = keyed[_shared(_fingerprints(table)[keyed])]
     if not candidates.shape[0]:
-        return table, 0
+        return table, none
     exact = table.select(list(IDENTITY)).take(pa.array(candidates)).append_column("row", pa.array(candidates))
     first = exact.group_by(list(IDENTITY)).aggregate([("row", "min")]).column("row_min").to_numpy()
-    dropped = candidates.shape[0] - first.shape[0]
-    if not dropped:
-        return table, 0
+    if candidates.shape[0] == first.shape[0]:
+        return table, none
     keep = np.ones(table.num_rows, dtype=bool)
     keep[candidates] = False
     keep[first] = True
-    return table.filter(pa.array(keep)), int(dropped)
+    return table.filter(pa.array(keep)), table.filter(pa.array(~keep))
 
 
 def _shared(values: np.ndarray) -> np.ndarray:

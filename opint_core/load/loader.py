@@ -12,24 +12,27 @@ import pyarrow as pa
 from opint_core.errors import LoadCancelled
 from opint_core.load.archive import DEFAULT_ARCHIVE, Archive
 from opint_core.load.cache import DayCache
-from opint_core.load.duplicates import drop_duplicates
-from opint_core.load.reader import FileReport, read_part_file
+from opint_core.load.duplicates import split_duplicates
+from opint_core.load.reader import FileReport, read_part
 from opint_core.load.request import Progress
 from opint_core.load.schema import ERROR_SCHEMA, STREAMS
 from opint_core.load.selection import Selection
 from opint_core.load.table import ErrorTable, LoadReport
+from opint_core.load.traffic import TrafficSum, combine_traffic, sorted_traffic, without_duplicates
 
 
 def load_errors(archive: str | Archive = DEFAULT_ARCHIVE, selection: Selection | None = None, *,
                 stream: str = "fts", use_cache: bool = True, cache_dir: str | os.PathLike | None = None,
                 progress: Progress | None = None, cancel: threading.Event | None = None,
-                workers: int | None = None) -> ErrorTable:
+                workers: int | None = None, with_traffic: bool = True) -> ErrorTable:
     """Load the failures of `stream` for `selection` (default: the latest day in the archive).
 
     Raises ArchiveError for archive problems (unreachable HDFS, missing or empty day) and
     SelectionError for a bad selection; bad data inside files never raises, it is reported per file.
     LoadCancelled when ``cancel`` is set while files are read. A failure read twice (the same
     transfer, ``opint_core.load.duplicates``) counts once, across the files and days of the load.
+    ``with_traffic=False``: no traffic counted (``ErrorTable.traffic`` empty, no day cached), to measure
+    what counting it costs.
     """
     if stream not in STREAMS:
         raise ValueError(f"unknown stream {stream!r}: choose one of {', '.join(STREAMS)}")
@@ -44,15 +47,18 @@ def load_errors(archive: str | Archive = DEFAULT_ARCHIVE, selection: Selection |
     for s in sources:
         report.empty_files += s.empty_files
 
-    cache = DayCache(archive.uri, stream, cache_dir) if use_cache else None
-    parts: dict[int, list[tuple[pa.Table, FileReport]]] = {}
+    cache = DayCache(archive.uri, stream, cache_dir) if use_cache and with_traffic else None
+    # per day: (failures, report) of each file (a cached day: its table, then its reports); its traffic
+    parts: dict[int, list[tuple[pa.Table | None, FileReport | None]]] = {}
+    traffic_sums = {i: TrafficSum() for i in range(len(sources))}
     to_read: list[tuple[int, str]] = []
     for i, source in enumerate(sources):
         hit = cache.get(source.day, source.signature()) if cache and source.final and source.day else None
         if hit:
-            table, file_dicts = hit
+            table, traffic, file_dicts = hit
             reports = [FileReport.from_dict(d) for d in file_dicts]
             parts[i] = [(table, None)] + [(None, r) for r in reports]
+            traffic_sums[i].add(traffic)
             report.cached_days.append(source.day)
         else:
             parts[i] = []
@@ -69,30 +75,35 @@ def load_errors(archive: str | Archive = DEFAULT_ARCHIVE, selection: Selection |
             if cancel is not None and cancel.is_set():
                 raise LoadCancelled()
             i, path = item
-            result = read_part_file(archive.fs, path, stream)
+            result = read_part(archive.fs, path, stream, with_traffic)
             with lock:
                 done += 1
                 notify("files", done, total)
             return i, result
 
         with ThreadPoolExecutor(max_workers=workers or min(8, 2 * (os.cpu_count() or 2))) as pool:
-            for i, result in pool.map(read, to_read):
-                parts[i].append(result)
+            for i, (table, traffic, file_report) in pool.map(read, to_read):
+                parts[i].append((table, file_report))
+                traffic_sums[i].add(traffic)
         if cancel is not None and cancel.is_set():
             raise LoadCancelled()
 
-    tables = []
+    tables, traffics = [], []
     for i, source in enumerate(sources):
         day_tables = [t for t, _ in parts[i] if t is not None]
+        day_traffic = traffic_sums.pop(i).total()
         day_reports = [r for _, r in parts[i] if r is not None]
         report.files += day_reports
         day_table = pa.concat_tables(day_tables) if day_tables else ERROR_SCHEMA.empty_table()
         # a file that could not be read may read fine next time: such a day is not final yet
         complete = not any(r.unreadable for r in day_reports)
         if cache and source.final and source.day and source.day not in report.cached_days and complete:
-            cache.put(source.day, source.signature(), day_table, [r.to_dict() for r in day_reports])
+            cache.put(source.day, source.signature(), day_table, day_traffic, [r.to_dict() for r in day_reports])
         tables.append(day_table)
+        traffics.append(day_traffic)
     table = pa.concat_tables(tables) if tables else ERROR_SCHEMA.empty_table()
-    table, report.duplicates = drop_duplicates(table)
+    table, duplicates = split_duplicates(table)
+    report.duplicates = duplicates.num_rows
+    traffic = sorted_traffic(without_duplicates(combine_traffic(traffics), duplicates))
     report.seconds = time.perf_counter() - started
-    return ErrorTable(table, report)
+    return ErrorTable(table, report, traffic)

@@ -19,7 +19,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.json as pj
 
-from opint_core.load.records import RAW_SCHEMAS, to_error_table
+from opint_core.load.records import RAW_SCHEMAS, to_tables
 
 BLOCK_SIZE = 4 << 20  # bytes per pyarrow.json block; a longer line sends the file to the slow path
 _GZIP_MAGIC = b"\x1f\x8b"
@@ -60,23 +60,32 @@ class FileReport:
 
 
 def read_part_file(fs, path: str, stream: str) -> tuple[pa.Table, FileReport]:
+    """The failures of one part file (ERROR_SCHEMA) and what happened to it."""
+    table, _, report = read_part(fs, path, stream, traffic=False)
+    return table, report
+
+
+def read_part(fs, path: str, stream: str, traffic: bool = True) -> tuple[pa.Table, pa.Table, FileReport]:
+    """(the failures of one part file, ERROR_SCHEMA; its traffic, TRAFFIC_SCHEMA, empty unless
+    ``traffic``; what happened to it)."""
     report = FileReport(path)
     raw = _parse_streaming(fs, path, stream)
     if raw is None:
         raw = _read_carefully(fs, path, stream, report)
         if raw is None:
-            return to_error_table(stream, RAW_SCHEMAS[stream].empty_table())[0], report
+            table, _, traffic = to_tables(stream, RAW_SCHEMAS[stream].empty_table(), traffic)
+            return table, traffic, report
     report.records = raw.num_rows + sum(report.skipped.values())  # parsed rows + lines dropped before
     no_data = raw.column("data").null_count
     if no_data:
         report.skipped["record without a 'data' object"] += no_data
-    table, repaired = to_error_table(stream, raw)
+    table, repaired, traffic = to_tables(stream, raw, traffic)
     report.repaired.update(repaired)
     report.failures = table.num_rows
     missing = table.column("message").null_count
     if missing:
         report.repaired["failure without an error message"] += missing
-    return table, report
+    return table, traffic, report
 
 
 def _parse_streaming(fs, path: str, stream: str) -> pa.Table | None:

@@ -6,8 +6,10 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from collections import Counter
+from functools import cache as once   # a column used by several others is computed once
 
-from opint_core.load.schema import ERROR_SCHEMA, TIME_MAX_MS, TIME_MIN_MS
+from opint_core.load.schema import ERROR_SCHEMA, TIME_MAX_MS, TIME_MIN_MS, TRAFFIC_KEYS, TRAFFIC_SCHEMA
+from opint_core.load.traffic import count_traffic
 
 _S, _I = pa.string(), pa.int64()
 
@@ -56,11 +58,23 @@ def _blank_to_null(arr):
 _CMS_SITE = r"^(?P<site>T[0-3]_[A-Z]{2}_[A-Za-z0-9-]+)"
 
 
-def _site(site_name, rse):
-    """The archive's site name when set (it usually is not), else from the RSE: the ATLAS-style prefix
-    (BNL-OSG2_DATADISK -> BNL-OSG2), or the CMS site of a CMS RSE (T1_US_FNAL_Disk -> T1_US_FNAL)."""
+def site_of_rse(rse):
+    """THE site derivation from an RSE (one place, to be swapped for a site table): the CMS site of a
+    CMS RSE (T1_US_FNAL_Disk -> T1_US_FNAL), else the ATLAS-style prefix (BNL-OSG2_DATADISK -> BNL-OSG2)."""
     cms = _blank_to_null(pc.struct_field(pc.extract_regex(rse, _CMS_SITE), "site"))
-    from_rse = pc.coalesce(cms, _blank_to_null(pc.list_element(pc.split_pattern(rse, "_", max_splits=1), 0)))
+    return pc.coalesce(cms, _blank_to_null(pc.list_element(pc.split_pattern(rse, "_", max_splits=1), 0)))
+
+
+def _per_distinct(fn, arr):
+    """``fn(arr)`` computed once per distinct value: a day has millions of records but a few hundred RSEs."""
+    arr = arr.combine_chunks() if isinstance(arr, pa.ChunkedArray) else arr
+    encoded = pc.dictionary_encode(arr)
+    return pc.take(fn(encoded.dictionary), encoded.indices)
+
+
+def _site(site_name, rse):
+    """The archive's site name when set (it usually is not), else the site of the RSE (site_of_rse)."""
+    from_rse = _per_distinct(site_of_rse, rse)
     if site_name is None:
         return from_rse
     return pc.coalesce(_blank_to_null(site_name), from_rse)
@@ -81,11 +95,11 @@ def _in_time_range(ms) -> pa.Array:
     return pc.if_else(_outside_time_range(ms), pa.scalar(None, pa.int64()), ms)
 
 
-def failure_times(own_ms, meta_ms) -> tuple[pa.Array, int]:
-    """(time of each failure, how many had a time out of range): its own time (epoch ms), else
+def failure_times(own_ms, meta_ms) -> tuple[pa.Array, pa.Array]:
+    """(time of each record, whether its time was out of range): its own time (epoch ms), else
     MONIT's. A time outside the years 1-9999 counts as none -- it would overflow every later step
     that shows or bins it -- so the other time is used in its place, or none."""
-    wild = int(pc.sum(_outside_time_range(pc.coalesce(own_ms, meta_ms))).as_py() or 0)
+    wild = pc.fill_null(_outside_time_range(pc.coalesce(own_ms, meta_ms)), False)
     times = pc.coalesce(_in_time_range(own_ms), _in_time_range(meta_ms))
     return pc.cast(times, pa.timestamp("ms", tz="UTC")), wild
 
@@ -107,64 +121,99 @@ def parse_times(text) -> pa.Array:
 def to_error_table(stream: str, raw: pa.Table) -> tuple[pa.Table, Counter]:
     """Failures only, mapped to ERROR_SCHEMA; and per reason, the failures whose values the mapping
     repaired."""
-    raw = raw.filter(is_failure(stream, raw))
+    table, repaired, _ = to_tables(stream, raw, traffic=False)
+    return table, repaired
+
+
+def to_tables(stream: str, raw: pa.Table, traffic: bool = True) -> tuple[pa.Table, Counter, pa.Table]:
+    """(the failures mapped to ERROR_SCHEMA; per reason, the failures whose values the mapping
+    repaired; the traffic of every record with a 'data' object, TRAFFIC_SCHEMA).
+
+    The traffic's columns are mapped for every record, the rest for the failures only: successes,
+    most of the records, cost no more than what the traffic needs. ``traffic=False``: no traffic
+    counted (an empty table), to measure what counting it costs."""
+    raw = raw.filter(pc.is_valid(raw.column("data")))
+    failed = is_failure(stream, raw)
+    if traffic:
+        keys, wild = _map_records(stream, raw, _TRAFFIC_SOURCES)
+        details, _ = _map_records(stream, raw.filter(failed), _DETAILS)
+        failures = keys.filter(failed)
+        table = pa.Table.from_arrays([(failures if name in _TRAFFIC_SOURCES else details).column(name)
+                                      for name in ERROR_SCHEMA.names], schema=ERROR_SCHEMA)
+        wild = pc.and_(wild, failed)
+    else:
+        table, wild = _map_records(stream, raw.filter(failed), ERROR_SCHEMA.names)
+    wild_failures = int(pc.sum(wild).as_py() or 0)
+    repaired = Counter({TIME_OUT_OF_RANGE: wild_failures} if wild_failures else {})
+    return table, repaired, count_traffic(keys, failed) if traffic else TRAFFIC_SCHEMA.empty_table()
+
+
+_TRAFFIC_SOURCES = ("time",) + TRAFFIC_KEYS[1:]   # the ErrorTable columns the traffic is counted by
+_DETAILS = tuple(name for name in ERROR_SCHEMA.names if name not in _TRAFFIC_SOURCES)
+
+
+def _map_records(stream: str, raw: pa.Table, names) -> tuple[pa.Table, pa.Array | None]:
+    """Every record of ``raw`` mapped to the ERROR_SCHEMA columns ``names`` (only those computed);
+    and whether its time was out of range (None when ``names`` has no time)."""
     n = raw.num_rows
     data = raw.column("data").combine_chunks() if n else pa.array([], RAW_SCHEMAS[stream].field("data").type)
     meta_time = pc.struct_field(raw.column("metadata").combine_chunks(), "timestamp") if n else pa.array([], _I)
     f = lambda name: pc.struct_field(data, name)  # noqa: E731
-    nulls = pa.nulls(n, _S)
+    nulls = lambda: pa.nulls(n, _S)  # noqa: E731
     if stream == "fts":
-        fm = f("file_metadata")
-        src_rse, dst_rse = _blank_to_null(pc.struct_field(fm, "src_rse")), _blank_to_null(pc.struct_field(fm, "dst_rse"))
-        time, wild_times = failure_times(f("tr_timestamp_complete"), meta_time)
+        fm = once(lambda: f("file_metadata"))
+        src_rse = once(lambda: _blank_to_null(pc.struct_field(fm(), "src_rse")))
+        dst_rse = once(lambda: _blank_to_null(pc.struct_field(fm(), "dst_rse")))
+        timing = lambda: failure_times(f("tr_timestamp_complete"), meta_time)  # noqa: E731
         cols = {
-            "time": time,
-            "message": f("t__error_message"),
-            "error_code": _blank_to_null(f("t_error_code")),
-            "error_category": _blank_to_null(f("tr_error_category")),
-            "event_type": _blank_to_null(f("t_final_transfer_state")),
-            "scope": _blank_to_null(f("tr_error_scope")),
-            "phase": _blank_to_null(f("t_failure_phase")),
-            "src_host": _blank_to_null(f("src_hostname")),
-            "dst_host": _blank_to_null(f("dst_hostname")),
+            "message": lambda: f("t__error_message"),
+            "error_code": lambda: _blank_to_null(f("t_error_code")),
+            "error_category": lambda: _blank_to_null(f("tr_error_category")),
+            "event_type": lambda: _blank_to_null(f("t_final_transfer_state")),
+            "scope": lambda: _blank_to_null(f("tr_error_scope")),
+            "phase": lambda: _blank_to_null(f("t_failure_phase")),
+            "src_host": lambda: _blank_to_null(f("src_hostname")),
+            "dst_host": lambda: _blank_to_null(f("dst_hostname")),
             "src_rse": src_rse, "dst_rse": dst_rse,
-            "src_site": _site(f("src_site_name"), src_rse),
-            "dst_site": _site(f("dst_site_name"), dst_rse),
-            "vo": _blank_to_null(f("vo")),
-            "activity": _blank_to_null(pc.coalesce(_blank_to_null(f("activity")), pc.struct_field(fm, "activity"))),
-            "file_size": f("f_size"),
-            "transfer_id": _blank_to_null(f("tr_id")),
+            "src_site": lambda: _site(f("src_site_name"), src_rse()),
+            "dst_site": lambda: _site(f("dst_site_name"), dst_rse()),
+            "vo": lambda: _blank_to_null(f("vo")),
+            "activity": lambda: _blank_to_null(pc.coalesce(_blank_to_null(f("activity")),
+                                                           pc.struct_field(fm(), "activity"))),
+            "file_size": lambda: f("f_size"),
+            "transfer_id": lambda: _blank_to_null(f("tr_id")),
         }
     else:
-        reason = f("reason")
-        wrapper = pc.extract_regex(reason, _L0_WRAPPER)
-        deletion = pc.fill_null(pc.starts_with(f("event_type"), "deletion"), False)
-        rse = _blank_to_null(f("rse"))
-        src_rse = _blank_to_null(f("src_rse"))
+        wrapper = once(lambda: pc.extract_regex(f("reason"), _L0_WRAPPER))
+        deletion = once(lambda: pc.fill_null(pc.starts_with(f("event_type"), "deletion"), False))
+        src_rse = once(lambda: _blank_to_null(f("src_rse")))
         # A deletion has one place, the RSE deleted from: shown on the destination side.
-        dst_rse = pc.if_else(deletion, pc.coalesce(rse, _blank_to_null(f("dst_rse"))), _blank_to_null(f("dst_rse")))
-        time, wild_times = failure_times(parse_times(f("created_at")), meta_time)
+        dst_field = once(lambda: _blank_to_null(f("dst_rse")))
+        dst_rse = once(lambda: pc.if_else(deletion(), pc.coalesce(_blank_to_null(f("rse")), dst_field()), dst_field()))
+        timing = lambda: failure_times(parse_times(f("created_at")), meta_time)  # noqa: E731
         cols = {
-            "time": time,
-            "message": reason,
-            "error_code": _blank_to_null(pc.struct_field(wrapper, "code")),
+            "message": lambda: f("reason"),
+            "error_code": lambda: _blank_to_null(pc.struct_field(wrapper(), "code")),
             "error_category": nulls,
-            "event_type": _blank_to_null(f("event_type")),
-            "scope": _blank_to_null(pc.struct_field(wrapper, "scope")),
+            "event_type": lambda: _blank_to_null(f("event_type")),
+            "scope": lambda: _blank_to_null(pc.struct_field(wrapper(), "scope")),
             "phase": nulls,
-            "src_host": _host(f("src_url")),
-            "dst_host": pc.if_else(deletion, pc.coalesce(_host(f("url")), _host(f("dst_url"))), _host(f("dst_url"))),
+            "src_host": lambda: _host(f("src_url")),
+            "dst_host": lambda: pc.if_else(deletion(), pc.coalesce(_host(f("url")), _host(f("dst_url"))),
+                                           _host(f("dst_url"))),
             "src_rse": src_rse, "dst_rse": dst_rse,
-            "src_site": _site(None, src_rse),
-            "dst_site": _site(None, dst_rse),
-            "vo": _blank_to_null(f("vo")),
-            "activity": _blank_to_null(f("activity")),
-            "file_size": pc.coalesce(f("file_size"), f("bytes")),
-            "transfer_id": _blank_to_null(f("request_id")),
+            "src_site": lambda: _site(None, src_rse()),
+            "dst_site": lambda: _site(None, dst_rse()),
+            "vo": lambda: _blank_to_null(f("vo")),
+            "activity": lambda: _blank_to_null(f("activity")),
+            "file_size": lambda: pc.coalesce(f("file_size"), f("bytes")),
+            "transfer_id": lambda: _blank_to_null(f("request_id")),
         }
-    cols["stream"] = pa.repeat(pa.scalar(stream), n) if n else pa.array([], _S)
-    repaired = Counter({TIME_OUT_OF_RANGE: wild_times} if wild_times else {})
-    arrays = [cols[name] for name in ERROR_SCHEMA.names]
+    time, wild = timing() if "time" in names else (None, None)
+    cols["time"] = lambda: time
+    cols["stream"] = lambda: pa.repeat(pa.scalar(stream), n) if n else pa.array([], _S)
+    schema = pa.schema([ERROR_SCHEMA.field(name) for name in names])
+    arrays = [cols[name]() for name in names]
     arrays = [a.combine_chunks() if isinstance(a, pa.ChunkedArray) else a for a in arrays]
-    table = pa.Table.from_arrays([pc.cast(a, fld.type) for a, fld in zip(arrays, ERROR_SCHEMA)], schema=ERROR_SCHEMA)
-    return table, repaired
+    table = pa.Table.from_arrays([pc.cast(a, fld.type) for a, fld in zip(arrays, schema)], schema=schema)
+    return table, wild

@@ -64,6 +64,27 @@ ERROR_SCHEMA = pa.schema([
 ERROR_COLUMNS = tuple(ERROR_SCHEMA.names)
 
 
+# The traffic table (opint_core.load.traffic): every attempt read, failures and successes, counted
+# per hour and key. A row per distinct key; string keys never null: a record without a value counts
+# as UNKNOWN, never dropped.
+#
+#     hour        timestamp[ms, UTC]  the hour of the attempt (``time`` floored; null when it has none)
+#     event_type  string              FTS t_final_transfer_state (Ok, Error, Abort...); Rucio event_type
+#                                     (transfer-done, transfer-failed, transfer-submitted, deletion-done,
+#                                     deletion-failed, transfer-submission_failed...): each event counts
+#                                     as one attempt of its type
+#     src_site, dst_site, src_host, dst_host, src_rse, dst_rse, vo, activity
+#                 string              as in the ErrorTable (Rucio deletions: on the destination side)
+#     attempts    int64               records read (a success read twice counts twice; a failure once)
+#     failures    int64               of them failures: their sum is the ErrorTable's failures
+UNKNOWN = "(unknown)"
+TRAFFIC_KEYS = ("hour", "event_type", "src_site", "dst_site", "src_host", "dst_host", "src_rse", "dst_rse",
+                "vo", "activity")
+TRAFFIC_SCHEMA = pa.schema([("hour", pa.timestamp("ms", tz="UTC"))]
+                           + [(k, pa.string()) for k in TRAFFIC_KEYS[1:]]
+                           + [("attempts", pa.int64()), ("failures", pa.int64())])
+
+
 COUNT = "count"
 TEMPLATE = "template"
 

@@ -10,7 +10,7 @@ import pyarrow as pa
 
 from opint_core.load.codes import factorize_column
 from opint_core.load.reader import FileReport
-from opint_core.load.schema import row_weights
+from opint_core.load.schema import TRAFFIC_SCHEMA, row_weights
 from opint_core.load.schema import failures as table_failures
 
 
@@ -62,10 +62,15 @@ class ErrorTable:
 
     A row is one failure, or in a compact table (a ``count`` column, the Spark path) ``count``
     failures: ``len()`` is the number of rows (what clusterings and indices refer to), ``failures``
-    the number of failures (what a shifter is told)."""
+    the number of failures (what a shifter is told).
+
+    ``traffic``: every attempt of the load (failures and successes) counted per hour and key
+    (TRAFFIC_SCHEMA, ``opint_core.load.traffic``); its failures sum to ``failures``. Empty when the
+    backend does not count traffic."""
 
     table: pa.Table
     report: LoadReport
+    traffic: pa.Table = field(default_factory=TRAFFIC_SCHEMA.empty_table)
 
     def __len__(self) -> int:
         return self.table.num_rows

@@ -28,6 +28,7 @@ from opint_core.load.selection import Selection
 from opint_core.load.table import ErrorTable, LoadReport
 from opint_core.spark.result import (
     PartResult, compact_table, duplicates, expand_table, expansion, file_reports, parse_rows, read_result,
+    traffic_table,
 )
 from opint_core.spark.runner import DEFAULT_MASTER, LOCAL_MASTER, SparkError, find_spark_submit, is_local, run_job
 from opint_core.spark.spec import DEFAULT_SAMPLES, build_spec
@@ -160,7 +161,7 @@ def errors_of(run: SparkRun, index: int, *, expand: bool = False) -> ErrorTable:
                         duplicates=duplicates(result))
     for s in part.sources:
         report.empty_files += s.empty_files
-    return ErrorTable(table, report)
+    return ErrorTable(table, report, traffic_table(result))
 
 
 def tables_of(run: SparkRun, index: int = 0, baseline: int | None = 1, *, expand: bool = False) -> Loaded:

@@ -21,7 +21,9 @@ What it does, in one scan of the files:
    Java syntax (the same matches as Python's ``re`` on ASCII), anything else with Python's ``re``
    and the very same pattern text (a UDF, for the few non-ASCII messages only);
 4. per masked string (the template): the count per hour (with the first and last time in it), per
-   value of every column, and the most frequent raw messages; JSON lines in ``<out>/result``.
+   value of every column, and the most frequent raw messages; and per traffic key (hour, sites, VO
+   ...; ``opint_core.load.traffic``) the attempts and failures of every record; JSON lines in
+   ``<out>/result``.
 
 Progress and the outcome go to stdout as ``OPINT {json}`` lines, read by the opint process.
 """
@@ -275,6 +277,15 @@ def _map_stream(df, stream: str, rx: dict, fields: dict):
     return df, failed, cols, wild_time
 
 
+def _traffic_key(cols: dict, traffic: dict):
+    """The traffic key of a record (opint_core.load.traffic) as JSON: [hour number (epoch ms // 1 h)
+    or null, then each key column, "(unknown)" where the record has no value]."""
+    from pyspark.sql import functions as F
+
+    hour = F.floor(cols["time"] / 3_600_000).cast("string")
+    return F.to_json(F.array(hour, *[F.coalesce(cols[k], F.lit(traffic["unknown"])) for k in traffic["keys"]]))
+
+
 def _iso_parts(text, rx: dict):
     """[date, clock, fraction] of an ISO-like time text, or null (see _parse_times)."""
     from pyspark.sql import functions as F
@@ -386,7 +397,8 @@ def run(spec: dict) -> None:
                 of_failure(cols["time"]).alias("time"), of_failure(cols["message"]).alias("message"),
                 of_failure(F.floor(cols["time"] / 3_600_000).cast("string")).alias("hour"),
                 of_failure(cols["transfer_id"]).alias("transfer_id"),
-                *[of_failure(cols[name]).alias(name) for name in DIMENSIONS]))
+                *[of_failure(cols[name]).alias(name) for name in DIMENSIONS],
+                F.when(~corrupt & F.col("data").isNotNull(), _traffic_key(cols, spec["traffic"])).alias("traffic")))
         if not frames:
             raise ValueError("the spec lists no files")
         rows = frames[0]
@@ -402,6 +414,11 @@ def run(spec: dict) -> None:
                        item.format("'T'", "message", null, null, "CAST(NULL AS BIGINT)")]
         per_failure += [item.format("'D'", "message", f"'{d}'", d, "CAST(NULL AS BIGINT)") for d in DIMENSIONS]
         per_failure.append(item.format("'D'", "message", "'hour'", "hour", "time"))   # first/last time per hour
+        # every record with data, but a failure read again, counts once in the traffic of its key
+        per_traffic = item.format("'X'", "traffic", null, null, "CAST(NULL AS BIGINT)")
+        per_record = f"""CASE WHEN failed AND NOT duplicate THEN array({', '.join(per_failure + [per_traffic])})
+                              WHEN duplicate OR traffic IS NULL THEN array({per_failure[0]})
+                              ELSE array({per_failure[0]}, {per_traffic}) END"""
         sc.setJobGroup("scan", "opint: read, filter and count")
         agg = spark.sql(f"""
             SELECT part, kind, key, dim, value, count(1) AS n, sum(CAST(failed AS BIGINT)) AS failures,
@@ -409,7 +426,7 @@ def run(spec: dict) -> None:
                    sum(no_message) AS no_message, sum(time_out_of_range) AS time_out_of_range,
                    sum(CAST(duplicate AS BIGINT)) AS duplicates, min(t) AS tmin, max(t) AS tmax
             FROM (SELECT part, failed, duplicate, malformed, non_utf8, no_data, no_message, time_out_of_range,
-                         inline(IF(failed AND NOT duplicate, array({', '.join(per_failure)}), array({per_failure[0]})))
+                         inline({per_record})
                   FROM opint_rows)
             GROUP BY part, kind, key, dim, value
         """).persist(StorageLevel.MEMORY_AND_DISK)
@@ -432,6 +449,8 @@ def run(spec: dict) -> None:
             "stack(8, 'records', n, 'failures', failures, 'malformed', malformed, 'non_utf8', non_utf8, "
             "'no_data', no_data, 'no_message', no_message, 'time_out_of_range', time_out_of_range, "
             "'duplicates', duplicates) AS (dim, n)"))
+        traffic = agg.filter(F.col("kind") == "X").select("part", F.col("key").alias("value"), F.expr(
+            "stack(2, 'attempts', n, 'failures', failures) AS (dim, n)"))
 
         null_s, null_l = F.lit(None).cast("string"), F.lit(None).cast("long")
         out = by_dim.select(F.lit("D").alias("kind"), *key, "dim", "value", "n", "tmin", "tmax")
@@ -439,6 +458,8 @@ def run(spec: dict) -> None:
                                          null_l.alias("tmin"), null_l.alias("tmax")))
         out = out.unionByName(files.select(F.lit("F").alias("kind"), "part", null_s.alias("template"), "dim",
                                            "value", "n", null_l.alias("tmin"), null_l.alias("tmax")))
+        out = out.unionByName(traffic.select(F.lit("X").alias("kind"), "part", null_s.alias("template"), "dim",
+                                             "value", "n", null_l.alias("tmin"), null_l.alias("tmax")))
         result = spec["out"].rstrip("/") + "/result"
         out.write.mode("overwrite").json(result)   # a few part files: read back in any order
         emit("done", out=result, masked_in_python=by_python, seconds=round(time.time() - started, 3))

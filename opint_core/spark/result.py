@@ -3,7 +3,8 @@
 The job returns, per part (the selected days; the baseline days) and per template (masked
 string): the count per hour (with the first and last time in it), per value of every ErrorTable
 column, and the most frequent raw messages. That is every *per-template marginal*
-that the downstream code (clustering, Insight, trends, reports) looks at.
+that the downstream code (clustering, Insight, trends, reports) looks at. Besides, per traffic key
+the attempts and failures of every record: ``traffic_table``, the loader's traffic table, exact.
 
 ``compact_table`` rebuilds rows from those marginals: for each template, its counts per hour, per
 source site, per error code, ... are laid end to end on one axis of ``count`` failures and cut
@@ -38,7 +39,8 @@ import pyarrow.fs as pafs
 from opint_core.load.filesystem import open_archive_fs
 from opint_core.load.reader import FileReport
 from opint_core.load.records import TIME_OUT_OF_RANGE
-from opint_core.load.schema import ERROR_SCHEMA, HOUR_MS
+from opint_core.load.schema import ERROR_SCHEMA, HOUR_MS, TRAFFIC_KEYS, TRAFFIC_SCHEMA
+from opint_core.load.traffic import sorted_traffic
 from opint_core.spark.job import DIMENSIONS   # the job's own list: job.py imports nothing of opint
 
 
@@ -50,6 +52,7 @@ class PartResult:
     dims: dict[str, dict[str, list[tuple[str | None, int]]]] = field(default_factory=lambda: defaultdict(dict))
     messages: dict[str, list[tuple[str, int]]] = field(default_factory=lambda: defaultdict(list))
     files: dict[str, Counter] = field(default_factory=lambda: defaultdict(Counter))
+    traffic: dict[str, Counter] = field(default_factory=lambda: defaultdict(Counter))  # key -> attempts, failures
 
     @property
     def failures(self) -> int:
@@ -86,6 +89,8 @@ def parse_rows(rows: list[dict], nparts: int) -> list[PartResult]:
             p.messages[r["template"]].append((r.get("value") or "", int(r["n"])))
         elif kind == "F":
             p.files[r["value"]][r["dim"]] += int(r["n"])
+        elif kind == "X":
+            p.traffic[r["value"]][r["dim"]] += int(r["n"])
     for p in parts:   # the result comes in several files, in no particular order
         for msgs in p.messages.values():
             msgs.sort(key=lambda m: (-m[1], m[0]))
@@ -119,6 +124,18 @@ def file_reports(part: PartResult) -> list[FileReport]:
 def duplicates(part: PartResult) -> int:
     """The failures of a part read more than once (the same transfer), counted once in its templates."""
     return sum(c["duplicates"] for c in part.files.values())
+
+
+def traffic_table(part: PartResult) -> pa.Table:
+    """The job's traffic counts of a part as the loader's traffic table (TRAFFIC_SCHEMA)."""
+    keys = [json.loads(k) for k in part.traffic]
+    columns = {name: [k[i] for k in keys] for i, name in enumerate(TRAFFIC_KEYS)}
+    columns["hour"] = [None if h is None else int(h) * HOUR_MS for h in columns["hour"]]
+    columns["attempts"] = [c["attempts"] for c in part.traffic.values()]
+    columns["failures"] = [c["failures"] for c in part.traffic.values()]
+    arrays = [pa.array(columns[f.name], pa.int64() if f.name == "hour" else f.type) for f in TRAFFIC_SCHEMA]
+    table = pa.Table.from_arrays([a.cast(f.type) for a, f in zip(arrays, TRAFFIC_SCHEMA)], schema=TRAFFIC_SCHEMA)
+    return sorted_traffic(table)
 
 
 def _time_entries(n: int, tmin, tmax, hours: list[tuple[str | None, int]]) -> list[tuple[int | None, int]]:

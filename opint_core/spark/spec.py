@@ -7,7 +7,7 @@ from __future__ import annotations
 import pyarrow as pa
 
 from opint_core.load import records
-from opint_core.load.schema import TIME_MAX_MS, TIME_MIN_MS
+from opint_core.load.schema import TIME_MAX_MS, TIME_MIN_MS, TRAFFIC_KEYS, UNKNOWN
 from opint_core.clustering import masking
 from opint_core.spark.regex import to_java
 
@@ -74,4 +74,5 @@ def build_spec(parts: list[dict], out: str, *, name: str = "opint", samples: int
         "fields": {s: _fields(records.RAW_SCHEMAS[s]) for s in streams},
         "records": {s: records_spec(s) for s in streams},
         "mask": masking_spec(), "log_level": log_level,
+        "traffic": {"keys": list(TRAFFIC_KEYS[1:]), "unknown": UNKNOWN},   # the hour comes first
     }
