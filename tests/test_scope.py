@@ -91,8 +91,16 @@ def test_a_scope_matching_nothing_lists_the_vos_present(archive):
 def test_the_baseline_days_are_scoped_the_same_way(archive):
     loaded = LocalBackend().load(core.Request(archive, core.Selection.day(DAY)), with_baseline=True)
     assert loaded.baseline.failures == 6
+    # the traffic (every attempt) is there for the baseline too
+    assert sum(loaded.baseline.traffic.column("attempts").to_pylist()) == 6
     scoped = scope_loaded(loaded, ("cms",))
     assert scoped.baseline.failures == 1 and vos_present(scoped.baseline.table) == [("cms", 1)]
+    # scoped with the failures
+    assert set(scoped.baseline.traffic.column("vo").to_pylist()) == {"cms"}
+    assert sum(scoped.baseline.traffic.column("failures").to_pylist()) == 1
+    # the selection's traffic: the CMS attempts, the success among them ("plain flag 1") included
+    assert sum(scoped.errors.traffic.column("attempts").to_pylist()) == 4
+    assert sum(scoped.errors.traffic.column("failures").to_pylist()) == scoped.errors.failures == 3
     assert _analyse(archive, "cms").trends is not None
 
 

@@ -17,6 +17,7 @@ from opint_core.load.loader import load_errors
 from opint_core.load.request import Progress
 from opint_core.load.selection import Selection
 from opint_core.load.table import ErrorTable, LoadReport
+from opint_core.load.traffic import combine_traffic
 
 
 def _days_of(report_days) -> list[dt.date]:
@@ -75,15 +76,17 @@ def load_baseline(report, archive=None, *, stream: str | None = None, use_cache:
             runs[-1].append(d)
         else:
             runs.append([d])
-    tables, merged = [], LoadReport(arch.uri, stream, f"baseline {baseline_selection(report).describe()}")
+    tables, traffic, merged = [], [], LoadReport(arch.uri, stream, f"baseline {baseline_selection(report).describe()}")
     for run in runs:
         et = load_errors(arch, Selection.range(run[0], run[-1]), stream=stream, use_cache=use_cache,
                          cache_dir=cache_dir, progress=progress, cancel=cancel)
         tables.append(et.table)
+        traffic.append(et.traffic)
         merged.days += et.report.days
         merged.final = merged.final and et.report.final
         merged.files += et.report.files
         merged.empty_files += et.report.empty_files
         merged.cached_days += et.report.cached_days
         merged.seconds += et.report.seconds
-    return ErrorTable(pa.concat_tables(tables), merged)
+        merged.duplicates += et.report.duplicates
+    return ErrorTable(pa.concat_tables(tables), merged, combine_traffic(traffic))

@@ -76,9 +76,11 @@ def scope_errors(errors: ErrorTable, vos: tuple[str, ...]) -> ErrorTable:
                          f"{errors.report.selection}: the VOs present are {present}",
                          f"scope with --vo (or the config file's vo setting) to VOs of that list, or to "
                          f"\"{ALL_VOS}\" for every VO")
-    return ErrorTable(scoped, errors.report)
+    return ErrorTable(scoped, errors.report, scope_table(errors.traffic, vos))
 
 
 def scope_baseline(baseline: ErrorTable | None, vos: tuple[str, ...]) -> ErrorTable | None:
     """The baseline days scoped like the selection (no error when nothing is left: no trend then)."""
-    return None if baseline is None else ErrorTable(scope_table(baseline.table, vos), baseline.report)
+    if baseline is None:
+        return None
+    return ErrorTable(scope_table(baseline.table, vos), baseline.report, scope_table(baseline.traffic, vos))
