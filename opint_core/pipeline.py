@@ -20,6 +20,8 @@ from opint_core.load import (
     DEFAULT_ARCHIVE, Backend, ErrorTable, LoadReport, Loaded, LocalBackend, Progress, Request, Selection,
 )
 from opint_core.load.scope import ScopeError, scope_baseline, scope_errors, vos_present
+from opint_core.sites import SiteTable, default_site_table
+from opint_core.sites.naming import canonical_sites
 from opint_core.spark import SparkBackend
 
 
@@ -60,11 +62,27 @@ def scope_loaded(loaded: Loaded, vos: tuple[str, ...]) -> Loaded:
     return loaded
 
 
+def named_sites(errors: ErrorTable | None, sites: SiteTable | None) -> ErrorTable | None:
+    """``errors`` (failures and traffic) with sites in WLCG names (``opint_core.sites.naming``)."""
+    if errors is None:
+        return None
+    sites = sites or default_site_table()
+    return ErrorTable(canonical_sites(errors.table, sites), errors.report, canonical_sites(errors.traffic, sites))
+
+
+def shaped(loaded: Loaded, request: Request) -> Loaded:
+    """What the backend read, as the analysis wants it: sites named by the request's site table, then
+    scoped to its VOs (the selection and the baseline days alike)."""
+    loaded.errors = named_sites(loaded.errors, request.sites)
+    loaded.baseline = named_sites(loaded.baseline, request.sites)
+    return scope_loaded(loaded, request.vo)
+
+
 def load_request(request: Request, *, progress: Progress | None = None,
                  cancel: threading.Event | None = None) -> ErrorTable:
     """The failures a request selects (scoped to its VOs), read by its backend (no baseline): a
     compact table (rows weighted by ``count``) from the Spark job."""
-    return scope_loaded(backend_for(request).load(request, progress=progress, cancel=cancel), request.vo).errors
+    return shaped(backend_for(request).load(request, progress=progress, cancel=cancel), request).errors
 
 
 def run(request: Request, *, progress: Progress | None = None, cancel: threading.Event | None = None,
@@ -77,7 +95,7 @@ def run(request: Request, *, progress: Progress | None = None, cancel: threading
     if cancel is not None and cancel.is_set():
         raise LoadCancelled()
     present = vos_present(loaded.errors.table)   # of the whole selection: what the scope may choose from
-    analysis = analyse_loaded(scope_loaded(loaded, request.vo), progress=progress, cancel=cancel,
+    analysis = analyse_loaded(shaped(loaded, request), progress=progress, cancel=cancel,
                               with_insight=with_insight, with_trends=with_trends,
                               load_seconds=time.perf_counter() - started)
     analysis.vo, analysis.vos_present = request.vo, present
@@ -86,21 +104,22 @@ def run(request: Request, *, progress: Progress | None = None, cancel: threading
 
 def analyse(archive=DEFAULT_ARCHIVE, selection: Selection | None = None, *, stream: str = "fts",
             use_cache: bool = True, spark_master: str | None = None, vo: tuple[str, ...] = (),
-            **options) -> Analysis:
+            sites: SiteTable | None = None, **options) -> Analysis:
     """``run`` of the request these arguments describe (the short form for scripts and tests)."""
-    request = Request(archive, selection or Selection.latest(), stream, use_cache, spark_master, vo)
+    request = Request(archive, selection or Selection.latest(), stream, use_cache, spark_master, vo, sites)
     return run(request, **options)
 
 
 def analyse_errors(errors: ErrorTable, *, progress: Progress | None = None,
                    cancel: threading.Event | None = None, with_insight: bool = True,
-                   with_trends: bool = True, use_cache: bool = True) -> Analysis:
-    """The analysis of failures loaded already: cluster, insight, and trends against the preceding
-    days, read here through the local loader (none for a path list)."""
-    loaded = Loaded(errors)
+                   with_trends: bool = True, use_cache: bool = True, sites: SiteTable | None = None) -> Analysis:
+    """The analysis of failures loaded already: sites named, cluster, insight, and trends against the
+    preceding days, read here through the local loader (none for a path list)."""
+    loaded = Loaded(named_sites(errors, sites))
     if with_insight and with_trends and errors.report.days:
-        loaded.baseline, loaded.notes = LocalBackend().baseline(errors, use_cache=use_cache, progress=progress,
-                                                                cancel=cancel)
+        baseline, loaded.notes = LocalBackend().baseline(errors, use_cache=use_cache, progress=progress,
+                                                         cancel=cancel)
+        loaded.baseline = named_sites(baseline, sites)
     return analyse_loaded(loaded, progress=progress, cancel=cancel, with_insight=with_insight,
                           with_trends=with_trends)
 

@@ -370,7 +370,8 @@ class OpintApp(App):
         self.push_screen(HelpScreen(self.keys, self.keymap_name))
 
     def action_load(self) -> None:
-        current = self.source or core.Request(self.config.archive, stream=self.config.source, vo=self.config.vo)
+        current = self.source or core.Request(self.config.archive, stream=self.config.source, vo=self.config.vo,
+                                              sites=self.sites)
         vos = [vo for vo, _ in self.analysis.vos_present] if self.analysis is not None else []
         self.push_screen(LoadScreen(current, default_master=self.config.spark_master, vos=vos))
 

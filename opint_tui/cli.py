@@ -279,13 +279,15 @@ def build_request(args, config: core.Config, progress) -> core.Request:
     Request names a real archive for every command, the app's too."""
     selection = core.Selection.from_options(date=args.date, date_from=args.date_from, date_to=args.date_to,
                                             last=args.last, paths_file=args.paths_file)
+    sites = core.default_site_table(config.sites)   # a bad site table file stops here, before any reading
     if args.demo:
         progress("write", 0, 0)
         archive = core.demo_archive(progress=lambda _stage, done, total: progress("write", done, total))
     else:
         archive = args.archive or config.archive
     return core.Request(archive, selection, args.source or config.source, use_cache=not args.no_cache,
-                        spark_master=spark_master(args, config), vo=config.vo if args.vo is None else args.vo)
+                        spark_master=spark_master(args, config), vo=config.vo if args.vo is None else args.vo,
+                        sites=sites)
 
 
 def spark_master(args, config: core.Config) -> str | None:
@@ -304,11 +306,10 @@ def cmd_app(args, config: core.Config) -> int:
     from opint_tui.keymap import load_keymap
 
     keymap = args.keymap or config.keymap
-    load_keymap(keymap)  # a bad keymap or site table is a clear error before the screen is taken over
-    sites = core.default_site_table(config.sites)
+    load_keymap(keymap)  # a bad keymap (or site table, in build_request) is a clear error before the screen is taken over
     with _progress_bar(Console(stderr=True, highlight=False)) as bar:   # shown only while the demo is written
         request = build_request(args, config, _stage_progress(bar))
-    app = OpintApp(request, config=config, store=open_store(args, config), keymap=keymap, sites=sites)
+    app = OpintApp(request, config=config, store=open_store(args, config), keymap=keymap, sites=request.sites)
     app.run()
     if app.return_code:   # a crash: Textual has restored the terminal and printed the traceback
         from opint_tui.safe import shorten

@@ -212,3 +212,80 @@ def test_the_app_refuses_a_bad_site_table_before_it_starts(tmp_path, capsys, mon
     err = capsys.readouterr().err
     assert code == 2
     assert f"line 1 of the site table {table}: 'T1_DE_KIT' has no site" in err
+
+
+# ---- the loaded tables in WLCG names (opint_core.sites.naming, applied by the pipeline)
+
+def _sided(src_site, src_rse, src_host):
+    return pa.table({"src_site": pa.array(src_site, pa.string()), "src_rse": pa.array(src_rse, pa.string()),
+                     "src_host": pa.array(src_host, pa.string())})
+
+
+def test_a_table_is_renamed_by_its_first_known_name(shipped):
+    from opint_core.sites.naming import canonical_sites
+
+    table = _sided(["T1_DE_KIT", "T2_UK_London", "NOWHERE", "NOWHERE", None, "(unknown)"],
+                   ["T1_DE_KIT_Disk", "T2_UK_London_IC", "NOWHERE_DISK", None, None, "(unknown)"],
+                   ["cmsdcache-kit-disk.gridka.de", None, "dcache.gridka.de", "x.nowhere.org", None, "eoscms.cern.ch"])
+    named = canonical_sites(table, shipped).column("src_site").to_pylist()
+    # derived name known; derived name cut short but the RSE known; only the host known; nothing known
+    # (keeps the derived name); no name at all; the traffic's "(unknown)" named by a known host
+    assert named == ["FZK-LCG2", shipped.canonical("T2_UK_London_IC"), "FZK-LCG2", "NOWHERE", None, "CERN-PROD"]
+    assert shipped.canonical("T2_UK_London_IC") is not None
+    assert canonical_sites(table, shipped).column("src_rse").equals(table.column("src_rse"))   # only sites change
+
+
+def test_a_compact_tables_dictionary_columns_keep_their_type(shipped):
+    from opint_core.sites.naming import canonical_sites
+
+    table = _sided(["T1_DE_KIT", "NOWHERE"], ["x", "y"], ["h1", "h2"])
+    table = table.set_column(0, "src_site", table.column("src_site").dictionary_encode())
+    named = canonical_sites(table, shipped).column("src_site")
+    assert pa.types.is_dictionary(named.type)
+    assert named.cast(pa.string()).to_pylist() == ["FZK-LCG2", "NOWHERE"]
+
+
+def test_the_analysis_counts_a_site_under_all_its_names_as_one(tmp_path):
+    """A CMS record at T1_DE_KIT and an ATLAS one at FZK-LCG2_DATADISK fail at one site, in the failures and
+    the traffic; a user's site file renames it everywhere."""
+    import datetime as dt
+
+    import opint_core as core
+    from archive_factory import day_dir, fts_record, lines, write_part
+
+    day = dt.date(2025, 11, 24)
+    when = int(dt.datetime(2025, 11, 24, 12, tzinfo=dt.timezone.utc).timestamp() * 1000)
+    records = [fts_record("DESTINATION  No space left on device", when_ms=when, dst_rse="T1_DE_KIT_Disk", vo="cms"),
+               fts_record("DESTINATION  No space left on device", when_ms=when, dst_rse="FZK-LCG2_DATADISK"),
+               fts_record(flag=1, when_ms=when, dst_rse="T1_DE_KIT_Disk", vo="cms")]
+    write_part(day_dir(tmp_path, "fts", day), lines(records))
+    analysis = core.analyse(str(tmp_path), core.Selection.day(day), use_cache=False)
+    assert [(v.value, v.count) for v in analysis.insight.summaries()[0].top_dst_sites] == [("FZK-LCG2", 2)]
+    traffic = analysis.errors.traffic
+    assert set(traffic.column("dst_site").to_pylist()) == {"FZK-LCG2"}
+    assert sum(traffic.column("attempts").to_pylist()) == 3
+
+    user = tmp_path / "sites.csv"
+    user.write_text("FZK-LCG2, GridKa, our own name\n", encoding="utf-8")
+    renamed = core.analyse(str(tmp_path), core.Selection.day(day), sites=core.default_site_table(user))
+    assert [v.value for v in renamed.insight.summaries()[0].top_dst_sites] == ["GridKa"]
+    assert set(renamed.errors.traffic.column("dst_site").to_pylist()) == {"GridKa"}
+
+
+def test_the_report_names_sites_by_the_config_files_site_table(tmp_path, capsys):
+    import datetime as dt
+    import json
+
+    from archive_factory import day_dir, fts_record, lines, write_part
+    from opint_tui.cli import main
+
+    day = dt.date(2025, 11, 24)
+    write_part(day_dir(tmp_path / "archive", "fts", day),
+               lines([fts_record(dst_rse="T1_DE_KIT_Disk"), fts_record(dst_rse="NEWSITE_DATADISK")]))
+    (tmp_path / "sites.csv").write_text("NEWSITE, NEW-SITE-LCG2, opened last week\n", encoding="utf-8")
+    (tmp_path / "c.toml").write_text(f'sites = "{tmp_path / "sites.csv"}"\n', encoding="utf-8")
+    code = main(["--archive", str(tmp_path / "archive"), "--date", str(day), "--config", str(tmp_path / "c.toml"),
+                 "--store", str(tmp_path / "store"), "report", "--format", "json"])
+    report = json.loads(capsys.readouterr().out)
+    assert code == 0
+    assert sorted(s[0] for c in report["categories"] for s in c["top_dst_sites"]) == ["FZK-LCG2", "NEW-SITE-LCG2"]

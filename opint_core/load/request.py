@@ -11,6 +11,7 @@ from opint_core.load.archive import DEFAULT_ARCHIVE
 from opint_core.load.scope import parse_vos
 from opint_core.load.selection import Selection
 from opint_core.load.table import ErrorTable
+from opint_core.sites import SiteTable
 
 Progress = Callable[[str, int, int], None]   # progress(stage, done, total); stages: opint_core.stages
 
@@ -21,7 +22,8 @@ class Request:
     the day cache may be used, the backend (``spark_master`` set: the Spark job on that master;
     else this process), and the scope: the VOs whose failures are analysed (made lower case, each
     once, by ``opint_core.load.scope.parse_vos``; empty: every VO). Backends load the whole
-    day (so the day cache is the unscoped day); the pipeline scopes what they return."""
+    day (so the day cache is the unscoped day); the pipeline scopes what they return. ``sites``: the
+    site table the pipeline names sites with (None: the shipped one); backends keep derived names."""
 
     archive: str = DEFAULT_ARCHIVE
     selection: Selection = field(default_factory=Selection.latest)
@@ -29,6 +31,7 @@ class Request:
     use_cache: bool = True
     spark_master: str | None = None
     vo: tuple[str, ...] = ()
+    sites: SiteTable | None = field(default=None, compare=False, repr=False)
 
     def __post_init__(self):
         object.__setattr__(self, "vo", parse_vos(self.vo))   # any case, a comma list, "all": one form
