@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 
 from opint_core.clustering import Clustering, cluster_table
 from opint_core.errors import LoadCancelled
+from opint_core.incidents import Incident, detect
 from opint_core.insight import Insight, Trends, trend
 from opint_core.load import (
     DEFAULT_ARCHIVE, Backend, ErrorTable, LoadReport, Loaded, LocalBackend, Progress, Request, Selection,
@@ -35,6 +36,7 @@ class Analysis:
     notes: list[str] = field(default_factory=list)  # what went wrong beside the main load
     vo: tuple[str, ...] = ()   # the scope: the VOs analysed (empty: every VO)
     vos_present: list[tuple[str, int]] = field(default_factory=list)  # every VO of the selection, failures
+    incidents: list[Incident] | None = None   # None: not detected (no insight)
 
     @property
     def report(self) -> LoadReport:
@@ -150,4 +152,10 @@ def analyse_loaded(loaded: Loaded, *, progress: Progress | None = None, cancel: 
         started = time.perf_counter()
         trends = trend(insight, loaded.baseline)
         timings["trend"] = time.perf_counter() - started
-    return Analysis(errors, clustering, insight, trends, timings, list(loaded.notes))
+    incidents = None
+    if insight is not None:
+        started = time.perf_counter()
+        incidents = detect(insight, errors.traffic, baseline=loaded.baseline,
+                           baseline_groups=trends.baseline_groups if trends is not None else None)
+        timings["incidents"] = time.perf_counter() - started
+    return Analysis(errors, clustering, insight, trends, timings, list(loaded.notes), incidents=incidents)

@@ -93,6 +93,9 @@ class Trends:
     known: bool = True
     level: str = "category"
     min_count: int = MIN_COUNT
+    # per baseline row, the index of today's group it was mapped to (-1: none), e.g. for per-site
+    # comparisons (opint_core.incidents); None without a baseline
+    baseline_groups: np.ndarray | None = field(default=None, repr=False, compare=False)
 
     def __getitem__(self, i: int) -> Trend:
         return self.items[i]
@@ -328,6 +331,7 @@ def trend(current: Insight | Clustering, baseline: ErrorTable | pa.Table | None,
                 b[i] = 0
                 how[j] = how[j] or how[i]
             gone = [(bcl.categories[j].key, bcl.categories[j].pattern, bcl.categories[j].count) for j in unmatched]
+            row_groups = _baseline_row_groups(clustering, bcl, tmap, getattr(current, "merged_into", None) or {})
         else:
             b = tb
             how = [None] * ntmpl
@@ -335,9 +339,11 @@ def trend(current: Insight | Clustering, baseline: ErrorTable | pa.Table | None,
                 ct = int(tmap[t])
                 how[ct] = how[ct] or thow[t]
             gone = [(f"t{t}", bcl.templates[t], int(bcl.template_counts[t])) for t in np.flatnonzero(~ok).tolist()]
+            row_groups = tmap[np.asarray(bcl.template_of, dtype=np.int64)]
         gone_rows = int(np.asarray(bcl.template_counts).sum()) - int(b.sum())   # failures, not rows
     else:
         b, tb, how = np.zeros(n, dtype=np.int64), np.zeros(ntmpl, dtype=np.int64), [None] * n
+        row_groups = np.full(table.num_rows, -1, dtype=np.int64)
     e, ratio, lfc, score, anscombe, rising, falling = score_counts(
         counts_now, b, scale, z=z, rise=rise, min_count=min_count)
     tcounts = np.asarray(clustering.template_counts, dtype=np.int64)
@@ -356,4 +362,23 @@ def trend(current: Insight | Clustering, baseline: ErrorTable | pa.Table | None,
             new_templates=fresh, new_template_rows=int(tcounts[list(fresh)].sum()) if fresh else 0))
     gone.sort(key=lambda g: (-g[2], g[0]))
     return Trends(items, scale=float(scale), baseline_rows=failures(table), baseline_days=base_days,
-                  unmatched_rows=max(0, gone_rows), gone=gone, level=level, min_count=min_count)
+                  unmatched_rows=max(0, gone_rows), gone=gone, level=level, min_count=min_count,
+                  baseline_groups=row_groups)
+
+
+def _baseline_row_groups(current, baseline, tmap: np.ndarray, merged_into: dict[int, int]) -> np.ndarray:
+    """Per baseline row, today's category (as ``map_baseline`` maps them: by key, else template by
+    template; manual merges followed), -1 when nothing matched."""
+    by_key = {c.key: i for i, c in enumerate(current.categories)}
+    cur_tcat = np.asarray(current.template_category, dtype=np.int64)
+    b_tcat = np.asarray(baseline.template_category, dtype=np.int64)
+    cat_of_bcat = np.array([by_key.get(c.key, -1) for c in baseline.categories], dtype=np.int64)
+    per_template = cat_of_bcat[b_tcat] if len(b_tcat) else np.zeros(0, dtype=np.int64)
+    by_template = np.where(tmap >= 0, cur_tcat[np.maximum(tmap, 0)] if len(cur_tcat) else -1, -1)
+    per_template = np.where(per_template >= 0, per_template, by_template)
+    if merged_into:
+        remap = np.arange(len(current.categories), dtype=np.int64)
+        for i, j in merged_into.items():
+            remap[i] = j
+        per_template = np.where(per_template >= 0, remap[np.maximum(per_template, 0)], -1)
+    return per_template[np.asarray(baseline.template_of, dtype=np.int64)]

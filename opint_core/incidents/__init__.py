@@ -1,0 +1,10 @@
+"""Incidents: what is broken, where, since when (one category at one site or link, against the site's
+usual rate and the grid's), and what to do about it.
+
+    incidents = detect(analysis.insight, analysis.errors.traffic, baseline=baseline_errortable,
+                       baseline_groups=analysis.trends.baseline_groups)
+"""
+from opint_core.incidents.detect import detect
+from opint_core.incidents.model import STATUSES, Incident
+
+__all__ = ["Incident", "STATUSES", "detect"]

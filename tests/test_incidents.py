@@ -1,0 +1,112 @@
+"""Incident detection on hand-made archives whose every attempt is known: planted incidents of each kind
+(destination, source, one link, a standing problem) among sites whose background fails evenly, with one
+big healthy site; found with the right site, side, onset and status, and nothing else."""
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+import pytest
+
+import opint_core as core
+from archive_factory import day_dir, fts_record, lines, write_part
+
+DAY = dt.date(2025, 11, 24)
+SITES = [f"SITE{c}" for c in "ABCDEFGHIJ"]
+BIG = "SITEA"                       # ten times the traffic of any other site, failing at the grid's rate
+BACKGROUND = ("TRANSFER  Operation timed out after 300 seconds", 0.03)
+PLANTS = {
+    # kind: (message, site, partner, side, first hour, last hour, share of the attempts that fail)
+    "destination": ("DESTINATION  [28] No space left on device", "SITEC", None, "destination", 9, 23, 0.4),
+    "source": ("SOURCE  [2] No such file or directory", "SITED", None, "source", 14, 18, 0.35),
+    "link": ("TRANSFER  [104] Connection reset by peer", "SITEE", "SITEF", "link", 6, 23, 0.6),
+}
+CHRONIC = ("TRANSFER  [13] Permission denied", "SITEG", 0.2)   # every day alike
+
+
+def _ms(day: dt.date, hour: int, minute: int) -> int:
+    return int(dt.datetime(day.year, day.month, day.day, hour, minute, tzinfo=dt.timezone.utc).timestamp() * 1000)
+
+
+def _day_records(day: dt.date, rng: np.random.Generator, plants: dict, per_site: int = 600) -> list[dict]:
+    weights = np.array([10.0 if s == BIG else 1.0 for s in SITES])
+    n = int(per_site * weights.sum())
+    src = rng.choice(len(SITES), n, p=weights / weights.sum())
+    dst = rng.choice(len(SITES), n, p=weights / weights.sum())
+    keep = src != dst
+    busy = 480   # the link SITEE -> SITEF also carries a busy transfer stream of its own
+    src = np.concatenate([src[keep], np.full(busy, SITES.index("SITEE"))])
+    dst = np.concatenate([dst[keep], np.full(busy, SITES.index("SITEF"))])
+    hours, minutes = rng.integers(0, 24, src.shape[0]), rng.integers(0, 60, src.shape[0])
+    draw = rng.random(src.shape[0])
+    records = []
+    for s, d, h, m, u in zip(src.tolist(), dst.tolist(), hours.tolist(), minutes.tolist(), draw.tolist()):
+        a, b = SITES[s], SITES[d]
+        message = None
+        for text, site, partner, side, first, last, share in plants.values():
+            on_side = (side == "destination" and b == site) or (side == "source" and a == site) or \
+                      (side == "link" and (a, b) == (site, partner))
+            if on_side and first <= h <= last and u < share:
+                message = text
+        if message is None and CHRONIC[1] in (a, b) and u < CHRONIC[2] and b == CHRONIC[1]:
+            message = CHRONIC[0]
+        if message is None and rng.random() < BACKGROUND[1]:
+            message = BACKGROUND[0]
+        records.append(fts_record(message or "", 0 if message else 1, when_ms=_ms(day, h, m),
+                                  src=f"se.{a.lower()}.example.org", dst=f"se.{b.lower()}.example.org",
+                                  src_rse=f"{a}_DATADISK", dst_rse=f"{b}_DATADISK"))
+    return records
+
+
+@pytest.fixture(scope="module")
+def planted(tmp_path_factory):
+    root = tmp_path_factory.mktemp("incidents")
+    rng = np.random.default_rng(5)
+    for back in (2, 1):   # two baseline days without the plants, the standing problem on both
+        write_part(day_dir(root, "fts", DAY - dt.timedelta(days=back)),
+                   lines(_day_records(DAY - dt.timedelta(days=back), rng, {})))
+    write_part(day_dir(root, "fts", DAY), lines(_day_records(DAY, rng, PLANTS)))
+    return core.analyse(str(root), core.Selection.day(DAY), use_cache=False)
+
+
+def _found(analysis, text):
+    """The incidents of the category that holds the message ``text``."""
+    messages = analysis.errors.table.column("message").to_pylist()
+    row = messages.index(text)
+    key = analysis.clustering.categories[int(analysis.clustering.category_of[row])].key
+    return [i for i in analysis.incidents if i.key == key]
+
+
+@pytest.mark.parametrize("kind", list(PLANTS))
+def test_each_planted_incident_is_found_with_its_site_side_and_onset(planted, kind):
+    text, site, partner, side, first, last, _ = PLANTS[kind]
+    found = _found(planted, text)
+    assert len(found) == 1, [i.title for i in found]
+    incident = found[0]
+    assert (incident.site, incident.side, incident.other_site) == (site, side, partner)
+    assert abs(incident.onset.hour - first) <= 1 and incident.onset.date() == DAY
+    assert incident.status == "new" and incident.baseline_failures == 0
+    if last < 23:
+        assert incident.end is not None and abs(incident.end.hour - (last + 1)) <= 1
+    else:
+        assert incident.end is None   # still failing at the end of the data
+    assert incident.failure_rate > 5 * incident.grid_rate
+
+
+def test_the_standing_problem_is_ongoing_and_nothing_else_is_reported(planted):
+    chronic = _found(planted, CHRONIC[0])
+    assert [(i.site, i.side, i.status) for i in chronic] == [(CHRONIC[1], "destination", "ongoing")]
+    assert chronic[0].baseline_rate == pytest.approx(chronic[0].failure_rate, rel=0.35)
+    assert len(planted.incidents) == len(PLANTS) + 1, [i.title for i in planted.incidents]
+
+
+def test_the_big_healthy_site_raises_nothing(planted):
+    assert not [i for i in planted.incidents if BIG in (i.site, i.other_site)]
+    assert _found(planted, BACKGROUND[0]) == []   # the even background is no incident anywhere
+
+
+def test_incidents_come_new_first_then_by_failures(planted):
+    statuses = [i.status for i in planted.incidents]
+    assert statuses == sorted(statuses, key=core.incidents.STATUSES.index)
+    new = [i.failures for i in planted.incidents if i.status == "new"]
+    assert new == sorted(new, reverse=True)
