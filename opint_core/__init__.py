@@ -22,7 +22,10 @@ from opint_core.load import (
     LoadReport, Request, Selection, SelectionError, load_baseline, load_errors, open_archive_fs, parse_date,
     top_values,
 )
+from opint_core.incidents import Incident, IncidentNotFound, find_incident
 from opint_core.pipeline import Analysis, analyse, analyse_errors, load_request, run
+from opint_core.report import incident_lines, render_incidents_json, render_incidents_markdown
+from opint_core.ticket import TicketDraft, ticket_draft
 from opint_core.report import FORMATS as REPORT_FORMATS
 from opint_core.report import SORTS as REPORT_SORTS
 from opint_core.report import Report, build_report, render as render_report
@@ -43,4 +46,6 @@ __all__ = [
     "load_baseline", "load_config", "load_errors", "load_request", "open_archive_fs", "parse_date",
     "render_report", "sort_categories", "sparkline", "top_values", "trend", "write_atomic", "write_sample_archive",
     "SparkError", "load_errors_spark", "spark_available", "SiteTable", "SiteTableError", "default_site_table",
+    "Incident", "IncidentNotFound", "find_incident", "incident_lines", "render_incidents_json",
+    "render_incidents_markdown", "TicketDraft", "ticket_draft",
 ]

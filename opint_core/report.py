@@ -309,3 +309,66 @@ def render(report: Report, fmt: str) -> str:
     if fmt not in RENDERERS:
         raise ValueError(f"unknown report format {fmt!r}: choose one of {', '.join(FORMATS)}")
     return RENDERERS[fmt](report)
+
+
+# --- incidents ------------------------------------------------------------------------------------
+
+def _rate(value) -> str:
+    return "-" if value is None else f"{100 * value:.1f}%"
+
+
+def _incident_where(i) -> str:
+    return f"{i.site} → {i.other_site}" if i.side == "link" else f"{i.site} ({i.side})"
+
+
+def _incident_when(i) -> str:
+    since = i.onset.strftime("%m-%d %H:%M") if i.onset else "?"
+    return f"{since}–{i.end.strftime('%H:%M')}" if i.end else f"since {since}"
+
+
+def incident_lines(incidents) -> list[str]:
+    """One plain line per incident (the CLI's text list): status, where, when, failures of attempts and
+    rates, action, key and pattern."""
+    out = []
+    for i in incidents:
+        action = getattr(i.cause, "action", None) or "unknown cause"
+        out.append(f"{i.status.upper():<8} {_plain(_incident_where(i), 60)}  {_incident_when(i)} UTC  "
+                   f"{i.failures:,}/{i.attempts:,} = {_rate(i.failure_rate)} (usual {_rate(i.baseline_rate)}, "
+                   f"grid {_rate(i.grid_rate)})  → {action}  {i.key}  {_plain(i.pattern, 100)}")
+    return out
+
+
+def incidents_markdown(incidents) -> list[str]:
+    """The markdown table of the incidents (the report puts it above the categories)."""
+    out = ["| status | where | when (UTC) | failures | attempts | rate | usual | cause | action | key | pattern |",
+           "|---|---|---|---:|---:|---:|---:|---|---|---|---|"]
+    for i in incidents:
+        cells = [i.status, md_escape(_incident_where(i)), md_escape(_incident_when(i)), f"{i.failures:,}",
+                 f"{i.attempts:,}", _rate(i.failure_rate), _rate(i.baseline_rate),
+                 md_escape(getattr(i.cause, "title", None) or "unknown"),
+                 md_escape(getattr(i.cause, "action", None) or "-"), md_escape(i.key), md_escape(i.pattern)]
+        out.append("| " + " | ".join(cells) + " |")
+    return out
+
+
+def _incident_heading(analysis) -> str:
+    r = analysis.report
+    days = ", ".join(str(d) for d in r.days) if len(r.days) <= 3 else f"{r.days[0]} .. {r.days[-1]}"
+    return f"{r.stream} errors, {days or 'listed paths'}"
+
+
+def render_incidents_markdown(analysis) -> str:
+    incidents = analysis.incidents or []
+    out = [f"# opint incidents: {md_escape(_incident_heading(analysis))}", "",
+           f"{len(incidents)} incident{'s' if len(incidents) != 1 else ''} (new first, then rising, then ongoing).", ""]
+    if incidents:
+        out += incidents_markdown(incidents)
+    return "\n".join(out).rstrip() + "\n"
+
+
+def render_incidents_json(analysis) -> str:
+    r = analysis.report
+    body = {"stream": r.stream, "days": [str(d) for d in r.days], "final": r.final,
+            "scope": {"vo": list(getattr(analysis, "vo", ()))},
+            "incidents": [i.to_dict() for i in analysis.incidents or []]}
+    return _JSON_RAW_CONTROL.sub(lambda m: f"\\u{ord(m.group()):04x}", json.dumps(body, indent=2, ensure_ascii=False)) + "\n"

@@ -177,6 +177,22 @@ def build_parser() -> argparse.ArgumentParser:
     annotate.add_argument("--config", metavar="FILE", default=keep)
     _store_option(annotate, keep)
 
+    incidents = sub.add_parser("incidents", help="list the incidents: what is broken, where, since when",
+                               description="Detect the incidents of a selection (a category failing at one site "
+                                           "or on one link far above its usual rate and the grid's) and list "
+                                           "them: new first, then rising, then ongoing.")
+    _selection_options(incidents, keep)
+    incidents.add_argument("--format", choices=INCIDENT_FORMATS, default="text", help="text (default), md or json")
+
+    ticket = sub.add_parser("ticket", help="draft a ticket for an incident of a category",
+                            description="Print a ready-to-paste ticket (GGUS style) for the incident of category "
+                                        "KEY (keys are in `opint incidents`, reports and the app).")
+    ticket.add_argument("key", metavar="KEY", help="the category key (or a unique start of it)")
+    ticket.add_argument("--site", help="the incident's site, by any of its names (needed when the category has "
+                                       "incidents at several sites)")
+    ticket.add_argument("--format", choices=("text", "md"), default="text", help="text (default) or md")
+    _selection_options(ticket, keep)
+
     sample = sub.add_parser("sample-archive", help="write a realistic sample archive in the MONIT layout",
                             description="Write a realistic sample archive (both streams) in the MONIT layout.")
     sample.add_argument("directory", metavar="DIR", help="where to write it (created if missing)")
@@ -210,6 +226,10 @@ def run_command(args) -> int:
             return cmd_report(args, config, console)
         if args.command == "annotate":
             return cmd_annotate(args, config, console)
+        if args.command == "incidents":
+            return cmd_incidents(args, config, console)
+        if args.command == "ticket":
+            return cmd_ticket(args, config, console)
         return cmd_app(args, config)
     except core.OpintError as e:   # the core's errors and the keymap's: what went wrong, and what to do
         say(errors, e.message, lead=Text("opint: error: ", style="bold red"), lines=True)
@@ -415,6 +435,43 @@ def print_load_summary(console: Console, et, top: int = 10, vo: tuple[str, ...] 
             say(console, f"  {f.path}: {f.describe()}")
         if len(problems) > 20:
             say(console, f"  … and {len(problems) - 20} more")
+
+
+INCIDENT_FORMATS = ("text", "md", "json")
+
+
+def _analysed(args, config: core.Config):
+    errors = Console(file=STDERR, highlight=False)
+    with _progress_bar(errors) as bar:
+        progress = _stage_progress(bar)
+        request = build_request(args, config, progress)
+        return core.run(request, progress=progress), request
+
+
+def cmd_incidents(args, config: core.Config, console: Console) -> int:
+    analysis, _ = _analysed(args, config)
+    incidents = analysis.incidents or []
+    if args.format == "json":
+        STDOUT.write(core.render_incidents_json(analysis))
+    elif args.format == "md":
+        STDOUT.write(core.render_incidents_markdown(analysis))
+    else:
+        r = analysis.report
+        days = ", ".join(str(d) for d in r.days) or "listed paths"
+        say(console, f"{len(incidents)} incident{'s' if len(incidents) != 1 else ''} in {r.stream} {days} "
+                     f"({analysis.errors.failures:,} failures)", "bold")
+        for line in core.incident_lines(incidents):
+            say(console, line)
+    return 0
+
+
+def cmd_ticket(args, config: core.Config, console: Console) -> int:
+    analysis, request = _analysed(args, config)
+    incident = core.find_incident(analysis.incidents or [], args.key, args.site, request.sites)
+    draft = core.ticket_draft(incident, analysis.insight, stream=analysis.report.stream,
+                              selection=", ".join(str(d) for d in analysis.report.days))
+    STDOUT.write(draft.markdown if args.format == "md" else draft.text)
+    return 0
 
 
 def cmd_sample_archive(args, console: Console) -> int:

@@ -110,3 +110,81 @@ def test_incidents_come_new_first_then_by_failures(planted):
     assert statuses == sorted(statuses, key=core.incidents.STATUSES.index)
     new = [i.failures for i in planted.incidents if i.status == "new"]
     assert new == sorted(new, reverse=True)
+
+
+# ---- the command line: the list and the ticket
+
+@pytest.fixture(scope="module")
+def planted_root(planted):
+    return planted.report.archive
+
+
+def _cli(capsys, *argv):
+    from opint_tui.cli import main
+
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_opint_incidents_prints_them_as_json(planted_root, capsys):
+    import json
+
+    code, out, _ = _cli(capsys, "incidents", "--archive", planted_root, "--date", str(DAY), "--format", "json")
+    body = json.loads(out)
+    assert code == 0 and body["days"] == [str(DAY)]
+    found = {(i["site"], i["side"], i["other_site"], i["status"]) for i in body["incidents"]}
+    assert found == {("SITEC", "destination", None, "new"), ("SITED", "source", None, "new"),
+                     ("SITEE", "link", "SITEF", "new"), ("SITEG", "destination", None, "ongoing")}
+    source = next(i for i in body["incidents"] if i["side"] == "source")
+    assert source["onset"].startswith(f"{DAY}T1") and source["end"].endswith(":00:00Z")
+    assert 0 < source["grid_rate"] < source["failure_rate"] <= 1 and source["attempts"] >= source["failures"]
+
+
+def test_opint_incidents_text_and_markdown(planted_root, capsys):
+    code, out, _ = _cli(capsys, "incidents", "--archive", planted_root, "--date", str(DAY))
+    assert code == 0 and out.startswith("4 incidents in fts 2025-11-24")
+    assert out.splitlines()[1].startswith("NEW ") and "ONGOING  SITEG (destination)" in out
+    code, out, _ = _cli(capsys, "incidents", "--archive", planted_root, "--date", str(DAY), "--format", "md")
+    assert code == 0 and "| new | SITEE → SITEF |" in out
+
+
+def test_a_ticket_names_site_window_rates_and_messages(planted, planted_root, capsys):
+    incident = _found(planted, PLANTS["destination"][0])[0]
+    code, out, _ = _cli(capsys, "ticket", incident.key[:6], "--archive", planted_root, "--date", str(DAY))
+    assert code == 0
+    subject, blank, *body = out.splitlines()
+    assert subject.startswith("SITEC: ") and "(destination) since 2025-11-24 09:00 UTC" in subject and blank == ""
+    text = "\n".join(body)
+    assert "Endpoints: se.sitec.example.org (" in text
+    assert f"{incident.failures:,} of {incident.attempts:,} attempts" in text
+    assert f"category {incident.key}" in text and "No space left on device" in text
+
+
+def test_ticket_asks_for_the_site_when_a_key_has_several(planted, capsys, tmp_path):
+    from opint_core.incidents import IncidentNotFound, find_incident
+
+    incidents = planted.incidents
+    two = [incidents[0], dataclasses_replace(incidents[0], site="OTHER")]
+    with pytest.raises(IncidentNotFound, match="several sites"):
+        find_incident(two, incidents[0].key)
+    assert find_incident(two, incidents[0].key, "other").site == "OTHER"
+    with pytest.raises(IncidentNotFound, match="no incident has the category key"):
+        find_incident(incidents, "zzzz")
+
+
+def dataclasses_replace(obj, **changes):
+    import dataclasses
+
+    return dataclasses.replace(obj, **changes)
+
+
+def test_a_ticket_never_carries_terminal_escapes(planted):
+    from opint_core.ticket import ticket_draft
+
+    incident = _found(planted, PLANTS["source"][0])[0]
+    hostile = dataclasses_replace(incident, pattern="\x1b]52;c;ZXZpbA==\x07 `rm -rf` \x1b[2J<script>")
+    draft = ticket_draft(hostile, planted.insight)
+    for text in (draft.subject, draft.text, draft.markdown):
+        assert "\x1b" not in text and "\x07" not in text
+    assert "\\<script\\>" in draft.markdown

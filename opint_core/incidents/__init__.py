@@ -5,6 +5,7 @@ usual rate and the grid's), and what to do about it.
                        baseline_groups=analysis.trends.baseline_groups)
 """
 from opint_core.incidents.detect import detect
+from opint_core.incidents.find import IncidentNotFound, find_incident
 from opint_core.incidents.model import STATUSES, Incident
 
-__all__ = ["Incident", "STATUSES", "detect"]
+__all__ = ["Incident", "IncidentNotFound", "STATUSES", "detect", "find_incident"]
