@@ -37,6 +37,7 @@ class Analysis:
     vo: tuple[str, ...] = ()   # the scope: the VOs analysed (empty: every VO)
     vos_present: list[tuple[str, int]] = field(default_factory=list)  # every VO of the selection, failures
     incidents: list[Incident] | None = None   # None: not detected (no insight)
+    baseline: ErrorTable | None = field(default=None, repr=False)   # the baseline days' failures and traffic
 
     @property
     def report(self) -> LoadReport:
@@ -158,4 +159,5 @@ def analyse_loaded(loaded: Loaded, *, progress: Progress | None = None, cancel: 
         incidents = detect(insight, errors.traffic, baseline=loaded.baseline,
                            baseline_groups=trends.baseline_groups if trends is not None else None)
         timings["incidents"] = time.perf_counter() - started
-    return Analysis(errors, clustering, insight, trends, timings, list(loaded.notes), incidents=incidents)
+    return Analysis(errors, clustering, insight, trends, timings, list(loaded.notes), incidents=incidents,
+                    baseline=loaded.baseline)

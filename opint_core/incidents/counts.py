@@ -66,11 +66,38 @@ class SiteIndex:
 
 @dataclass
 class SideCounts:
-    """Failures of each group at each site on one side, and the attempts of each site there."""
+    """Failures of each (group, site) pair on one side, sparse (only pairs that failed), and the attempts
+    of each site there: memory follows the pairs seen, not groups x sites."""
 
-    failures: np.ndarray     # (groups, sites) int64
-    attempts: np.ndarray     # (sites,) int64
-    site_failures: np.ndarray   # (sites,) int64: failures of every group
+    pairs: np.ndarray          # sorted int64 keys group * nsites + site
+    failures: np.ndarray       # int64, per pair
+    group_failures: np.ndarray  # (groups,) int64
+    attempts: np.ndarray       # (sites,) int64
+    nsites: int
+
+    def lookup(self, pairs: np.ndarray) -> np.ndarray:
+        """Failures of the given pair keys (0 for a pair that never failed)."""
+        if not self.pairs.shape[0]:
+            return np.zeros(pairs.shape[0], dtype=np.int64)
+        at = np.minimum(np.searchsorted(self.pairs, pairs), self.pairs.shape[0] - 1)
+        return np.where(self.pairs[at] == pairs, self.failures[at], 0)
+
+
+def side_counts(groups: np.ndarray, ngroups: int, sites: np.ndarray, weights, traffic: pa.Table, side: str,
+                index: SiteIndex) -> SideCounts:
+    nsites = len(index)
+    keep = groups >= 0
+    g, s = groups[keep], sites[keep]
+    w = None if weights is None else weights[keep]
+    pairs, inverse = np.unique(g * nsites + s, return_inverse=True)
+    failures = np.bincount(inverse.reshape(-1), weights=w, minlength=pairs.shape[0]).astype(np.int64)
+    group_failures = np.bincount(g, weights=w, minlength=ngroups).astype(np.int64)
+    attempts = np.zeros(nsites, dtype=np.int64)
+    if traffic.num_rows:
+        codes = index.codes(traffic.column(SITE_COLUMN[side]))
+        attempts = np.bincount(codes, weights=traffic.column("attempts").to_numpy(),
+                               minlength=nsites).astype(np.int64)
+    return SideCounts(pairs, failures, group_failures, attempts, nsites)
 
 
 def hour_of(ms: np.ndarray, start_ms: int, hours: int) -> np.ndarray:
@@ -84,22 +111,6 @@ def failure_codes(table: pa.Table, groups: np.ndarray, index: SiteIndex):
     sites = {side: index.codes(table.column(col)) if col in table.column_names else
              np.full(table.num_rows, index.unknown, dtype=np.int64) for side, col in SITE_COLUMN.items()}
     return sites, row_weights(table)
-
-
-def side_counts(groups: np.ndarray, ngroups: int, sites: np.ndarray, weights, traffic: pa.Table, side: str,
-                index: SiteIndex) -> SideCounts:
-    nsites = len(index)
-    keep = groups >= 0
-    g, s = groups[keep], sites[keep]
-    w = None if weights is None else weights[keep]
-    failures = np.bincount(g * nsites + s, weights=w, minlength=ngroups * nsites).astype(np.int64)
-    failures = failures.reshape(ngroups, nsites)
-    attempts = np.zeros(nsites, dtype=np.int64)
-    if traffic.num_rows:
-        codes = index.codes(traffic.column(SITE_COLUMN[side]))
-        attempts = np.bincount(codes, weights=traffic.column("attempts").to_numpy(),
-                               minlength=nsites).astype(np.int64)
-    return SideCounts(failures, attempts, failures.sum(axis=0))
 
 
 def traffic_hours(traffic: pa.Table, side: str, index: SiteIndex, start_ms: int, hours: int) -> np.ndarray:

@@ -142,22 +142,20 @@ def detect(insight, traffic: pa.Table, *, baseline=None, baseline_groups: np.nda
     last_hour = _last_hour(traffic, index, start_ms, hours)
 
     candidates: list[_Candidate] = []
-    per_side = {}
     for side in SIDES:
         now = side_counts(groups, ng, sites[side], weights, traffic, side, index)
-        per_side[side] = now
-        gi, si = np.nonzero(now.failures >= MIN_FAILURES)
-        if not gi.shape[0]:
+        enough = now.failures >= MIN_FAILURES
+        if not enough.any():
             continue
-        x = now.failures[gi, si]
+        pairs, x = now.pairs[enough], now.failures[enough]
+        gi, si = pairs // now.nsites, pairs % now.nsites
         n = np.maximum(now.attempts[si], x)
-        group_total = now.failures.sum(axis=1)[gi]
-        all_attempts = max(int(now.attempts.sum()), int(now.failures.sum()))
-        grid = (group_total - x + 0.5) / np.maximum(all_attempts - n, 1)
+        all_attempts = max(int(now.attempts.sum()), int(now.group_failures.sum()))
+        grid = (now.group_failures[gi] - x + 0.5) / np.maximum(all_attempts - n, 1)
         grid = np.clip(grid, 0.0, 1.0)
         if has_base:
             before = side_counts(base_groups, ng, base_sites[side], base_weights, base_traffic, side, index)
-            bx = before.failures[gi, si]
+            bx = before.lookup(pairs)
             bn = np.maximum(before.attempts[si], bx)
         else:
             bx = bn = np.zeros_like(x)
