@@ -12,7 +12,10 @@ DESCRIPTIONS: dict[str, tuple[str, str, str]] = {
     "help": ("help", "Help", "Help: keys and what they do"),
     "back": ("back", "Back", "Back / close / clear the filter"),
     "command_palette": ("command_palette", "Commands", "Command palette"),
-    "open": ("open", "Open", "Open the category under the cursor"),
+    "open": ("open", "Open", "Open the category (or the incident's category) under the cursor"),
+    "incidents": ("incidents", "Incidents", "Incidents: what is broken, where, since when (again: back to the "
+                                            "categories)"),
+    "ticket": ("ticket", "Ticket", "Draft a ticket for the incident: copy it or save it as a file"),
     "annotate": ("annotate", "Annotate", "Annotate: label, status, ticket, notes"),
     "full_text": ("full_text", "Full text", "Page through long messages in full"),
     "merge": ("merge", "Merge", "Merge the category into another one (one problem, one row)"),
@@ -38,7 +41,7 @@ DESCRIPTIONS: dict[str, tuple[str, str, str]] = {
 DEFAULT_KEYS = load_keymap("default")
 
 # Shown in the footer (the rest are in the help screen).
-FOOTER = ("help", "filter", "open", "annotate", "sort", "level", "load", "export", "quit")
+FOOTER = ("help", "filter", "incidents", "ticket", "open", "annotate", "sort", "level", "load", "export", "quit")
 
 
 def bindings(ids, keys: dict[str, str] = DEFAULT_KEYS, *, priority: tuple = ()) -> list[Binding]:
