@@ -30,6 +30,12 @@ def where(incident: core.Incident, *, short: bool = False) -> str:
     return clean(f"{incident.site} ({side})")
 
 
+def fitted_where(incident: core.Incident, width: int) -> str:
+    """``where`` in full when it fits ``width``, else with the side in short."""
+    full = where(incident)
+    return full if len(full) <= width else where(incident, short=True)
+
+
 def since(incident: core.Incident, *, with_date: bool = False) -> str:
     """The onset hour and, once it stopped, the end hour: ``since 08:00`` or ``02:00–20:00`` (UTC)."""
     form = "%m-%d %H:%M" if with_date else "%H:%M"
@@ -78,11 +84,11 @@ def columns_for(width: int) -> tuple:
     At 80 columns the action moves to the line under the list (it says the row under the cursor)."""
     if width >= 140:
         fixed = [("status", "status", 9), ("where", "where", 30), ("since", "since (UTC)", 17),
-                 ("failures", "failures/attempts", 17), ("rate", "rate", 6), ("usual", "usual", 6),
-                 ("grid", "grid", 6), ("action", "action", 16)]
+                 ("failures", "failed/tried", 15), ("rate", "rate", 5), ("usual", "usual", 5),
+                 ("grid", "grid", 5), ("action", "action", 16)]
     elif width >= 100:
-        fixed = [("status", "status", 8), ("where", "where", 20), ("since", "since (UTC)", 11),
-                 ("failures", "fail/attempts", 13), ("rate", "rate", 5), ("usual", "usual", 5),
+        fixed = [("status", "status", 8), ("where", "where", 22), ("since", "since (UTC)", 11),
+                 ("failures", "failed/tried", 13), ("rate", "rate", 4), ("usual", "usual", 5),
                  ("action", "action", 12)]
     else:
         fixed = [("status", "status", 7), ("where", "where", 18), ("since", "since", 11),
@@ -97,7 +103,7 @@ def cells(incident: core.Incident, columns: tuple) -> list[Text]:
     wide = widths.get("status", 0) >= 8
     makers = {
         "status": lambda i: status_text(i.status, glyph=wide),
-        "where": lambda i: Text(where(i, short=widths["where"] < 30)),
+        "where": lambda i: Text(fitted_where(i, widths["where"])),
         "since": lambda i: Text(since(i, with_date=widths["since"] >= 17)),
         "failures": lambda i: Text(f"{i.failures:,}/{i.attempts:,}", justify="right"),
         "rate": lambda i: Text(percent(i.failure_rate), justify="right", style="bold"),
