@@ -12,10 +12,9 @@ DESCRIPTIONS: dict[str, tuple[str, str, str]] = {
     "help": ("help", "Help", "Help: keys and what they do"),
     "back": ("back", "Back", "Back / close / clear the filter"),
     "command_palette": ("command_palette", "Commands", "Command palette"),
-    "open": ("open", "Open", "Open the category (or the incident's category) under the cursor"),
-    "incidents": ("incidents", "Incidents", "Incidents: what is broken, where, since when (again: back to the "
-                                            "categories)"),
-    "ticket": ("ticket", "Ticket", "Draft a ticket for the incident: copy it or save it as a file"),
+    "open": ("open", "Open", "Open the row under the cursor"),
+    "incidents": ("incidents", "Incidents", "Incidents: what fails where, since when"),
+    "ticket": ("ticket", "Ticket", "Ticket draft of an incident: copy or save"),
     "annotate": ("annotate", "Annotate", "Annotate: label, status, ticket, notes"),
     "full_text": ("full_text", "Full text", "Page through long messages in full"),
     "merge": ("merge", "Merge", "Merge the category into another one (one problem, one row)"),

@@ -30,12 +30,6 @@ def where(incident: core.Incident, *, short: bool = False) -> str:
     return clean(f"{incident.site} ({side})")
 
 
-def fitted_where(incident: core.Incident, width: int) -> str:
-    """``where`` in full when it fits ``width``, else with the side in short."""
-    full = where(incident)
-    return full if len(full) <= width else where(incident, short=True)
-
-
 def since(incident: core.Incident, *, with_date: bool = False) -> str:
     """The onset hour and, once it stopped, the end hour: ``since 08:00`` or ``02:00–20:00`` (UTC)."""
     form = "%m-%d %H:%M" if with_date else "%H:%M"
@@ -103,7 +97,7 @@ def cells(incident: core.Incident, columns: tuple) -> list[Text]:
     wide = widths.get("status", 0) >= 8
     makers = {
         "status": lambda i: status_text(i.status, glyph=wide),
-        "where": lambda i: Text(fitted_where(i, widths["where"])),
+        "where": lambda i: Text(where(i, short=widths["where"] < 26)),   # one form for the whole column
         "since": lambda i: Text(since(i, with_date=widths["since"] >= 17)),
         "failures": lambda i: Text(f"{i.failures:,}/{i.attempts:,}", justify="right"),
         "rate": lambda i: Text(percent(i.failure_rate), justify="right", style="bold"),
