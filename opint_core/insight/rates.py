@@ -46,9 +46,10 @@ def rate(failures: int, attempts: int) -> float | None:
 def is_attempt(traffic: pa.Table) -> pa.ChunkedArray:
     """Which traffic rows count as attempts (see the module docstring): by event type, and every
     row with failures."""
-    types = pc.fill_null(traffic.column("event_type"), UNKNOWN)
-    ends = pc.match_substring_regex(types, ATTEMPT_EVENT_TYPES, ignore_case=True)
-    return pc.or_(ends, pc.greater(traffic.column("failures"), 0))
+    # once per distinct type (a dozen), not per row
+    types = pc.dictionary_encode(pc.fill_null(traffic.column("event_type"), UNKNOWN).combine_chunks())
+    ends = pc.match_substring_regex(types.dictionary, ATTEMPT_EVENT_TYPES, ignore_case=True)
+    return pc.or_(pc.take(ends, types.indices), pc.greater(traffic.column("failures"), 0))
 
 
 @dataclass(frozen=True)
@@ -110,18 +111,18 @@ class Rates:
     traffic (the ErrorTable's)."""
 
     def __init__(self, traffic: pa.Table):
-        attempts = traffic.filter(is_attempt(traffic))
+        traffic = traffic.select(["event_type", "src_site", "dst_site", "attempts", "failures"])   # what rates read
+        counted = is_attempt(traffic)
+        attempts = traffic.filter(counted)
         self.attempts = int(pc.sum(attempts.column("attempts")).as_py() or 0)
         self.failures = int(pc.sum(attempts.column("failures")).as_py() or 0)
-        steps = _sums(traffic.filter(pc.invert(is_attempt(traffic))), ["event_type"]).to_pylist()
+        steps = _sums(traffic.filter(pc.invert(counted)), ["event_type"]).to_pylist()
         # events left out of the rates (queued, submitted), most frequent first
         self.steps: list[tuple[str, int]] = sorted(((r["event_type"] or UNKNOWN, r["attempts_sum"]) for r in steps),
                                                    key=lambda p: (-p[1], p[0]))
         self._sides = {dim: self._per_site(attempts, dim) for dim in SIDES}
-        links = _sums(attempts, ["src_site", "dst_site"])
-        self._links = [LinkRate(s or UNKNOWN, d or UNKNOWN, a, f) for s, d, a, f in zip(
-            links.column("src_site").to_pylist(), links.column("dst_site").to_pylist(),
-            links.column("attempts_sum").to_pylist(), links.column("failures_sum").to_pylist())]
+        self._attempts = attempts
+        self._links: list[LinkRate] | None = None   # on first use: a day has tens of thousands of links
 
     @classmethod
     def of(cls, traffic: pa.Table | None) -> "Rates | None":
@@ -163,7 +164,13 @@ class Rates:
 
     def links(self) -> list[LinkRate]:
         """Every source -> destination site pair of the traffic, most failures first, then by names."""
-        return sorted(self._links, key=lambda link: (-link.failures, link.src_site, link.dst_site))
+        if self._links is None:   # computed twice by two threads at worst: the same list
+            sums = _sums(self._attempts, ["src_site", "dst_site"])
+            links = [LinkRate(s or UNKNOWN, d or UNKNOWN, a, f) for s, d, a, f in zip(
+                sums.column("src_site").to_pylist(), sums.column("dst_site").to_pylist(),
+                sums.column("attempts_sum").to_pylist(), sums.column("failures_sum").to_pylist())]
+            self._links = sorted(links, key=lambda link: (-link.failures, link.src_site, link.dst_site))
+        return self._links
 
 
 def category_site_failures(groups: np.ndarray, ngroups: int, codes: np.ndarray, dictionary: list[str],
