@@ -146,7 +146,8 @@ def analyse_loaded(loaded: Loaded, *, progress: Progress | None = None, cancel: 
     if with_insight:
         notify("insight", 0, 1)
         started = time.perf_counter()
-        insight = Insight(errors, clustering)  # the ErrorTable: its days fix the timeline window
+        # the ErrorTable: its days fix the timeline window; its traffic gives the rates
+        insight = Insight(errors, clustering, traffic=errors.traffic)
         timings["insight"] = time.perf_counter() - started
         notify("insight", 1, 1)
     if insight is not None and with_trends and errors.report.days:

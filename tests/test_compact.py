@@ -45,7 +45,7 @@ def analysed(errors: ErrorTable, baseline: ErrorTable) -> core.Analysis:
 
 def expanded(errors: ErrorTable) -> ErrorTable:
     """One row per failure: the compact table expanded (as ``errors_of(expand=True)`` does)."""
-    return ErrorTable(expand_table(errors.table, expansion(errors.weights)), errors.report)
+    return ErrorTable(expand_table(errors.table, expansion(errors.weights)), errors.report, errors.traffic)
 
 
 def test_compact_rows_stand_for_every_failure(local):
