@@ -304,8 +304,9 @@ def cmd_app(args, config: core.Config) -> int:
     from opint_tui.keymap import load_keymap
 
     keymap = args.keymap or config.keymap
-    load_keymap(keymap)  # a bad keymap or site table is a clear error before the screen is taken over
+    load_keymap(keymap)  # a bad keymap, site table or cause file is a clear error before the screen is taken over
     sites = core.default_site_table(config.sites)
+    core.default_cause_base(config.causes)
     with _progress_bar(Console(stderr=True, highlight=False)) as bar:   # shown only while the demo is written
         request = build_request(args, config, _stage_progress(bar))
     app = OpintApp(request, config=config, store=open_store(args, config), keymap=keymap, sites=sites)
