@@ -82,6 +82,7 @@ class Report:
     sites: list | None = None
     # {attempts, failures, steps: [[event type, events]] left out of the attempts}; None without traffic
     traffic: dict | None = None
+    incidents: list = field(default_factory=list)   # Incident objects, new first (opint_core.incidents)
 
 
 def build_report(analysis, inherited: dict | None = None, merges: dict | None = None, *,
@@ -135,7 +136,8 @@ def build_report(analysis, inherited: dict | None = None, merges: dict | None = 
                   scope={"vo": list(getattr(analysis, "vo", ()))},
                   sites=[s.to_dict() for s in rates.sites()] if rates else None,
                   traffic={"attempts": rates.attempts, "failures": rates.failures,
-                           "steps": [list(p) for p in rates.steps]} if rates else None)
+                           "steps": [list(p) for p in rates.steps]} if rates else None,
+                  incidents=list(getattr(analysis, "incidents", None) or []))
 
 
 # --- escaping -------------------------------------------------------------------------------------
@@ -221,6 +223,9 @@ def render_markdown(report: Report) -> str:
     if opts.get("top"):
         shown.append(f"top {opts['top']}")
     shown.append(f"sorted by {opts.get('sort', 'count')}")
+    if report.incidents:
+        out += ["", "## Incidents", "", f"{len(report.incidents)} (new first, then rising, then ongoing).", ""]
+        out += incidents_markdown(report.incidents) + ["", "## Categories", ""]
     out += [f"Showing {len(report.categories):,} categories: {', '.join(shown)}.", ""]
     out.append("| # | status | label | count | share | trend | first seen | last seen | top sources | "
                "top destinations | ticket | pattern | key |")
@@ -293,6 +298,7 @@ def report_dict(report: Report) -> dict:
         "generated": report.generated, "failures": report.failures, "scope": report.scope,
         "categories_total": report.categories_total, "options": report.options,
         "traffic": report.traffic, "sites": report.sites,
+        "incidents": [i.to_dict() for i in report.incidents],
         "categories": [{
             "key": c.key, "pattern": c.pattern, "count": c.count, "share": round(c.share, 6),
             "first_seen": c.first_seen, "last_seen": c.last_seen, "trend": c.trend,
