@@ -137,6 +137,9 @@ def assert_same_report(local, other, samples: bool = False) -> dict:
     a, b = (report_dict(core.build_report(x)) for x in (local, other))
     for r in (a, b):
         r.pop("generated")
+        # incidents need each failure's site, hour and category together, which a compact table keeps
+        # only per template: they are compared where the tables are whole (tests/test_incidents.py)
+        r.pop("incidents")
     assert [c["key"] for c in a["categories"]] == [c["key"] for c in b["categories"]]
     for x, y in zip(a["categories"], b["categories"]):
         for k in ("top_src_sites", "top_dst_sites", "event_types"):

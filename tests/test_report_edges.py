@@ -377,7 +377,7 @@ def test_json_report_and_render_dispatch():
     assert data["categories"][0]["samples"] == [{"message": "m1", "count": 2}, {"message": "m2", "count": 1}]
     assert data["categories"][0]["merged"] == ["cx"] and data["options"]["sort"] == "new"
     assert set(data) == {"stream", "archive", "days", "final", "generated", "failures", "categories_total",
-                         "options", "categories", "scope", "sites", "traffic"}
+                         "options", "categories", "scope", "sites", "traffic", "incidents"}
     assert FORMATS == ("md", "json", "csv")
     assert render(r, "md") == render_markdown(r) and render(r, "csv") == render_csv(r) and render(r, "json") == text
     with pytest.raises(ValueError, match="md, json, csv"):
