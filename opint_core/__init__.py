@@ -8,10 +8,11 @@ layers (each imports only those below it; import-linter checks it, see pyproject
     insight | spark | triage       breakdowns and trends | the Spark backend | annotations
     clustering                     templates and categories
     load                           the archive, the local backend, ErrorTable, Request
-    sites                          the site-name table (WLCG site of experiment names, RSEs, hosts)
-    errors | stages | atomic       the error base, stage labels, atomic file writes
+    sites | causes                 the site-name table | the causes-and-actions knowledge base
+    errors | stages | atomic | first_match   the error base, stage labels, atomic file writes, regex passes
 """
 from opint_core.atomic import write_atomic
+from opint_core.causes import Cause, CauseBase, CauseBaseError, default_cause_base
 from opint_core.clustering import Category, Clustering, cluster
 from opint_core.config import Config, ConfigError, config_path, load_config
 from opint_core.demo import demo_archive
@@ -48,4 +49,5 @@ __all__ = [
     "SparkError", "load_errors_spark", "spark_available", "SiteTable", "SiteTableError", "default_site_table",
     "Incident", "IncidentNotFound", "find_incident", "incident_lines", "render_incidents_json",
     "render_incidents_markdown", "TicketDraft", "ticket_draft",
+    "Cause", "CauseBase", "CauseBaseError", "default_cause_base",
 ]

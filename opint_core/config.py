@@ -6,6 +6,7 @@
     keymap = "default"            # default | vim | a path to a keymap file
     spark_master = "yarn"         # --spark: where the Spark job runs (yarn on analytix, local[2] on a laptop)
     sites = "~/my-sites.csv"      # a site table laid over the shipped one (opint_core.sites): its lines win
+    causes = "~/team-causes.toml" # known causes laid over the shipped ones (opint_core.causes): same id replaces
     vo = "cms"                    # the scope: one VO, several ("atlas,cms" or ["atlas", "cms"]), or "all"
 """
 from __future__ import annotations
@@ -39,6 +40,7 @@ class Config:
     keymap: str = "default"
     spark_master: str = "yarn"
     sites: str | None = None
+    causes: str | None = None
     vo: tuple[str, ...] = ()   # the scope (opint_core.load.scope.parse_vos); empty: every VO
     path: Path | None = None
 
@@ -55,6 +57,7 @@ _EXPECTED = {
     "keymap": '"default", "vim" or the path of a keymap file',
     "spark_master": 'a Spark master, such as "yarn" or "local[2]"',
     "sites": "the path of a site table file (lines of `alias, WLCG site, source`)",
+    "causes": "the path of a cause file (TOML, one [[cause]] table per known cause)",
     "vo": 'a VO such as "cms", several ("atlas,cms" or ["atlas", "cms"]), or "all"',
 }
 

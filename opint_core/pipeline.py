@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 
 from opint_core.clustering import Clustering, cluster_table
 from opint_core.errors import LoadCancelled
+from opint_core.causes import CauseBase, default_cause_base
 from opint_core.incidents import Incident, detect
 from opint_core.insight import Insight, Trends, trend
 from opint_core.load import (
@@ -100,7 +101,7 @@ def run(request: Request, *, progress: Progress | None = None, cancel: threading
     present = vos_present(loaded.errors.table)   # of the whole selection: what the scope may choose from
     analysis = analyse_loaded(shaped(loaded, request), progress=progress, cancel=cancel,
                               with_insight=with_insight, with_trends=with_trends,
-                              load_seconds=time.perf_counter() - started)
+                              load_seconds=time.perf_counter() - started, causes=request.causes)
     analysis.vo, analysis.vos_present = request.vo, present
     return analysis
 
@@ -129,7 +130,7 @@ def analyse_errors(errors: ErrorTable, *, progress: Progress | None = None,
 
 def analyse_loaded(loaded: Loaded, *, progress: Progress | None = None, cancel: threading.Event | None = None,
                    with_insight: bool = True, with_trends: bool = True,
-                   load_seconds: float | None = None) -> Analysis:
+                   load_seconds: float | None = None, causes: CauseBase | None = None) -> Analysis:
     """Cluster, then insight, then trends against ``loaded.baseline`` (none for a path list: it has
     no days); never loads. A compact (Spark) table is clustered by its templates, weighted."""
     errors = loaded.errors
@@ -146,7 +147,8 @@ def analyse_loaded(loaded: Loaded, *, progress: Progress | None = None, cancel: 
     if with_insight:
         notify("insight", 0, 1)
         started = time.perf_counter()
-        insight = Insight(errors, clustering)  # the ErrorTable: its days fix the timeline window
+        # the ErrorTable: its days fix the timeline window; its traffic gives the rates
+        insight = Insight(errors, clustering, traffic=errors.traffic)
         timings["insight"] = time.perf_counter() - started
         notify("insight", 1, 1)
     if insight is not None and with_trends and errors.report.days:
@@ -158,6 +160,13 @@ def analyse_loaded(loaded: Loaded, *, progress: Progress | None = None, cancel: 
         started = time.perf_counter()
         incidents = detect(insight, errors.traffic, baseline=loaded.baseline,
                            baseline_groups=trends.baseline_groups if trends is not None else None)
+        incidents = with_causes(incidents, causes or default_cause_base())
         timings["incidents"] = time.perf_counter() - started
     return Analysis(errors, clustering, insight, trends, timings, list(loaded.notes), incidents=incidents,
                     baseline=loaded.baseline)
+
+
+def with_causes(incidents: list[Incident], causes: CauseBase) -> list[Incident]:
+    """Each incident with the known cause of its category's pattern (one vectorised pass)."""
+    found = causes.match([i.pattern for i in incidents]) if incidents else []
+    return [i.with_cause(c) if c is not None else i for i, c in zip(incidents, found)]

@@ -39,6 +39,7 @@ class ReportCategory:
     samples: list  # [message, count]
     annotation: dict | None  # label, status, ticket, notes, author, time, inherited, similarity, source_key
     merged: list = field(default_factory=list)  # keys of categories merged into this one
+    event_types: list = field(default_factory=list)  # [event type, count], most frequent first
 
     # what the orders of opint_core.insight.orders read
     @property
@@ -77,6 +78,11 @@ class Report:
     categories: list[ReportCategory]
     options: dict
     scope: dict = field(default_factory=lambda: {"vo": []})   # the VOs analysed ([]: every VO)
+    # per site (SiteRate.to_dict), most failures first; None: the load has no traffic to count attempts
+    sites: list | None = None
+    # {attempts, failures, steps: [[event type, events]] left out of the attempts}; None without traffic
+    traffic: dict | None = None
+    incidents: list = field(default_factory=list)   # Incident objects, new first (opint_core.incidents)
 
 
 def build_report(analysis, inherited: dict | None = None, merges: dict | None = None, *,
@@ -117,16 +123,21 @@ def build_report(analysis, inherited: dict | None = None, merges: dict | None = 
             first_seen=f["first_seen"], last_seen=f["last_seen"], top_src_sites=f["top_src_sites"],
             top_dst_sites=f["top_dst_sites"], trend=f["trend"],
             samples=[[m.message, m.count] for m in messages], annotation=annotation,
-            merged=sorted(merged_children.get(g, []))))
+            merged=sorted(merged_children.get(g, [])), event_types=f["event_types"]))
     rows = sort_categories(rows, sort)
     if top:
         rows = rows[:top]
     r = analysis.report
+    rates = insight.rates
     return Report(stream=r.stream, archive=r.archive, days=[str(d) for d in r.days], final=r.final,
                   generated=dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
                   failures=analysis.errors.failures, categories_total=len(analysis.clustering.categories),
                   categories=rows, options={"annotated_only": annotated_only, "top": top, "sort": sort},
-                  scope={"vo": list(getattr(analysis, "vo", ()))})
+                  scope={"vo": list(getattr(analysis, "vo", ()))},
+                  sites=[s.to_dict() for s in rates.sites()] if rates else None,
+                  traffic={"attempts": rates.attempts, "failures": rates.failures,
+                           "steps": [list(p) for p in rates.steps]} if rates else None,
+                  incidents=list(getattr(analysis, "incidents", None) or []))
 
 
 # --- escaping -------------------------------------------------------------------------------------
@@ -150,8 +161,36 @@ def md_escape(text, limit: int = MAX_CELL) -> str:
     return _MD_PUNCT.sub(r"\\\1", _plain(text, limit))
 
 
-def _sites(pairs) -> str:
-    return ", ".join(f"{site} ({count:,})" for site, count in pairs[:3])
+def _percent(rate: float) -> str:
+    """A failure rate for a reader: one decimal, and "<0.1 %" rather than a rounded "0.0 %" for a few."""
+    return "<0.1 %" if 0 < rate < 0.0005 else f"{100 * rate:.1f} %"
+
+
+def _rate_of(entry) -> float | None:
+    """The rate of a top-site entry, [site, count, attempts, rate] ([site, count]: none)."""
+    return entry[3] if len(entry) > 3 else None
+
+
+def _site_count(entry) -> str:
+    """A category's failures at a site and the rate: ``FZK-LCG2 920 (4.6 %)``; ``FZK-LCG2 (920)`` without."""
+    site, count, rate = entry[0], entry[1], _rate_of(entry)
+    return f"{site} ({count:,})" if rate is None else f"{site} {count:,} ({_percent(rate)})"
+
+
+def _csv_site_count(entry) -> str:
+    """The CSV form: ``FZK-LCG2:920 (4.6 %)``; ``FZK-LCG2:920`` without a rate."""
+    site, count, rate = entry[0], entry[1], _rate_of(entry)
+    return f"{site}:{count}" if rate is None else f"{site}:{count} ({_percent(rate)})"
+
+
+def _sites(entries) -> str:
+    return ", ".join(_site_count(e) for e in entries[:3])
+
+
+def _event_types(pairs, limit: int = 4) -> str:
+    """The short form: ``transfer-failed 300, deletion-failed 20``."""
+    text = ", ".join(f"{kind} {count:,}" for kind, count in pairs[:limit])
+    return text + (f", … {len(pairs) - limit} more" if len(pairs) > limit else "")
 
 
 def _trend_text(trend: dict | None) -> str:
@@ -184,6 +223,9 @@ def render_markdown(report: Report) -> str:
     if opts.get("top"):
         shown.append(f"top {opts['top']}")
     shown.append(f"sorted by {opts.get('sort', 'count')}")
+    if report.incidents:
+        out += ["", "## Incidents", "", f"{len(report.incidents)} (new first, then rising, then ongoing).", ""]
+        out += incidents_markdown(report.incidents) + ["", "## Categories", ""]
     out += [f"Showing {len(report.categories):,} categories: {', '.join(shown)}.", ""]
     out.append("| # | status | label | count | share | trend | first seen | last seen | top sources | "
                "top destinations | ticket | pattern | key |")
@@ -199,6 +241,7 @@ def render_markdown(report: Report) -> str:
                  md_escape(_sites(c.top_dst_sites)), md_escape(a.get("ticket")), md_escape(c.pattern),
                  md_escape(c.key)]
         out.append("| " + " | ".join(cells) + " |")
+    out += _sites_table(report)
     details = [c for c in report.categories if c.samples or (c.annotation or {}).get("notes")]
     if details:
         out += ["", "## Details", ""]
@@ -210,10 +253,39 @@ def render_markdown(report: Report) -> str:
                 out += [f"Notes: {md_escape(a['notes'], MAX_NOTES)}", ""]
             if c.merged:
                 out += [f"Merged here: {md_escape(', '.join(c.merged))}", ""]
+            if c.event_types:
+                out += [f"Event types: {md_escape(_event_types(c.event_types))}", ""]
             out += ["| count | sample message |", "|---:|---|"]
             out += [f"| {n:,} | {md_escape(m)} |" for m, n in c.samples]
             out.append("")
     return "\n".join(out).rstrip() + "\n"
+
+
+SITES_SHOWN = 10   # rows of the markdown report's sites table
+
+
+def _sites_table(report: Report) -> list[str]:
+    """The sites with the most failures, each side against its attempts (nothing without traffic)."""
+    if not report.sites:
+        return []
+    t = report.traffic or {}
+    out = ["", "## Sites", "",
+           f"{t.get('attempts', 0):,} attempts, {t.get('failures', 0):,} of them failed; the top "
+           f"{min(SITES_SHOWN, len(report.sites))} of {len(report.sites):,} sites by failures (out: as the "
+           f"source, in: as the destination)."]
+    if t.get("steps"):
+        steps = ", ".join(f"{kind} {n:,}" for kind, n in t["steps"])
+        out.append(f"Not counted as attempts (steps of one, whose end is counted): {md_escape(steps)}.")
+    out += ["", "| site | failures out | attempts out | rate out | failures in | attempts in | rate in |",
+            "|---|---:|---:|---:|---:|---:|---:|"]
+    for site in report.sites[:SITES_SHOWN]:
+        cells = [md_escape(site["site"])]
+        for side in ("out", "in"):
+            rate = site[f"failure_rate_{side}"]
+            cells += [f"{site[f'failures_{side}']:,}", f"{site[f'attempts_{side}']:,}",
+                      "" if rate is None else _percent(rate)]
+        out.append("| " + " | ".join(cells) + " |")
+    return out
 
 
 def _short_time(iso: str | None) -> str:
@@ -225,10 +297,12 @@ def report_dict(report: Report) -> dict:
         "stream": report.stream, "archive": report.archive, "days": report.days, "final": report.final,
         "generated": report.generated, "failures": report.failures, "scope": report.scope,
         "categories_total": report.categories_total, "options": report.options,
+        "traffic": report.traffic, "sites": report.sites,
+        "incidents": [i.to_dict() for i in report.incidents],
         "categories": [{
             "key": c.key, "pattern": c.pattern, "count": c.count, "share": round(c.share, 6),
             "first_seen": c.first_seen, "last_seen": c.last_seen, "trend": c.trend,
-            "top_src_sites": c.top_src_sites, "top_dst_sites": c.top_dst_sites,
+            "top_src_sites": c.top_src_sites, "top_dst_sites": c.top_dst_sites, "event_types": c.event_types,
             "samples": [{"message": m, "count": n} for m, n in c.samples],
             "annotation": c.annotation, "merged": c.merged,
         } for c in report.categories],
@@ -247,7 +321,7 @@ def render_json(report: Report) -> str:
 
 CSV_COLUMNS = ("rank", "key", "pattern", "count", "share", "first_seen", "last_seen", "trend_new", "trend_ratio",
                "top_src_sites", "top_dst_sites", "label", "status", "ticket", "notes", "inherited_from",
-               "similarity", "sample_message", "scope_vo")
+               "similarity", "sample_message", "scope_vo", "event_types")
 
 
 def render_csv(report: Report) -> str:
@@ -260,12 +334,13 @@ def render_csv(report: Report) -> str:
             _csv_number(i), _csv_safe(c.key), _csv_safe(c.pattern), _csv_number(c.count),
             _csv_number(c.share, ".6f"), _csv_safe(c.first_seen), _csv_safe(c.last_seen),
             _csv_number(t.get("new")), _csv_number(t.get("ratio")),
-            _csv_safe("; ".join(f"{s}:{n}" for s, n in c.top_src_sites)),
-            _csv_safe("; ".join(f"{s}:{n}" for s, n in c.top_dst_sites)),
+            _csv_safe("; ".join(map(_csv_site_count, c.top_src_sites))),
+            _csv_safe("; ".join(map(_csv_site_count, c.top_dst_sites))),
             _csv_safe(a.get("label")), _csv_safe(a.get("status")), _csv_safe(a.get("ticket")),
             _csv_safe(a.get("notes"), MAX_NOTES), _csv_safe(a.get("source_key") if a.get("inherited") else ""),
             _csv_number(a.get("similarity")), _csv_safe(c.samples[0][0] if c.samples else ""),
             _csv_safe(";".join(report.scope.get("vo", [])) or "all"),
+            _csv_safe("; ".join(f"{kind}:{n}" for kind, n in c.event_types)),
         ])
     return "".join(",".join(map(_csv_field, row)) + "\n" for row in rows)
 

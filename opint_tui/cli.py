@@ -299,7 +299,8 @@ def build_request(args, config: core.Config, progress) -> core.Request:
     Request names a real archive for every command, the app's too."""
     selection = core.Selection.from_options(date=args.date, date_from=args.date_from, date_to=args.date_to,
                                             last=args.last, paths_file=args.paths_file)
-    sites = core.default_site_table(config.sites)   # a bad site table file stops here, before any reading
+    sites = core.default_site_table(config.sites)   # a bad site table or cause file stops here, before any reading
+    causes = core.default_cause_base(config.causes)
     if args.demo:
         progress("write", 0, 0)
         archive = core.demo_archive(progress=lambda _stage, done, total: progress("write", done, total))
@@ -307,7 +308,7 @@ def build_request(args, config: core.Config, progress) -> core.Request:
         archive = args.archive or config.archive
     return core.Request(archive, selection, args.source or config.source, use_cache=not args.no_cache,
                         spark_master=spark_master(args, config), vo=config.vo if args.vo is None else args.vo,
-                        sites=sites)
+                        sites=sites, causes=causes)
 
 
 def spark_master(args, config: core.Config) -> str | None:
@@ -326,7 +327,7 @@ def cmd_app(args, config: core.Config) -> int:
     from opint_tui.keymap import load_keymap
 
     keymap = args.keymap or config.keymap
-    load_keymap(keymap)  # a bad keymap (or site table, in build_request) is a clear error before the screen is taken over
+    load_keymap(keymap)  # a bad keymap (or site table or cause file, in build_request) is a clear error before the screen is taken over
     with _progress_bar(Console(stderr=True, highlight=False)) as bar:   # shown only while the demo is written
         request = build_request(args, config, _stage_progress(bar))
     # the shifter's first look: the new incidents, when there are some (the overview is one key away)

@@ -17,7 +17,9 @@ STATUS_STYLES = {"new": "bold yellow", "investigating": "bold cyan", "ticketed":
                  "known": "green", "resolved": "green", "ignored": "dim"}
 DIMENSION_TITLES = {"src_site": "source site", "dst_site": "destination site", "src_host": "source host",
                     "dst_host": "destination host", "src_rse": "source RSE", "dst_rse": "destination RSE",
-                    "vo": "VO", "activity": "activity", "error_code": "error code"}
+                    "vo": "VO", "activity": "activity", "error_code": "error code", "event_type": "event type"}
+# the sides of a transfer: a category's failures at a site are set against the site's attempts there
+SITE_DIMENSIONS = ("src_site", "dst_site")
 
 
 @dataclass
@@ -162,22 +164,31 @@ def detail_renderables(analysis, insight, g: int, triage: TriageState, width: in
     sections.append(("messages", msgs))
 
     dims = [dim for dim in ("src_site", "dst_site", "src_host", "dst_host", "src_rse", "dst_rse", "vo",
-                            "activity", "error_code") if dim in d.top]
+                            "activity", "error_code", "event_type") if dim in d.top]
     grid = Table.grid(expand=True, padding=(0, 2))
     columns = 3 if width >= 120 else 2 if width >= 70 else 1
     for _ in range(columns):
         grid.add_column(ratio=1)
     cells = []
     for dim in dims:
-        t = Table(box=None, pad_edge=False, expand=True, title=DIMENSION_TITLES[dim], title_justify="left",
+        rates = insight.rates is not None and dim in SITE_DIMENSIONS
+        title = DIMENSION_TITLES[dim] + (" · failures/attempts" if rates else "")
+        t = Table(box=None, pad_edge=False, expand=True, title=title, title_justify="left",
                   title_style="bold", show_header=False)
         t.add_column(overflow="ellipsis", no_wrap=True, ratio=1)
         t.add_column(justify="right", no_wrap=True)
         t.add_column(justify="right", no_wrap=True)
-        for v in d.top[dim][:5]:
-            t.add_row(Text(shorten(v.value, width)), f"{v.count:,}", f"{100 * v.share:.0f}%")
-        if d.nulls.get(dim):
-            t.add_row(Text("(none)", style="dim"), f"{d.nulls[dim]:,}", "")
+        if rates:   # a count means little without the site's own traffic: the rate replaces the share
+            for s in insight.site_counts(dim, d.top[dim][:5]):
+                t.add_row(Text(shorten(s.site, width)), f"{s.count:,}/{s.attempts:,}", rate_text(s.rate))
+            if d.nulls.get(dim):
+                s = insight.rates.site_count(dim, None, d.nulls[dim])
+                t.add_row(Text(s.site, style="dim"), f"{s.count:,}/{s.attempts:,}", rate_text(s.rate))
+        else:
+            for v in d.top[dim][:5]:
+                t.add_row(Text(shorten(v.value, width)), f"{v.count:,}", f"{100 * v.share:.0f}%")
+            if d.nulls.get(dim):
+                t.add_row(Text("(none)", style="dim"), f"{d.nulls[dim]:,}", "")
         cells.append(t)
     for i in range(0, len(cells), columns):
         chunk = cells[i:i + columns]
@@ -220,6 +231,13 @@ def detail_renderables(analysis, insight, g: int, triage: TriageState, width: in
             tmpl.add_row(f"{t.count:,}", f"{100 * t.share:.0f}%", pattern_text(t.pattern, limit=screenful))
         sections.append(("templates", tmpl))
     return sections
+
+
+def rate_text(rate: float | None) -> str:
+    """A failure rate in a few characters: 0.4%, 7.1%, 34%; "-" without attempts."""
+    if rate is None:
+        return "-"
+    return f"{100 * rate:.1f}%" if rate < 0.1 else f"{100 * rate:.0f}%"
 
 
 def _duration(td) -> str:

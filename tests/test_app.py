@@ -210,8 +210,9 @@ async def test_user_keymap_file_overrides_single_keys(sample_root, sample_analys
         await ready(pilot)
         await pilot.press("z")
         await wait_until(pilot, lambda: app.overview.sort_order == "trend", "z (remapped) to sort")
+        row = app.overview.table.cursor_row   # the sort keeps the cursor on its category
         await pilot.press("j")  # from the vim base
-        await wait_until(pilot, lambda: app.overview.table.cursor_row == 1, "j (vim base) to move the cursor")
+        await wait_until(pilot, lambda: app.overview.table.cursor_row == row + 1, "j (vim base) to move the cursor")
 
 
 async def test_help_lists_the_active_keys(sample_root, sample_analysis, tmp_path):

@@ -370,7 +370,7 @@ def test_trend_new_rising_stable_and_new_template():
     # report fields carry the names scripts rely on
     f = report_fields(ins, tr)
     assert f[new]["trend"]["new"] is True and f[new]["trend"]["ratio"] is None
-    assert f[up]["top_dst_sites"] == [["S", 80]]
+    assert f[up]["top_dst_sites"] == [["S", 80, None, None]]   # [site, count, attempts, rate]: no traffic
     json.dumps(f)
 
 

@@ -110,7 +110,10 @@ def test_report_fields_of_a_sample_day(sample):
         assert f["key"] == c.key and f["count"] == c.count
         assert set(f["trend"]) >= {"new", "ratio"}
         assert (f["trend"]["ratio"] is None) == f["trend"]["new"]
-        assert all(isinstance(s, str) and isinstance(n, int) for s, n in f["top_src_sites"] + f["top_dst_sites"])
+        # [site, count, attempts, rate]: the site's attempts on that side hold the category's failures there
+        assert all(isinstance(s, str) and isinstance(n, int) and n <= a and r == n / a
+                   for s, n, a, r in f["top_src_sites"] + f["top_dst_sites"])
+        assert sum(n for _, n in f["event_types"]) == f["count"]
         assert sum(f["timeline"]) == f["count"]
     assert sum(not t.known for t in tr) == 0
 

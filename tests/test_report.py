@@ -80,12 +80,14 @@ def test_json_report_fields(analysis, tmp_path):
     assert len(cats) == len(analysis.clustering.categories)
     assert sum(c["count"] for c in cats) == analysis.errors.failures
     first = next(c for c in cats if c["key"] == top.key)
+    siteb = next(s for s in data["sites"] if s["site"] == "SITEB")
     assert first["annotation"]["label"] == "the biggest" and first["annotation"]["status"] == "investigating"
     assert first["annotation"]["inherited"] is False
     for c in cats:
         assert {"key", "pattern", "count", "annotation", "trend", "top_src_sites", "top_dst_sites",
                 "first_seen", "last_seen", "samples", "share"} <= set(c)
-        assert c["top_dst_sites"] == [["SITEB", c["count"]]]
+        # [site, count, attempts, rate]: the category's failures against the site's attempts on that side
+        assert c["top_dst_sites"] == [["SITEB", c["count"], siteb["attempts_in"], c["count"] / siteb["attempts_in"]]]
     only = json.loads(core.render_report(core.build_report(analysis, inherited, annotated_only=True), "json"))
     assert [c["key"] for c in only["categories"]] == [top.key]
 

@@ -377,7 +377,7 @@ def test_json_report_and_render_dispatch():
     assert data["categories"][0]["samples"] == [{"message": "m1", "count": 2}, {"message": "m2", "count": 1}]
     assert data["categories"][0]["merged"] == ["cx"] and data["options"]["sort"] == "new"
     assert set(data) == {"stream", "archive", "days", "final", "generated", "failures", "categories_total",
-                         "options", "categories", "scope"}
+                         "options", "categories", "scope", "sites", "traffic", "incidents"}
     assert FORMATS == ("md", "json", "csv")
     assert render(r, "md") == render_markdown(r) and render(r, "csv") == render_csv(r) and render(r, "json") == text
     with pytest.raises(ValueError, match="md, json, csv"):
@@ -493,7 +493,8 @@ def test_build_report_fields_samples_and_top():
     assert SAMPLES == 3 and first.samples == [["Connection timed out to se0", 5], ["Connection timed out to se1", 4],
                                               ["Connection timed out to se2", 3]]
     assert first.share == pytest.approx(15 / 38) and first.trend is None and first.annotation is None
-    assert first.top_src_sites == [["CERN", 15]] and first.merged == []
+    # [site, count, attempts, rate]: a table made by hand has no traffic, so no attempts
+    assert first.top_src_sites == [["CERN", 15, None, None]] and first.merged == []
     assert first.pattern == "Connection timed out to <*>" and first.first_seen == T0.isoformat()
     assert first.last_seen == (T0 + dt.timedelta(minutes=14)).isoformat()
     # --top N at its edges
@@ -513,7 +514,7 @@ def test_build_report_lists_the_five_top_sites():
     a = _hand_analysis([("Connection timed out to <*>", [("Connection timed out to se1", 28)])], sites=7)
     c = build_report(a).categories[0]
     # 28 rows over S0..S6: S0..S6 four rows each; the five first by count, ties by first appearance
-    assert c.top_src_sites == [["S0", 4], ["S1", 4], ["S2", 4], ["S3", 4], ["S4", 4]]
+    assert [e[:2] for e in c.top_src_sites] == [["S0", 4], ["S1", 4], ["S2", 4], ["S3", 4], ["S4", 4]]
     # five, whatever the Insight keeps by default
     a.insight = Insight(a.errors, a.clustering, top_k=3)
     assert len(build_report(a).categories[0].top_src_sites) == 5

@@ -380,8 +380,13 @@ def test_stable_category_has_the_same_count_every_day(archive):
     assert dict(per_day) == inc.daily_counts and set(per_day) == set(summary.days)
     values = list(per_day.values())
     assert max(values) - min(values) <= max(2, 0.06 * max(values))
-    # ... while the failures as a whole move with the weekly pattern
-    totals = list(summary.failures_per_day["fts"].values())
+    # ... while the failures as a whole (but the planted ones, which fall on the last two days) move with the
+    # weekly pattern
+    planted = collections.Counter()
+    for i in summary.incidents:
+        if i.kind != "stable_category":
+            planted.update(i.daily_counts or {i.day: i.counts["fts"]})
+    totals = [n - planted[d] for d, n in summary.failures_per_day["fts"].items()]
     assert (max(totals) - min(totals)) / max(totals) > 0.08
 
 
@@ -450,3 +455,150 @@ def test_bad_arguments_are_rejected(tmp_path, kwargs):
     with pytest.raises(ValueError):
         write_sample_archive(tmp_path, end=END, **kwargs)
     assert not any(tmp_path.iterdir())
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Planted incidents of every kind, and their truth (what the incident detector is scored against)
+# ---------------------------------------------------------------------------------------------------------------
+PLANT_END = dt.date(2026, 11, 20)
+ON_THE_LAST_DAY = {"destination_failure": "destination", "source_failure": "source", "link_failure": "link",
+                   "new_error": "destination"}
+
+
+@pytest.fixture(scope="module")
+def planted(tmp_path_factory):
+    from opint_core import Selection, analyse
+
+    root = tmp_path_factory.mktemp("planted")
+    summary = write_sample_archive(root, days=5, seed=11, scale=0.15, end=PLANT_END, streams=("fts",))
+    analyses = {d: analyse(root, Selection.day(d), use_cache=False) for d in summary.days}
+    return summary, records(root, "fts"), analyses
+
+
+def hour_of(ms: int) -> int:
+    return dt.datetime.fromtimestamp(ms / 1000, dt.timezone.utc).hour
+
+
+def test_each_kind_is_planted_on_the_last_day_and_the_truth_says_so(planted):
+    summary, _, _ = planted
+    last = summary.days[-1]
+    truth = summary.incident_truth()
+    assert truth == summary.incident_truth(last) and truth["day"] == last.isoformat()
+    kinds = {p["kind"]: p for p in truth["planted"]}
+    assert {k: p["side"] for k, p in kinds.items()} == ON_THE_LAST_DAY
+    assert [p["id"] for p in truth["planted"]] == [f"P{k}" for k in range(1, 5)]
+    for kind, p in kinds.items():
+        inc = summary.incident(kind)
+        assert (inc.day, inc.hours, inc.marker) == (last, (p["onset_hour"], p["end_hour"]), p["text"])
+        assert 0 <= p["onset_hour"] < p["end_hour"] <= 24
+    assert kinds["link_failure"]["other_site"] != kinds["link_failure"]["site"]
+    sites = [p["site"] for p in truth["planted"]] + [kinds["link_failure"]["other_site"], truth["chronic"]["site"]]
+    assert len(set(sites)) == len(sites) and truth["not_incidents"] == ["CERN-PROD"]
+    assert "CERN-PROD" not in sites
+    # the outage is on the latest finished day, and the truth of that day has it
+    outage = summary.incident("site_outage")
+    assert outage.day == summary.days[-2]
+    (p,) = summary.incident_truth(outage.day)["planted"]
+    assert (p["kind"], p["side"], p["onset_hour"], p["text"]) == ("site_outage", "destination", outage.hours[0],
+                                                                 outage.marker)
+
+
+def test_planted_records_sit_at_their_site_side_and_hours(planted):
+    summary, fts, _ = planted
+    for inc in summary.incidents:
+        if inc.kind == "stable_category":
+            continue
+        hits = [r["data"] for _, r in fts if inc.marker in r["data"]["t__error_message"]
+                and r["data"]["t_final_transfer_state_flag"] == 0]
+        host = "src_hostname" if inc.side in ("src", "link") else "dst_hostname"
+        mine = [d for d in hits if d[host] == inc.host]
+        assert len(mine) == inc.counts["fts"] > 0, inc.kind
+        days = {day_of(d["tr_timestamp_complete"]) for d in mine}
+        assert days == ({inc.day} if inc.day else set(summary.days)), inc.kind
+        assert all(inc.hours[0] <= hour_of(d["tr_timestamp_complete"]) < inc.hours[1] for d in mine), inc.kind
+        assert {d["tr_error_category"] for d in mine} == {inc.category}
+        if inc.side == "link":
+            assert {d["dst_hostname"] for d in mine} == {inc.other_host}
+        elif inc.side != "link" and inc.kind != "standing_problem":
+            others = {d["src_hostname" if inc.side == "dst" else "dst_hostname"] for d in mine}
+            assert len(others) >= 5, inc.kind                 # many sites at the other end
+        # the failing site has no such failures beyond its plant on any day
+        assert len([d for d in hits if d[host] == inc.host]) == inc.counts["fts"]
+
+
+def test_planted_text_names_one_category_in_the_report_samples(planted):
+    """incident_eval.py finds a plant's category by its text in the report's sample messages."""
+    from opint_core import build_report
+
+    summary, _, analyses = planted
+    for day in summary.days[-2:]:
+        report = build_report(analyses[day])
+        truth = summary.incident_truth(day)
+        for text in [p["text"] for p in truth["planted"]] + [truth["chronic"]["text"]]:
+            keys = [c.key for c in report.categories if any(text.lower() in m.lower() for m, _ in c.samples)]
+            assert len(keys) == 1, (day, text, keys)
+
+
+def test_truth_sites_are_the_loaded_site_names(planted):
+    summary, _, analyses = planted
+    truth = summary.incident_truth()
+    table = analyses[summary.days[-1]].errors.table
+    messages = table.column("message").to_pylist()
+    src, dst = table.column("src_site").to_pylist(), table.column("dst_site").to_pylist()
+    for p in truth["planted"]:
+        rows = [i for i, m in enumerate(messages) if m and p["text"] in m]
+        inc = summary.incident(p["kind"])
+        # the plant, then the template's background at other sites (at their ordinary rate)
+        where = {"source": lambda i: src[i], "destination": lambda i: dst[i], "link": lambda i: (src[i], dst[i])}
+        at = collections.Counter(where[p["side"]](i) for i in rows)
+        (top, n), *rest = at.most_common()
+        want = (p["site"], p["other_site"]) if p["side"] == "link" else p["site"]
+        assert (top, n) == (want, inc.counts["fts"]) and all(k < n / 4 for _, k in rest), at
+
+
+def site_attempts(analysis, side: str) -> collections.Counter:
+    t = analysis.errors.traffic
+    return collections.Counter(dict(zip(t.column(side).to_pylist(), [0] * t.num_rows))) + collections.Counter(
+        {k: v for k, v in zip(*[t.group_by(side).aggregate([("attempts", "sum")]).column(c).to_pylist()
+                                 for c in (side, "attempts_sum")])})
+
+
+def test_the_big_site_fails_at_the_grids_rate_in_every_category(planted):
+    summary, _, analyses = planted
+    big = summary.incident_truth()["not_incidents"][0]
+    for day in (summary.days[0], summary.days[-1]):
+        a = analyses[day]
+        table, category = a.errors.table, a.clustering.category_of
+        for side in ("src_site", "dst_site"):
+            attempts = site_attempts(a, side)
+            total = sum(attempts.values())
+            assert 0.18 < attempts[big] / total < 0.32            # plainly big: about a quarter of the attempts
+            at_big = collections.Counter(c for c, s in zip(category, table.column(side).to_pylist()) if s == big)
+            for g, n in collections.Counter(category).items():
+                expected = n * attempts[big] / total               # at the grid's rate
+                if expected >= 8:
+                    assert at_big[g] <= 1.5 * expected + 3 * expected ** 0.5, (day, side, a.clustering.categories[g].pattern)
+
+
+def test_the_standing_problem_is_there_every_day_at_a_similar_rate(planted):
+    summary, _, analyses = planted
+    inc = summary.incident("standing_problem")
+    site = summary.incident_truth()["chronic"]["site"]
+    assert set(inc.daily_counts) == set(summary.days) and inc.day is None
+    counts = list(inc.daily_counts.values())
+    assert min(counts) > 0 and max(counts) <= 1.5 * min(counts)
+    rates = []
+    for day, a in analyses.items():
+        attempts = site_attempts(a, "src_site")[site]
+        rates.append(inc.daily_counts[day] / attempts)
+    assert max(rates) <= 1.6 * min(rates)
+
+
+def test_the_truth_file_scores_with_the_shared_tool(planted, tmp_path):
+    summary, _, _ = planted
+    path = summary.write_incident_truth(tmp_path / "truth.json")
+    truth = json.loads(path.read_text())
+    assert truth == json.loads(json.dumps(summary.incident_truth()))
+    for p in truth["planted"]:
+        assert set(p) >= {"id", "site", "side", "onset_hour", "text"}
+    assert set(truth["chronic"]) == {"site", "text"}

@@ -221,18 +221,28 @@ def _sided(src_site, src_rse, src_host):
                      "src_host": pa.array(src_host, pa.string())})
 
 
-def test_a_table_is_renamed_by_its_first_known_name(shipped):
+def test_a_table_is_renamed_by_each_sites_value(shipped):
     from opint_core.sites.naming import canonical_sites
 
-    table = _sided(["T1_DE_KIT", "T2_UK_London", "NOWHERE", "NOWHERE", None, "(unknown)"],
-                   ["T1_DE_KIT_Disk", "T2_UK_London_IC", "NOWHERE_DISK", None, None, "(unknown)"],
-                   ["cmsdcache-kit-disk.gridka.de", None, "dcache.gridka.de", "x.nowhere.org", None, "eoscms.cern.ch"])
+    table = _sided(["T1_DE_KIT", "T2_UK_London_IC", "NOWHERE", None, "(unknown)"],
+                   ["T1_DE_KIT_Disk", "T2_UK_London_IC", "NOWHERE_DISK", None, "(unknown)"],
+                   ["cmsdcache-kit-disk.gridka.de", None, "dcache.gridka.de", None, "eoscms.cern.ch"])
     named = canonical_sites(table, shipped).column("src_site").to_pylist()
-    # derived name known; derived name cut short but the RSE known; only the host known; nothing known
-    # (keeps the derived name); no name at all; the traffic's "(unknown)" named by a known host
-    assert named == ["FZK-LCG2", shipped.canonical("T2_UK_London_IC"), "FZK-LCG2", "NOWHERE", None, "CERN-PROD"]
-    assert shipped.canonical("T2_UK_London_IC") is not None
+    # a known name; a CMS name known as such; unknown names stay as derived (the host is not used: the
+    # Spark job's compact rows do not keep which host went with which site); no name stays none
+    assert named == ["FZK-LCG2", shipped.canonical("T2_UK_London_IC"), "NOWHERE", None, "(unknown)"]
+    assert shipped.canonical("T2_UK_London_IC") not in (None, "T2_UK_London_IC")
     assert canonical_sites(table, shipped).column("src_rse").equals(table.column("src_rse"))   # only sites change
+
+
+def test_cms_rses_give_their_whole_site_name():
+    from opint_core.load.records import site_of_rse
+
+    rses = ["T1_US_FNAL_Disk", "T2_UK_London_IC", "T2_UK_London_Brunel_Temp", "T0_CH_CERN_Tape", "FZK-LCG2_DATADISK",
+            "SWT2_CPB_DATADISK", "NOTOKEN", "", None]
+    assert site_of_rse(pa.array(rses)).to_pylist() == [
+        "T1_US_FNAL", "T2_UK_London_IC", "T2_UK_London_Brunel", "T0_CH_CERN", "FZK-LCG2", "SWT2_CPB", "NOTOKEN",
+        None, None]
 
 
 def test_a_compact_tables_dictionary_columns_keep_their_type(shipped):

@@ -18,7 +18,7 @@ from opint_core.clustering import cluster, cluster_table
 from opint_core.clustering.masking import mask
 from opint_core.load.archive import Archive, DaySource, SourceFile
 from opint_core.load.reader import read_part_file
-from opint_core.pipeline import analyse_loaded
+from opint_core.pipeline import analyse_loaded, shaped
 from opint_core.spark import Part, errors_of, plan, run_parts, spark_available, tables_of
 
 sys.path.insert(0, os.path.dirname(__file__))
@@ -90,7 +90,7 @@ def spark_job(spark_archive, fuzz_file, damaged_file):
 def test_same_as_local_path_with_trends(spark_archive, spark_job, stream, index):
     run, _ = spark_job
     local = core.analyse(spark_archive, core.Selection.latest(), stream=stream, use_cache=False)
-    spark = analyse_loaded(tables_of(run, index, index + 1))
+    spark = analyse_loaded(shaped(tables_of(run, index, index + 1), core.Request()))   # as run() does
     assert spark.trends is not None and spark.trends.known and spark.trends.baseline_days
     assert spark.errors.weights is not None and len(spark.errors) < spark.errors.failures   # compact
     summary = assert_same_analysis(local, spark)
@@ -102,7 +102,7 @@ def test_same_as_local_path_with_trends(spark_archive, spark_job, stream, index)
 def test_same_as_local_path_range_without_baseline(spark_archive, spark_job):
     run, _ = spark_job
     local = core.analyse(spark_archive, core.Selection.last_days(2), stream="fts", use_cache=False)
-    spark = analyse_loaded(tables_of(run, 4, None))
+    spark = analyse_loaded(shaped(tables_of(run, 4, None), core.Request()))   # as run() does
     assert len(spark.errors.report.days) == 2
     assert_same_analysis(local, spark)
 
@@ -110,7 +110,7 @@ def test_same_as_local_path_range_without_baseline(spark_archive, spark_job):
 def test_report_counts_equal(spark_archive, spark_job):
     run, _ = spark_job
     local = core.analyse(spark_archive, core.Selection.latest(), stream="fts", use_cache=False)
-    spark = analyse_loaded(tables_of(run, 0, 1))
+    spark = analyse_loaded(shaped(tables_of(run, 0, 1), core.Request()))
     lr, sr = core.build_report(local), core.build_report(spark)
     assert sr.failures == lr.failures == len(local.errors) and sr.categories_total == lr.categories_total
     assert [(c.key, c.count, c.share, c.first_seen, c.last_seen, c.trend) for c in sr.categories] == \
@@ -207,7 +207,7 @@ def test_cli_report_with_spark(spark_archive, tmp_path, monkeypatch):
     for x, y in zip(a["categories"], b["categories"]):
         x.pop("samples")
         y.pop("samples")
-        for k in ("top_src_sites", "top_dst_sites"):
+        for k in ("top_src_sites", "top_dst_sites", "event_types"):
             assert same_top(x.pop(k), y.pop(k)), (x["key"], k)
     assert a == b
 

@@ -20,12 +20,10 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 
-import numpy as np
-import pyarrow as pa
-import pyarrow.compute as pc
 from rapidfuzz import fuzz, process
 
 from opint_core.clustering.masking import EMPTY_PATTERN, WILDCARD
+from opint_core.first_match import first_match_indices, first_match_one
 
 DEFAULT_SIMILARITY = 0.9
 
@@ -272,6 +270,7 @@ _KNOWN: list[tuple[str, str, str]] = [
     ("unknown_error", "<*>an unknown error occurred<*>", r"unknown error occurred"),
 ]
 KNOWN_CAUSES: list[tuple[str, str, re.Pattern]] = [(n, p, re.compile(r, _I)) for n, p, r in _KNOWN]
+_RULES = [rx for _, _, rx in KNOWN_CAUSES]
 
 
 def known_cause(template: str) -> tuple[str, str] | None:
@@ -284,38 +283,13 @@ def known_cause(template: str) -> tuple[str, str] | None:
 
 def known_cause_indices(stripped: list[str]) -> list[int]:
     """For each wrapper-stripped text, the index in ``KNOWN_CAUSES`` of the first rule that matches
-    it, or -1: the same answers as ``known_cause``, vectorised over the texts.
-
-    Each rule runs once over all texts not yet matched (``pyarrow.compute.match_substring_regex``,
-    RE2: one linear scan in C++, no Python per text), in table order, so the first rule wins as
-    before; the cost no longer grows as templates × rules Python ``re.search`` calls (1.37 M on a
-    27 k-template day).  RE2 and Python's ``re`` agree on these patterns for ASCII text (their
-    ``\\w``/``\\b``/case folding differ only beyond ASCII), so the rare other texts take the
-    one-at-a-time path."""
-    rule_of = np.full(len(stripped), -1, dtype=np.int64)
-    ascii_rows: list[int] = []
-    for i, text in enumerate(stripped):
-        if text.isascii():
-            ascii_rows.append(i)
-        else:
-            rule_of[i] = _first_rule(text)
-    rows = np.asarray(ascii_rows, dtype=np.int64)
-    texts = pa.array([stripped[i] for i in ascii_rows], type=pa.large_string())
-    for rule, (_, _, rx) in enumerate(KNOWN_CAUSES):
-        if not len(rows):
-            break
-        hit = pc.match_substring_regex(texts, rx.pattern, ignore_case=True).to_numpy(zero_copy_only=False)
-        if hit.any():
-            rule_of[rows[hit]] = rule
-            rows, texts = rows[~hit], texts.filter(pa.array(~hit))   # matched texts are done
-    return rule_of.tolist()
+    it, or -1: the same answers as ``known_cause``, vectorised over the texts (one RE2 pass per rule
+    over all texts not yet matched; ``opint_core.first_match`` says why and how)."""
+    return first_match_indices(stripped, _RULES)
 
 
 def _first_rule(text: str) -> int:
-    for rule, (_, _, rx) in enumerate(KNOWN_CAUSES):
-        if rx.search(text):
-            return rule
-    return -1
+    return first_match_one(text, _RULES)
 
 
 def _fuzzy_groups(causes: list[str], similarity: float) -> list[int]:

@@ -9,25 +9,29 @@ baseline window, for every category of a clustered ErrorTable at once.
     trends = trend(insight, base)                     # Trends: trends[i].new / .ratio / .rising (never loads)
     trends.order("new") / trends.order("rising")      # category indices in that order
     insight.report_fields(trends)                     # per category: trend, top_src/dst_sites ...
+    insight.rates.sites() / .links()                  # attempts, failures, rates per site and link (None:
+                                                      # no traffic); insight.category_site_rates("src_site")
 """
 from opint_core.insight.core import (
     DIMENSIONS, MAX_BINS, OVERVIEW_DIMENSIONS, CategoryDetail, CategoryFigures, CategorySummary, Insight, MessageCount,
     SlotValues, TemplateCount, TemplateSlots, TopValues, ValueCount, choose_bins, sparkline,
 )
 from opint_core.insight.orders import ORDERS, sort_categories
+from opint_core.insight.rates import ATTEMPT_EVENT_TYPES, LinkRate, Rates, SiteCount, SiteRate, rate
 from opint_core.insight.slots import align_one, template_regex
 from opint_core.insight.trend import Trend, Trends, score_counts, trend
 
 
 def report_fields(insight: Insight, trends: Trends | None = None, top: int = 5) -> list[dict]:
     """Per category (category order) the report's insight fields: ``trend`` ({new, ratio, ...} or
-    None), ``top_src_sites`` / ``top_dst_sites`` ([[site, count], ...]), count, share, first/last
-    seen and timeline. See ``Insight.report_fields``."""
+    None), ``top_src_sites`` / ``top_dst_sites`` ([[site, count, attempts, rate], ...]),
+    ``event_types`` ([[type, count], ...]), count, share, first/last seen and timeline. See ``Insight.report_fields``."""
     return insight.report_fields(trends, top)
 
 
 __all__ = [
     "CategoryDetail", "CategoryFigures", "CategorySummary", "DIMENSIONS", "Insight", "MAX_BINS", "MessageCount",
+    "ATTEMPT_EVENT_TYPES", "LinkRate", "Rates", "SiteCount", "SiteRate", "rate",
     "ORDERS", "OVERVIEW_DIMENSIONS", "SlotValues", "TemplateCount", "TemplateSlots", "TopValues", "Trend", "Trends",
     "ValueCount", "align_one", "choose_bins", "report_fields", "score_counts", "sort_categories", "sparkline",
     "template_regex", "trend",

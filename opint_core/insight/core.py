@@ -29,18 +29,21 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from opint_core.insight.rates import Rates, SiteCount, category_site_failures
 from opint_core.insight.slots import SlotAligner
 from opint_core.load.codes import factorize_column
 from opint_core.load.schema import DAY_MS, HOUR_MS, TIME_MAX_MS, TIME_MIN_MS, row_weights
 
 DIMENSIONS = ("src_site", "dst_site", "src_host", "dst_host", "src_rse", "dst_rse", "vo", "activity",
-              "error_code")
+              "error_code", "event_type")
 OVERVIEW_DIMENSIONS = ("src_site", "dst_site")
 LEVELS = ("category", "template")
 
 # bin widths tried in order: the first that gives at most MAX_BINS bins over the window wins
 BIN_WIDTHS_MS = tuple(h * HOUR_MS for h in (1, 2, 3, 4, 6, 8, 12, 24, 48, 72, 96, 168))
 MAX_BINS = 48
+
+EVENT_TYPES = 10   # event types listed per category in the report (Rucio has about ten)
 
 # a dense (groups x values) count matrix is used up to this many cells, np.unique above it
 _DENSE_CELLS = 4_000_000
@@ -271,12 +274,17 @@ class Insight:
     ``days``: the days the table covers (default: from the ErrorTable's load report); they fix the
     timeline window (whole days), else the window is the span of the data.
     ``window``: (start, end) explicitly, datetimes; overrides ``days``.
+    ``traffic``: every attempt of the load (TRAFFIC_SCHEMA, ``ErrorTable.traffic``; None: the
+    ErrorTable's own), from which ``rates`` (``opint_core.insight.rates.Rates``) set the failures
+    against their attempts; ``rates`` is None without traffic (a table made by hand).
     """
 
     def __init__(self, table, clustering, *, level: str = "category",
                  merges: Mapping[str, str] | None = None, days: Sequence[dt.date] | None = None,
-                 window: tuple | None = None, max_bins: int = MAX_BINS, top_k: int = 5):
+                 window: tuple | None = None, max_bins: int = MAX_BINS, top_k: int = 5,
+                 traffic: pa.Table | None = None):
         report = getattr(table, "report", None)
+        self.rates = Rates.of(traffic if traffic is not None else getattr(table, "traffic", None))
         if hasattr(table, "table") and isinstance(getattr(table, "table"), pa.Table):
             table = table.table
         if not isinstance(table, pa.Table):
@@ -494,6 +502,23 @@ class Insight:
             return self._pairs(tv.codes[g], tv.counts[g], tv.dictionary, int(self.counts[g]))
         return self._top_rows(dim, self.rows(g), k)[0]
 
+    def site_counts(self, dim: str, values: Sequence[ValueCount]) -> list[SiteCount]:
+        """A group's top sites on one side (``dim``: "src_site" or "dst_site"), each with the
+        site's attempts on that side and the failure rate; attempts and rate None without traffic."""
+        if self.rates is None:
+            return [SiteCount(v.value, v.count, None, None) for v in values]
+        return [self.rates.site_count(dim, v.value, v.count) for v in values]
+
+    def category_site_rates(self, dim: str) -> pa.Table | None:
+        """Every group's failures at every site of one side (``dim``: "src_site" or "dst_site"),
+        failures without a site at "(unknown)", against the site's attempts on that side: columns
+        group, site, failures, attempts, rate (``opint_core.insight.rates.category_site_failures``);
+        None without traffic."""
+        if self.rates is None or dim not in self.table.column_names:
+            return None
+        codes, dictionary = self.codes(dim)
+        return category_site_failures(self.groups, self.ngroups, codes, dictionary, self.weights, self.rates, dim)
+
     @staticmethod
     def _pairs(codes, counts, dictionary, total) -> list[ValueCount]:
         return [ValueCount(dictionary[int(c)], int(n), (int(n) / total) if total else 0.0)
@@ -688,16 +713,25 @@ class Insight:
     def report_fields(self, trends=None, top: int = 5) -> list[dict]:
         """Per category (in category order), the JSON-ready insight fields of the report:
         ``count``, ``share``, ``first_seen``/``last_seen`` (ISO), ``timeline`` (counts per bin),
-        ``top_src_sites``/``top_dst_sites`` (lists of [site, count]) and ``trend`` (None without
+        ``top_src_sites``/``top_dst_sites`` (lists of [site, count, attempts, rate]: the category's
+        failures at the site, the site's attempts on that side and count / attempts; attempts and rate
+        None without traffic, rate None without attempts), ``event_types`` ([[event type, count], ...], most
+        frequent first: Rucio transfer / deletion / submission failures, FTS final states) and ``trend`` (None without
         trends, else ``Trend.to_dict()``: ``new``, ``ratio`` (null when new), ``baseline_count``,
         ``expected``, ``score``, ``rising``, ``falling``, ``known``, ``new_templates`` (patterns of
         member templates absent from the baseline), ``new_template_rows`` ...). Timelines use the
         bins of ``timeline_meta()``."""
         out = []
-        has_src = "src_site" in self.table.column_names
-        has_dst = "dst_site" in self.table.column_names
-        src = self.top_values("src_site", top) if has_src else None
-        dst = self.top_values("dst_site", top) if has_dst else None
+        cols = self.table.column_names
+        tops = {dim: self.top_values(dim, top) if dim in cols else None for dim in ("src_site", "dst_site")}
+        events = self.top_values("event_type", EVENT_TYPES) if "event_type" in cols else None
+
+        def sites(dim: str, g: int) -> list[list]:
+            tv = tops[dim]
+            if tv is None:
+                return []
+            return [list(s) for s in self.site_counts(dim, self._pairs(tv.codes[g], tv.counts[g], tv.dictionary, 1))]
+
         for g in range(self.ngroups):
             fs, ls = self.first_seen(g), self.last_seen(g)
             out.append({
@@ -707,10 +741,10 @@ class Insight:
                 "first_seen": fs.isoformat() if fs else None,
                 "last_seen": ls.isoformat() if ls else None,
                 "timeline": self.timelines[g].tolist(),
-                "top_src_sites": [[v.value, v.count] for v in
-                                  self._pairs(src.codes[g], src.counts[g], src.dictionary, 1)] if src else [],
-                "top_dst_sites": [[v.value, v.count] for v in
-                                  self._pairs(dst.codes[g], dst.counts[g], dst.dictionary, 1)] if dst else [],
+                "top_src_sites": sites("src_site", g),
+                "top_dst_sites": sites("dst_site", g),
+                "event_types": [[v.value, v.count] for v in
+                                self._pairs(events.codes[g], events.counts[g], events.dictionary, 1)] if events else [],
                 "trend": self._trend_dict(trends[g]) if trends is not None else None,
             })
         return out

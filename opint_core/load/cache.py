@@ -22,8 +22,9 @@ import platformdirs
 from opint_core.atomic import replace_atomically
 from opint_core.load.schema import ERROR_SCHEMA, TRAFFIC_SCHEMA
 
-CACHE_FORMAT = 4  # bump when the ErrorTable columns or their derivation change (3: times out of range nulled;
-#                   no day with an unreadable file cached; 4: the day's traffic table beside its failures)
+CACHE_FORMAT = 5  # bump when the ErrorTable columns or their derivation change (3: times out of range nulled;
+#                   no day with an unreadable file cached; 4: the day's traffic table beside its failures;
+#                   5: sites of RSEs not cut at their first "_": T2_UK_London_IC, SWT2_CPB)
 
 
 def default_cache_dir() -> Path:

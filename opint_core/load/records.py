@@ -55,14 +55,21 @@ def _blank_to_null(arr):
     return pc.if_else(pc.equal(arr, ""), pa.scalar(None, arr.type), arr)
 
 
-_CMS_SITE = r"^(?P<site>T[0-3]_[A-Z]{2}_[A-Za-z0-9-]+)"
+# a CMS RSE is its site's name, sometimes with a storage suffix: T1_US_FNAL_Disk -> T1_US_FNAL, while
+# T2_UK_London_IC is a site of its own (stopping at the first "_" would make it T2_UK_London)
+_CMS_SITE = r"^(?P<site>T[0-3]_[A-Z]{2}_[A-Za-z0-9_-]+?)(?:_(?:Disk|Tape|Temp|Test|MSS|Buffer|Export|Ceph))?$"
+
+
+# an ATLAS-style RSE is its site's name and a space token after the last "_" (SWT2_CPB_DATADISK -> SWT2_CPB)
+_RSE_SITE = r"^(?P<site>.+?)(?:_[^_]*)?$"
 
 
 def site_of_rse(rse):
-    """THE site derivation from an RSE (one place, to be swapped for a site table): the CMS site of a
-    CMS RSE (T1_US_FNAL_Disk -> T1_US_FNAL), else the ATLAS-style prefix (BNL-OSG2_DATADISK -> BNL-OSG2)."""
+    """THE site derivation from an RSE (the pipeline then names it by the site table): the CMS site of a
+    CMS RSE (T1_US_FNAL_Disk -> T1_US_FNAL), else the RSE without its space token (BNL-OSG2_DATADISK ->
+    BNL-OSG2)."""
     cms = _blank_to_null(pc.struct_field(pc.extract_regex(rse, _CMS_SITE), "site"))
-    return pc.coalesce(cms, _blank_to_null(pc.list_element(pc.split_pattern(rse, "_", max_splits=1), 0)))
+    return pc.coalesce(cms, _blank_to_null(pc.struct_field(pc.extract_regex(rse, _RSE_SITE), "site")))
 
 
 def _per_distinct(fn, arr):

@@ -11,6 +11,7 @@ from opint_core.load.archive import DEFAULT_ARCHIVE
 from opint_core.load.scope import parse_vos
 from opint_core.load.selection import Selection
 from opint_core.load.table import ErrorTable
+from opint_core.causes import CauseBase
 from opint_core.sites import SiteTable
 
 Progress = Callable[[str, int, int], None]   # progress(stage, done, total); stages: opint_core.stages
@@ -32,6 +33,7 @@ class Request:
     spark_master: str | None = None
     vo: tuple[str, ...] = ()
     sites: SiteTable | None = field(default=None, compare=False, repr=False)
+    causes: CauseBase | None = field(default=None, compare=False, repr=False)   # None: the shipped causes
 
     def __post_init__(self):
         object.__setattr__(self, "vo", parse_vos(self.vo))   # any case, a comma list, "all": one form

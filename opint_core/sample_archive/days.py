@@ -5,10 +5,11 @@ import datetime as dt
 
 import numpy as np
 
-from opint_core.sample_archive.templates import (_EV, _F, _NEW_TPL, _NF, _OUTAGE_TPL, _P, _R_INDEX, _RUCIO_EVENTS,
-                                                 _RUCIO_ONLY, _S, _TEMPLATES, _TPL_INDEX, _X)
+from opint_core.sample_archive.plants import Plant
+from opint_core.sample_archive.templates import (_EV, _F, _NF, _P, _R_INDEX, _RUCIO_EVENTS, _RUCIO_ONLY, _S,
+                                                 _TEMPLATES, _TPL_INDEX, _X)
 from opint_core.sample_archive.topology import _ACTIVITIES, _DAVS, _PROTO_W, _ROOT, _SRM, _VO_W, _VOS
-from opint_core.sample_archive.world import _World
+from opint_core.sample_archive.world import _STATE_P, _World
 
 _HOUR_W = np.array([0.45, 0.42, 0.42, 0.45, 0.52, 0.62, 0.8, 0.98, 1.12, 1.22, 1.28, 1.3,
                     1.3, 1.3, 1.3, 1.28, 1.22, 1.12, 1.0, 0.9, 0.8, 0.7, 0.6, 0.5])
@@ -52,19 +53,25 @@ def _other_side(w: _World, rng, side_ep: np.ndarray, proto: np.ndarray) -> np.nd
     return out
 
 
-def _transfers(w: _World, rng, n: int, vo: np.ndarray | None = None):
-    """Successful-looking traffic: (vo, src, dst, proto)."""
+def _transfers(w: _World, rng, n: int, vo: np.ndarray | None = None, ok: bool = False):
+    """Successful-looking traffic: (vo, src, dst, proto).  ``ok``: the successes of a day with failures, drawn by
+    ``w.ok_eps`` so that successes and failures together follow each endpoint's traffic."""
+    tables, vo_w = (w.ok_eps, w.ok_vo_w) if ok else ([(i, p, p) for i, p in w.vo_eps], _VO_W)
     if vo is None:
-        vo = rng.choice(len(_VOS), size=n, p=_VO_W)
+        vo = rng.choice(len(_VOS), size=n, p=vo_w)
     src = np.empty(n, np.int64)
     dst = np.empty(n, np.int64)
     for v in np.unique(vo):
         rows = np.flatnonzero(vo == v)
-        idx, p = w.vo_eps[int(v)]
-        a = rng.choice(len(idx), size=len(rows), p=p)
-        b = rng.choice(len(idx), size=len(rows), p=p)
-        same = w.site_id[idx[a]] == w.site_id[idx[b]]
-        b[same] = (b[same] + 1 + rng.integers(0, max(1, len(idx) - 1), size=int(same.sum()))) % len(idx)
+        idx, ps, pd = tables[int(v)]
+        a = rng.choice(len(idx), size=len(rows), p=ps)
+        b = rng.choice(len(idx), size=len(rows), p=pd)
+        for _ in range(12):        # a transfer within one site is redrawn, both ends: the traffic of world.py
+            same = np.flatnonzero(w.site_id[idx[a]] == w.site_id[idx[b]])
+            if not len(same):
+                break
+            a[same] = rng.choice(len(idx), size=len(same), p=ps)
+            b[same] = rng.choice(len(idx), size=len(same), p=pd)
         src[rows], dst[rows] = idx[a], idx[b]
     proto = rng.choice(4, size=n, p=_PROTO_W)
     bad = ~(w.support[src, proto] & w.support[dst, proto])
@@ -84,26 +91,27 @@ def _from_sources(w: _World, rng, n: int, sources) -> dict:
     return dict(tpl=tpl, side_ep=side_ep, proto=proto, src=src, dst=dst, vo=w.ep_vo[side_ep])
 
 
-def _planted(w: _World, rng, day: dt.date, expected: float, tpl: int, ep: int, proto: int, hours: tuple[int, int],
-             **columns) -> dict:
-    """A planted incident's failures (about ``expected`` of them, at least one): transfers to endpoint ``ep`` over
-    ``proto`` within ``hours`` of ``day``, from another site, failing with template ``tpl``."""
-    k = max(1, int(round(expected)))
-    side = np.full(k, ep)
-    protos = np.full(k, proto)
-    src = _other_side(w, rng, side, protos)
-    return _seg(k, tpl=tpl, side_ep=side, proto=protos, src=src, dst=side, vo=0, C=_times(rng, day, k, hours),
-                **columns)
+def _planted(w: _World, rng, day: dt.date, n: int, stream: str, **columns) -> list[dict]:
+    """The failures of the plants active on ``day`` (a share of the day's ``n`` records each, at least one), within
+    their hours; column ``plant`` is the plant's index + 1 (0 for every other row)."""
+    segs = []
+    for pid, p in enumerate(w.plants, start=1):
+        share = p.fts_share if stream == "fts" else p.rucio_share
+        if (p.day is not None and p.day != day) or not share:
+            continue
+        segs.append(_plant_rows(w, rng, day, p, max(1, int(round(share * n))), pid, **columns))
+    return segs
 
 
-def _outage(w: _World, rng, day: dt.date, expected: float, **columns) -> dict:
-    """The site outage: its destination's SRM runs out of space during the outage hours."""
-    return _planted(w, rng, day, expected, _OUTAGE_TPL, w.outage_ep, _SRM, w.outage_hours, **columns)
-
-
-def _new_error(w: _World, rng, day: dt.date, expected: float, **columns) -> dict:
-    """The new error: its destination rejects bearer tokens over davs from the morning on."""
-    return _planted(w, rng, day, expected, _NEW_TPL, w.new_ep, _DAVS, w.new_hours, **columns)
+def _plant_rows(w: _World, rng, day: dt.date, p: Plant, k: int, pid: int, **columns) -> dict:
+    """``k`` failures of plant ``p``: its endpoint on its side, the other end drawn like any transfer's (a link's
+    is fixed)."""
+    ep = np.full(k, p.ep)
+    protos = np.full(k, p.proto)
+    other = np.full(k, p.other) if p.side == "link" else _other_side(w, rng, ep, protos)
+    src, dst = (other, ep) if p.side == "dst" else (ep, other)
+    return _seg(k, tpl=p.template, side_ep=ep, proto=protos, src=src, dst=dst, vo=w.ep_vo[p.ep],
+                C=_times(rng, day, k, p.hours), plant=pid, **columns)
 
 
 def _seg(n, **kw) -> dict:
@@ -170,26 +178,21 @@ def _common(w: _World, rng, b: dict) -> dict:
 
 
 def _gen_fts_day(w: _World, day: dt.date, n: int, scale: float, rng) -> dict:
-    state = rng.choice(3, size=n, p=[0.64, 0.33, 0.03])        # 0 Ok, 1 Error, 2 Abort
+    state = rng.choice(3, size=n, p=_STATE_P)        # 0 Ok, 1 Error, 2 Abort
     segs = []
     ok = int((state == 0).sum())
-    vo, src, dst, proto = _transfers(w, rng, ok)
+    vo, src, dst, proto = _transfers(w, rng, ok, ok=True)
     segs.append(_seg(ok, tpl=-1, side_ep=-1, proto=proto, src=src, dst=dst, vo=vo, state=0,
-                     C=_times(rng, day, ok), inc=0))
+                     C=_times(rng, day, ok), plant=0))
     for st, sources in ((1, w.err_src), (2, w.abort_src)):
         k = int((state == st).sum())
         s = _from_sources(w, rng, k, sources)
-        segs.append(_seg(k, **s, state=st, C=_times(rng, day, k), inc=0))
-    # (c) stable category: the same count every day
+        segs.append(_seg(k, **s, state=st, C=_times(rng, day, k), plant=0))
+    # the stable category: the same count every day
     k = max(0, int(round(240 * scale * (1 + w.stable_jitter[day]))))
     s = _from_sources(w, rng, k, w.stable_src)
-    segs.append(_seg(k, **s, state=1, C=_times(rng, day, k), inc=3))
-    # (a) the outage
-    if day == w.outage_day:
-        segs.append(_outage(w, rng, day, 0.08 * n, state=1, inc=1))
-    # (b) the new error
-    if day == w.new_day:
-        segs.append(_new_error(w, rng, day, 0.03 * n, state=1, inc=2))
+    segs.append(_seg(k, **s, state=1, C=_times(rng, day, k), plant=0))
+    segs += _planted(w, rng, day, n, "fts", state=1)
     b = _concat(segs)
     b = _common(w, rng, b)
     n = len(b["tpl"])
@@ -299,11 +302,9 @@ def _gen_rucio_day(w: _World, day: dt.date, n: int, rng) -> dict:
     sel = rng.choice(len(t), size=k, p=pp)
     segs.append(_seg(k, ev=_EV["deletion-failed"], tpl=t[sel], side_ep=e[sel], proto=q[sel], src=e[sel], dst=e[sel],
                      vo=0, C=_times(rng, day, k)))
-    # incidents
-    if day == w.outage_day:
-        segs.append(_outage(w, rng, day, 0.05 * n, ev=_EV["transfer-failed"]))
-    if day == w.new_day:
-        segs.append(_new_error(w, rng, day, 0.02 * n, ev=_EV["transfer-failed"]))
+    for seg in segs:
+        seg["plant"] = np.zeros(len(seg["tpl"]), np.int64)
+    segs += _planted(w, rng, day, n, "rucio", ev=_EV["transfer-failed"])
     b = _concat(segs)
     b = _common(w, rng, b)
     n = len(b["tpl"])

@@ -41,8 +41,7 @@ class _Tpl:
     tape: bool = False       # the side endpoint is a tape RSE
     locale: str = ""         # the side endpoint's OS locale
     vo: tuple = ()           # restrict to these VOs
-    spread: int = 0          # number of endpoints with this problem (0: from the weight)
-    special: str = ""        # outage | new | stable: only planted, never background
+    special: str = ""        # new | standing: only planted, never background; stable: a fixed count a day
 
 
 def _t(key, weight, family, side, errno, scope, phase, rec, text, **kw):
@@ -60,10 +59,10 @@ _TEMPLATES: tuple[_Tpl, ...] = (
     # ---- SRM
     _t("srm_putdone_invalid_path", 1315, "srm", "dst", 2, "DESTINATION", _F, False,
        "DESTINATION SRM_PUTDONE Error on the surl {dst_surl} while putdone : [SE][PutDone][SRM_INVALID_PATH] "
-       "This SURL does not exist in the original request", impl=("dcache", "storm"), spread=5),
+       "This SURL does not exist in the original request", impl=("dcache", "storm")),
     _t("srm_exceed_allocation", 604, "srm", "dst", 28, "DESTINATION", _P, False,
        "DESTINATION SRM_PUT_TURL error on the turl  request : [SE][StatusOfPutRequest][SRM_EXCEED_ALLOCATION] "
-       "Space associated with the space token {token} is not enough to hold SURL.", impl=("dcache",), spread=4),
+       "Space associated with the space token {token} is not enough to hold SURL.", impl=("dcache",)),
     _t("srm_ls_enoent", 509, "srm", "src", 2, "SOURCE", _P, False,
        "Error reported from srm_ifce : 2 [SE][Ls][SRM_INVALID_PATH] No such file or directory {src_path}"),
     _t("srm_comm_overwrite_rm", 300, "srm", "dst", 70, "DESTINATION", _P, True,
@@ -120,10 +119,10 @@ _TEMPLATES: tuple[_Tpl, ...] = (
     _t("gftp_500_stat_enoent", 276, "gsiftp", "src", 2, "SOURCE", _P, False,
        _GUC + "500 500-Command failed : System error in stat: No such file or directory  500-A system call "
        "failed: No such file or directory  500 End."),
+    # (any storage behind a GridFTP door may say it: at EOS only, i.e. CERN, it would single out the big site)
     _t("gftp_eos_quota", 241, "gsiftp", "dst", 122, "TRANSFER", _X, False,
        "TRANSFER  " + _GUC + "500 Command failed. : open/create : [ERROR] Server responded with an error: [3021] "
-       "Unable to get quota space - quota not defined or exhausted {dst_path}; Disk quota exceeded",
-       impl=("eos",)),
+       "Unable to get quota space - quota not defined or exhausted {dst_path}; Disk quota exceeded"),
     _t("gftp_451_nofreespace", 157, "gsiftp", "dst", 28, "TRANSFER", _X, False,
        "TRANSFER  " + _GUC + "451 diskCacheV111.services.space.NoFreeSpaceException: space with id={token} does "
        "not have enough space", impl=("dcache",)),
@@ -152,12 +151,12 @@ _TEMPLATES: tuple[_Tpl, ...] = (
     _t("gftp_gss_name_mismatch", 500, "gsiftp", "dst", 13, "TRANSFER", _X, False,
        "TRANSFER  globus_ftp_control: gss_init_sec_context failed GSS Major Status: Unexpected Gatekeeper or "
        "Service Name globus_gsi_gssapi: Authorization denied: The name of the remote entity ({dn_alias}), and "
-       "the expected name for the remote entity (/CN={dst_host}) do not match", spread=2),
+       "the expected name for the remote entity (/CN={dst_host}) do not match"),
     _t("gftp_530_cert_expired", 60, "gsiftp", "dst", 13, "TRANSFER", _X, False,
        "TRANSFER  " + _GUC + "530 530-globus_xio: Server side credential failure  530-globus_gsi_gssapi: Error "
        "with GSI credential  530-globus_gsi_gssapi: Error with gss credential handle  530-globus_credential: "
        "Error with credential: The host credential: {dst_dn}  530-     has expired {minutes} minutes ago.  530-  "
-       "530 End.", spread=1),
+       "530 End."),
     _t("gftp_dns_unknown", 80, "gsiftp", "dst", 112, "TRANSFER", _X, True,
        "globus_xio: Unable to connect to {dst_host}:2811 globus_xio: globus_libc_getaddrinfo failed. "
        "globus_common: Name or service not known"),
@@ -194,8 +193,8 @@ _TEMPLATES: tuple[_Tpl, ...] = (
        _XRD + "Server responded with an error: [3009] Copy failed; unable to pass credentials."),
     _t("xrd_3005_auth_failed", 137, "root", "src", 13, "TRANSFER", _X, False,
        _XRD + "Server responded with an error: [3005] [FATAL] Auth failed"),
-    _t("xrd_no_tpc_source", 105, "root", "src", 95, "TRANSFER", _X, False,
-       _XRD + "Operation not supported: Source does not support third-party-copy"),
+    _t("xrd_no_tpc_source", 105, "root", "src", 95, "TRANSFER", _X, False,      # planted: the standing problem
+       _XRD + "Operation not supported: Source does not support third-party-copy", special="standing"),
     _t("xrd_no_tpc_destination", 23, "root", "dst", 95, "TRANSFER", _X, False,
        _XRD + "Operation not supported: Destination does not support third-party-copy."),
     _t("xrd_4003_auth_all_protocols", 102, "root", "dst", 13, "TRANSFER", _X, False,
@@ -224,7 +223,7 @@ _TEMPLATES: tuple[_Tpl, ...] = (
     _t("http_old_500", 50, "http", "dst", 5, "TRANSFER", _X, True,
        "TRANSFER  ERROR: Copy failed with mode 3rd pull, with error: copy HTTP 500 : Unexpected server error: 500"),
     _t("http_507_insufficient_storage", 200, "http", "dst", 28, "TRANSFER", _X, False,
-       "TRANSFER ERROR: Copy failed (3rd pull). Last attempt: copy HTTP 507 : Insufficient Storage", vo=("cms",)),
+       "TRANSFER ERROR: Copy failed (3rd pull). Last attempt: copy HTTP 507 : Insufficient Storage"),
     _t("http_new_404", 120, "http", "src", 2, "TRANSFER", _X, False,
        "TRANSFER ERROR: Copy failed (3rd pull). Last attempt: copy HTTP 404 : File not found"),
     _t("http_dcache_refused", 90, "http", "src", 111, "TRANSFER", _X, True,
@@ -280,31 +279,27 @@ _TEMPLATES: tuple[_Tpl, ...] = (
        "DESTINATION SIZE MISMATCH Source and destination file size mismatch ({size} <> {size2})"),
     # ---- aborts (t_final_transfer_state Abort, flag -1)
     _t("queue_timeout", 150, "any", "dst", 125, "GENERAL_FAILURE", _S, False,
-       "Job has been canceled because it stayed in the queue for too long", state="Abort", spread=99),
+       "Job has been canceled because it stayed in the queue for too long", state="Abort"),
     _t("queue_timeout_max_time", 60, "any", "dst", 125, "GENERAL_FAILURE", _S, False,
        "Job has been canceled because it stayed in the queue for too long (max-time-in-queue timeout)",
-       state="Abort", spread=99),
+       state="Abort"),
     _t("gfal2_cancel", 47, "any", "dst", 125, "TRANSFER", _X, False, "TRANSFER  Operation canceled from gfal2_cancel",
-       state="Abort", spread=99),
+       state="Abort"),
     _t("gfal2_cancel_user", 30, "any", "dst", 125, "DESTINATION", _X, False,
-       "[gfal2_cancel] operation canceled by user", state="Abort", spread=99),
+       "[gfal2_cancel] operation canceled by user", state="Abort"),
     _t("staging_forced_canceled", 20, "any", "src", 62, "GENERAL_FAILURE", _S, False,
        "Transfer has been forced-canceled because it has been in staging started state beyond its bringonline "
        "timeout", state="Abort", tape=True),
     # ---- planted: the stable category (same count every day)
     _t("dest_exists", 240, "any", "dst", 17, "DESTINATION", _P, False,
-       "Destination file exists and overwrite is not enabled", special="stable", spread=99),
+       "Destination file exists and overwrite is not enabled", special="stable"),
     # ---- planted: the new error of the last day (never seen before)
     _t("token_audience_rejected", 0, "http", "dst", 13, "TRANSFER", _X, False,
        "TRANSFER ERROR: Copy failed (3rd pull). Last attempt: copy HTTP 401 : Authentication Error: bearer token "
        "rejected by {dst_host}: invalid audience (expected https://{dst_host}:{dst_davs_port})", special="new"),
 )
 _TPL_INDEX = {t.key: i for i, t in enumerate(_TEMPLATES)}
-_OUTAGE_TPL = _TPL_INDEX["srm_exceed_allocation"]
-_NEW_TPL = _TPL_INDEX["token_audience_rejected"]
 _STABLE_TPL = _TPL_INDEX["dest_exists"]
-_NEW_MARKER = "bearer token rejected"
-_OUTAGE_MARKER = "SRM_EXCEED_ALLOCATION"
 
 #: The FTS message templates (placeholders in braces), by key: the ground truth of the sample archive.
 FTS_TEMPLATES: dict[str, str] = {t.key: t.text for t in _TEMPLATES}

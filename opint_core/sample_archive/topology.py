@@ -13,14 +13,15 @@ _IMPL_PROTOS = {
 _FAMILY_PROTOS = {"srm": (0,), "gsiftp": (0, 1), "root": (2,), "http": (3,), "any": (0, 1, 2, 3)}
 
 # (rse, site, vo, type, impl, host, srm host:port, davs port, path, traffic weight, locale, cc/org for DNs)
+# CERN (the T0) carries about a quarter of every VO's transfers: the big healthy site of the plants.
 _EP_TABLE = [
     # ---- ATLAS
     ("CERN-PROD_DATADISK", "CERN-PROD", "atlas", "DISK", "eos", "eosatlas.cern.ch", "", 443,
-     "/eos/atlas/atlasdatadisk/rucio", 12, "", "cern"),
+     "/eos/atlas/atlasdatadisk/rucio", 24, "", "cern"),
     ("CERN-PROD_SCRATCHDISK", "CERN-PROD", "atlas", "DISK", "eos", "eosatlas.cern.ch", "", 443,
-     "/eos/atlas/atlasscratchdisk/rucio", 4, "", "cern"),
+     "/eos/atlas/atlasscratchdisk/rucio", 8, "", "cern"),
     ("CERN-PROD_DATATAPE", "CERN-PROD", "atlas", "TAPE", "cta", "eosctaatlas.cern.ch", "", 8444,
-     "/eos/ctaatlas/archive/grid/atlas/rucio", 2, "", "cern"),
+     "/eos/ctaatlas/archive/grid/atlas/rucio", 4, "", "cern"),
     ("BNL-OSG2_DATADISK", "BNL-OSG2", "atlas", "DISK", "dcache", "dcgftp.usatlas.bnl.gov",
      "dcsrm.usatlas.bnl.gov:8443", 443, "/pnfs/usatlas.bnl.gov/BNLT0D1/rucio", 10, "", "us"),
     ("BNL-OSG2_DATATAPE", "BNL-OSG2", "atlas", "TAPE", "dcache", "dcgftp.usatlas.bnl.gov",
@@ -81,7 +82,7 @@ _EP_TABLE = [
      "lcgdpmse.dnp.fmph.uniba.sk:8446", 443, "/dpm/dnp.fmph.uniba.sk/home/atlas/atlasdatadisk/rucio", 0.8, "",
      "sk"),
     # ---- CMS (Rucio-managed; RSE = CMS site name)
-    ("T2_CH_CERN", "T2_CH_CERN", "cms", "DISK", "eos", "eoscms.cern.ch", "", 443, "/eos/cms", 9, "", "cern"),
+    ("T2_CH_CERN", "T2_CH_CERN", "cms", "DISK", "eos", "eoscms.cern.ch", "", 443, "/eos/cms", 18, "", "cern"),
     ("T1_US_FNAL_Disk", "T1_US_FNAL", "cms", "DISK", "dcache", "cmsdcadisk.fnal.gov", "cmsdcadisk.fnal.gov:8443",
      2880, "/dcache/uscmsdisk", 8, "", "us"),
     ("T1_US_FNAL_Tape", "T1_US_FNAL", "cms", "TAPE", "dcache", "cmsdcatape.fnal.gov", "cmsdcatape.fnal.gov:8443",
@@ -101,7 +102,7 @@ _EP_TABLE = [
     ("T1_IT_CNAF_Disk", "T1_IT_CNAF", "cms", "DISK", "storm", "xfer-cms.cr.cnaf.infn.it",
      "storm-fe-cms.cr.cnaf.infn.it:8444", 8443, "/cms", 3, "it", "it"),
     # ---- LHCb (DIRAC-managed: no Rucio file_metadata; "rse" is the DIRAC SE name, never written)
-    ("CERN-DST-EOS", "CERN-PROD", "lhcb", "DISK", "eos", "eoslhcb.cern.ch", "", 443, "/eos/lhcb/grid/prod", 5, "",
+    ("CERN-DST-EOS", "CERN-PROD", "lhcb", "DISK", "eos", "eoslhcb.cern.ch", "", 443, "/eos/lhcb/grid/prod", 10, "",
      "cern"),
     ("GRIDKA-DST", "FZK-LCG2", "lhcb", "DISK", "dcache", "lhcbwebdav-kit.gridka.de", "lhcbsrm-kit.gridka.de:8443",
      2880, "/pnfs/gridka.de/lhcb", 3, "de", "de"),
@@ -113,9 +114,9 @@ _EP_TABLE = [
     ("SARA-DST", "SARA-MATRIX", "lhcb", "DISK", "dcache", "webdav.grid.surfsara.nl", "srm.grid.sara.nl:8443",
      2880, "/pnfs/grid.sara.nl/data/lhcb", 2, "", "nl"),
     ("CERN-RAW", "CERN-PROD", "lhcb", "TAPE", "cta", "eosctalhcb.cern.ch", "", 8444,
-     "/eos/ctalhcb/archive/grid/lhcb", 1, "", "cern"),
+     "/eos/ctalhcb/archive/grid/lhcb", 2, "", "cern"),
     # ---- dteam (FTS functional tests)
-    ("dteam-CERN", "CERN-PROD", "dteam", "DISK", "eos", "eospublic.cern.ch", "", 443, "/eos/opstest/dteam", 2, "",
+    ("dteam-CERN", "CERN-PROD", "dteam", "DISK", "eos", "eospublic.cern.ch", "", 443, "/eos/opstest/dteam", 4, "",
      "cern"),
     ("dteam-DESY", "DESY-HH", "dteam", "DISK", "dcache", "dcache-se-doma.desy.de", "dcache-se-doma.desy.de:8443",
      2880, "/pnfs/desy.de/dteam", 1, "de", "de"),

@@ -7,11 +7,14 @@ import hashlib
 import numpy as np
 
 from opint_core.sample_archive.columns import _TF, _compile, _fts_sanitize
-from opint_core.sample_archive.templates import (_ERRNO_CATEGORY, _NF, _OUTAGE_TPL, _R_INDEX, _RUCIO_ONLY, _S,
-                                                 _TEMPLATES, _Tpl)
+from opint_core.sample_archive.plants import plan_plants
+from opint_core.sample_archive.templates import _ERRNO_CATEGORY, _NF, _R_INDEX, _RUCIO_ONLY, _S, _TEMPLATES, _Tpl
 from opint_core.sample_archive.topology import (_ACTIVITIES, _DAVS, _DN_PREFIX, _EP_TABLE, _FAMILY_PROTOS,
                                                 _FTS_INSTANCES, _GSIFTP, _IMPL_PROTOS, _PROTO_W, _PROTOS, _ROOT,
-                                                _SRM, _VOS)
+                                                _SRM, _VO_W, _VOS)
+
+_STATE_P = (0.64, 0.33, 0.03)       # an FTS record's final state: Ok, Error (failure), Abort
+_STABLE_SHARE = 240 / 30_000        # the stable category's records per FTS record (days._gen_fts_day)
 
 
 class _World:
@@ -110,8 +113,12 @@ class _World:
                     if self.support[a, p] and self.support[b, p]:
                         self.best[a, b] = p
                         break
+        self._side_traffic()
+        self.plants = plan_plants(self, rng, days)
+        # (c) the stable category: jitter of +-2 % around a fixed count
+        self.stable_jitter = {d: float(rng.uniform(-0.02, 0.02)) for d in days}
         self._build_sources(rng)
-        self._plan_incidents(rng, days)
+        self._ok_traffic()
         self.tpl_fts_pieces = [_compile(_fts_sanitize(t.text)) for t in _TEMPLATES]
         self.tpl_raw_pieces = [_compile(t.text) for t in _TEMPLATES] + [_compile(r[3]) for r in _RUCIO_ONLY]
         l0 = []
@@ -152,33 +159,46 @@ class _World:
             ok[i] = True
         return np.flatnonzero(ok)
 
-    def _sources_for(self, rng, ti: int, t: _Tpl, exclude=()) -> list[tuple[int, int, int, float]]:
-        eps = np.array([e for e in self._compatible(t) if self.site[e] not in exclude], dtype=np.int64)
-        if len(eps) == 0:
+    def _side_traffic(self):
+        """The expected share of all transfers per (endpoint, protocol), as source and as destination, from the
+        transfer model of ``days._transfers``: background failures are spread in proportion to it, so that no
+        site's failure rate stands out by accident (same-site pairs, redrawn there, are simply left out)."""
+        n = self.n_ep
+        self.traffic = {"src": np.zeros((n, 4)), "dst": np.zeros((n, 4))}
+        for v in range(len(_VOS)):
+            idx, p = self.vo_eps[v]
+            pair = np.outer(p, p) * (self.site_id[idx][:, None] != self.site_id[idx][None, :])
+            pair *= _VO_W[v] / pair.sum()
+            sup = self.support[idx]
+            best = self.best[np.ix_(idx, idx)]
+            for q in range(4):
+                proto = np.where(sup[:, q][:, None] & sup[:, q][None, :], q, best)
+                for r in range(4):
+                    m = pair * (_PROTO_W[q] * (proto == r))
+                    self.traffic["src"][idx, r] += m.sum(1)
+                    self.traffic["dst"][idx, r] += m.sum(0)
+
+    def _sources_for(self, ti: int, t: _Tpl, exclude=()) -> list[tuple[int, int, int, float]]:
+        """(template, endpoint, protocol, weight) of a background template: at every compatible endpoint, in
+        proportion to its traffic on the template's side and protocols (sites in ``exclude`` left out)."""
+        eps = [e for e in self._compatible(t) if self.site[e] not in exclude]
+        side = self.traffic[t.side]
+        cells = [(int(e), q) for e in eps for q in _FAMILY_PROTOS[t.family] if self.support[e, q] and side[e, q] > 0]
+        if not cells:
             return []
-        k = t.spread or int(min(14, 2 + np.sqrt(t.weight) / 3))
-        k = min(k, len(eps))
-        p = self.ep_w[eps] / self.ep_w[eps].sum()
-        chosen = rng.choice(eps, size=k, replace=False, p=p)
-        share = 1.0 / np.arange(1, k + 1) ** 1.1
-        if t.spread >= 99:          # generic problem: proportional to traffic
-            share = self.ep_w[chosen]
-        share = share / share.sum()
-        out = []
-        fam = _FAMILY_PROTOS[t.family]
-        for e, s in zip(chosen, share):
-            protos = [q for q in fam if self.support[e, q]]
-            pw = _PROTO_W[protos] / _PROTO_W[protos].sum()
-            for q, qw in zip(protos, pw):
-                out.append((ti, int(e), q, t.weight * s * qw))
-        return out
+        total = sum(side[e, q] for e, q in cells)
+        return [(ti, e, q, t.weight * side[e, q] / total) for e, q in cells]
 
     def _build_sources(self, rng):
         err, abort = [], []
+        planted_at = {}     # template -> sites where it is planted: no background there
+        for p in self.plants:
+            planted_at.setdefault(p.template, set()).update(
+                {self.site[p.ep]} | ({self.site[p.other]} if p.other >= 0 else set()))
         for ti, t in enumerate(_TEMPLATES):
-            if t.special in ("new", "outage"):
+            if t.special in ("new", "standing"):
                 continue
-            srcs = self._sources_for(rng, ti, t)
+            srcs = self._sources_for(ti, t, exclude=planted_at.get(ti, ()))
             if t.special == "stable":
                 self.stable_src = self._as_arrays(srcs)
             elif t.state == "Abort":
@@ -207,6 +227,42 @@ class _World:
         self.stage_rows = [(_R_INDEX[r[0]], r[1]) for r in _RUCIO_ONLY if r[2] == "staging"]
         self.submit_rows = [(_R_INDEX[r[0]], r[1]) for r in _RUCIO_ONLY if r[2] == "submission"]
 
+    def _ok_traffic(self):
+        """Weights of the successful FTS transfers per VO and side: each endpoint's traffic less its expected
+        failures, so that its attempts (successes and failures) follow its traffic and its failure rate for each
+        problem is the grid's, whatever the problems its storage can have (why: a big site must not look
+        healthier or sicker than the grid just because fewer templates fit its storage)."""
+        fail = {"src": np.zeros(self.n_ep), "dst": np.zeros(self.n_ep)}
+        for share, (t, e, q, p) in ((_STATE_P[1], self.err_src), (_STATE_P[2], self.abort_src),
+                                    (_STABLE_SHARE, self.stable_src)):
+            on_src = np.array([_TEMPLATES[x].side == "src" for x in t])
+            np.add.at(fail["src"], e[on_src], share * p[on_src])
+            np.add.at(fail["dst"], e[~on_src], share * p[~on_src])
+            for k in range(len(t)):        # the other end, drawn as days._other_side draws it
+                idx, pw = self.cand[(int(self.ep_vo[e[k]]), int(q[k]))]
+                fail["dst" if on_src[k] else "src"][idx] += share * p[k] * pw
+        ok = {s: np.clip(self.traffic[s].sum(1) - fail[s], 1e-9, None) for s in fail}
+        self.ok_eps, vo_w = [], []
+        for v in range(len(_VOS)):
+            idx = np.flatnonzero(self.ep_vo == v)
+            want_s, want_d = ok["src"][idx] / ok["src"][idx].sum(), ok["dst"][idx] / ok["dst"][idx].sum()
+            # days._transfers redraws same-site pairs, which thins big sites: find the weights whose redrawn
+            # pairs have the wanted ends (iterative proportional fitting)
+            diff = self.site_id[idx][:, None] != self.site_id[idx][None, :]
+            ps, pd = want_s.copy(), want_d.copy()
+            for _ in range(30):
+                pair = np.outer(ps, pd) * diff
+                pair /= pair.sum()
+                ps = ps * want_s / pair.sum(1)
+                ps /= ps.sum()
+                pair = np.outer(ps, pd) * diff
+                pair /= pair.sum()
+                pd = pd * want_d / pair.sum(0)
+                pd /= pd.sum()
+            self.ok_eps.append((idx, ps, pd))
+            vo_w.append(ok["src"][idx].sum())
+        self.ok_vo_w = np.array(vo_w) / sum(vo_w)
+
     @staticmethod
     def _as_arrays(srcs):
         t = np.array([s[0] for s in srcs], np.int64)
@@ -214,23 +270,3 @@ class _World:
         q = np.array([s[2] for s in srcs], np.int64)
         w = np.array([s[3] for s in srcs], float)
         return t, e, q, w / w.sum()
-
-    def _plan_incidents(self, rng, days: list[dt.date]):
-        # (a) a dCache ATLAS destination runs out of space for a few hours on one final (non-.tmp) day
-        cands = ["TRIUMF-LCG2", "IN2P3-CC", "NDGF-T1", "SARA-MATRIX", "PIC", "MWT2", "AGLT2", "DESY-HH"]
-        bg_sites = {self.site[e] for e in self.err_src[1][self.err_src[0] == _OUTAGE_TPL]}
-        cands = [c for c in cands if c not in bg_sites] or cands
-        site = cands[int(rng.integers(len(cands)))]
-        self.outage_ep = self.rse.index(f"{site}_DATADISK")
-        pool = days[:-1] or days
-        self.outage_day = pool[int(rng.integers(len(pool)))] if len(pool) > 2 else pool[len(pool) // 2]
-        h0 = int(rng.integers(6, 13))
-        self.outage_hours = (h0, h0 + int(rng.integers(4, 7)))
-        # (b) the new error: bearer-token rejection at one davs destination, last day, from a morning hour on
-        nc = [i for i in range(self.n_ep) if _VOS[self.ep_vo[i]] == "atlas" and not self.ep_tape[i]
-              and self.support[i, _DAVS] and self.site[i] != site and self.ep_impl[i] in ("dcache", "dpm", "storm")]
-        self.new_ep = nc[int(rng.integers(len(nc)))]
-        self.new_day = days[-1]
-        self.new_hours = (int(rng.integers(6, 11)), 24)
-        # (c) the stable category: jitter of +-2 % around a fixed count
-        self.stable_jitter = {d: float(rng.uniform(-0.02, 0.02)) for d in days}

@@ -87,8 +87,8 @@ def write_sample_archive(root: str | os.PathLike, *, days: int = 7, seed: int = 
     rpd = {s: {} for s in streams}
     fpd = {s: {} for s in streams}
     tpl_counts: dict[str, dict[str, int]] = {s: {} for s in streams}
-    inc_counts = {k: {s: 0 for s in streams} for k in ("site_outage", "new_error")}
-    stable_daily: dict[dt.date, int] = {}
+    inc_counts = {p.kind: {s: 0 for s in streams} for p in w.plants}
+    daily: dict[str, dict[dt.date, int]] = {"stable_category": {}, **{p.kind: {} for p in w.plants if p.day is None}}
     examples: dict[str, str] = {}
     nbytes = 0
     done = 0
@@ -116,7 +116,7 @@ def write_sample_archive(root: str | os.PathLike, *, days: int = 7, seed: int = 
                 rng = np.random.default_rng([seed, d.toordinal(), 1 if s == "fts" else 2])
                 b = _gen_fts_day(w, d, n, scale, rng) if s == "fts" else _gen_rucio_day(w, d, n, rng)
                 # bookkeeping by generation day (timestamps), before records move between directories
-                _count_incidents(b, s, d, w, inc_counts, stable_daily, examples, tpl_counts[s])
+                _count_incidents(b, s, d, w, inc_counts, daily, examples, tpl_counts[s])
                 # records whose MONIT timestamp falls after midnight sit in the next day's directory
                 next_ms = _day_ms(d) + _MS_DAY
                 late = b["meta_ts"] >= next_ms
@@ -168,7 +168,7 @@ def write_sample_archive(root: str | os.PathLike, *, days: int = 7, seed: int = 
         while pending:
             finish_one()
 
-    incidents = _incidents(w, streams, inc_counts, stable_daily, examples, day_list)
+    incidents = _incidents(w, streams, inc_counts, daily, examples, day_list)
     elapsed = time.perf_counter() - t_start
     return SampleSummary(
         root=root, days=day_list, tmp_day=day_list[-1] if today else None, files=files, records=records,

@@ -1,11 +1,11 @@
 """Site columns in WLCG names: the loaded failures and their traffic with every site the site table knows
-renamed to its WLCG site, so that CMS's T1_DE_KIT and the RSE FZK-LCG2_DATADISK count as one FZK-LCG2.
+renamed to its WLCG site, so that CMS's T1_DE_KIT and ATLAS's FZK-LCG2 count as one FZK-LCG2.
 
 Applied by the pipeline after either backend has loaded (and after the day cache), so a changed site
-table needs no reload and both backends name sites alike. Per side, the first name the table knows wins:
-the site the loader derived (the archive's site name, else the RSE's), then the RSE, then the host; a
-site no table knows keeps the derived name, and a record with none stays null (the traffic's
-"(unknown)", which a known host can still name).
+table needs no reload and both backends name sites alike. Each side's site is renamed by its value (the
+site the loader derived: the archive's site name, else the RSE's site), once per distinct value; a site
+no table knows keeps the derived name, a record with none stays without one. The value alone decides,
+not the row's RSE or host: the Spark job's compact table does not keep which host went with which site.
 """
 from __future__ import annotations
 
@@ -14,24 +14,22 @@ import pyarrow.compute as pc
 
 from opint_core.sites.table import SiteTable
 
-SIDES = (("src_site", "src_rse", "src_host"), ("dst_site", "dst_rse", "dst_host"))
+SITE_COLUMNS = ("src_site", "dst_site")
 
 
 def canonical_sites(table: pa.Table, sites: SiteTable) -> pa.Table:
     """``table`` (ErrorTable or traffic columns) with ``src_site``/``dst_site`` in WLCG names."""
-    for site, rse, host in SIDES:
-        if site not in table.column_names or not table.num_rows:
+    for name in SITE_COLUMNS:
+        if name not in table.column_names or not table.num_rows:
             continue
-        derived = table.column(site)
-        candidates = [derived] + [table.column(c) for c in (rse, host) if c in table.column_names]
-        named = pc.coalesce(sites.first_canonical(*candidates), _combined(derived))
-        table = table.set_column(table.schema.get_field_index(site), site, named.cast(table.schema.field(site).type))
+        column = table.column(name)
+        derived = column.cast(pa.string()) if pa.types.is_dictionary(column.type) else column
+        named = pc.coalesce(sites.canonical_array(derived), _combined(derived))
+        table = table.set_column(table.schema.get_field_index(name), name, named.cast(column.type))
     return table
 
 
 def _combined(column: pa.Array | pa.ChunkedArray) -> pa.Array:
-    if pa.types.is_dictionary(column.type):   # a compact (Spark) table's columns
-        column = column.cast(pa.string())
     if isinstance(column, pa.ChunkedArray):
         return column.combine_chunks() if column.num_chunks else pa.array([], column.type)
     return column

@@ -207,7 +207,7 @@ def _map_stream(df, stream: str, rx: dict, fields: dict):
     d, c = F.col("data"), F.col
 
     def site(site_name, rse, cms):
-        from_rse = F.coalesce(_blank(cms), _blank(F.substring_index(rse, "_", 1)))
+        from_rse = F.coalesce(_blank(cms), _blank(F.regexp_extract(rse, rx["rse_site"], 1)))
         return from_rse if site_name is None else F.coalesce(_blank(site_name), from_rse)
 
     def cms(rse):

@@ -56,6 +56,7 @@ def records_spec(stream: str) -> dict:
         "iso_time": re2(records._ISO_TIME),
         "epoch_digits": re2(r"^\d{9,13}$"),
         "cms_site": re2(records._CMS_SITE),
+        "rse_site": re2(records._RSE_SITE),
         "time_min_ms": TIME_MIN_MS, "time_max_ms": TIME_MAX_MS,   # the times the time column may hold
     }
 
