@@ -129,17 +129,24 @@ def detail_numbers(insight, g: int) -> dict:
 
 
 def assert_same_report(local, other, samples: bool = False) -> dict:
-    """The JSON reports of two analyses equal, the generation time aside, top sites up to ties
-    and samples (when compared) up to ties (``same_top``). Returns the local one."""
+    """The JSON reports of two analyses equal as ``assert_same_reports`` says, incidents aside.
+    Returns the local one."""
     import opint_core as core
     from opint_core.report import report_dict
 
     a, b = (report_dict(core.build_report(x)) for x in (local, other))
     for r in (a, b):
-        r.pop("generated")
         # incidents need each failure's site, hour and category together, which a compact table keeps
         # only per template: they are compared where the tables are whole (tests/test_incidents.py)
         r.pop("incidents")
+    return assert_same_reports(a, b, samples)
+
+
+def assert_same_reports(a: dict, b: dict, samples: bool = False) -> dict:
+    """Two JSON reports (``report_dict``) equal, the generation time aside, top sites and event types up
+    to ties and samples (when compared) up to ties (``same_top``). Returns the first one."""
+    for r in (a, b):
+        r.pop("generated")
     assert [c["key"] for c in a["categories"]] == [c["key"] for c in b["categories"]]
     for x, y in zip(a["categories"], b["categories"]):
         for k in ("top_src_sites", "top_dst_sites", "event_types"):
