@@ -357,15 +357,18 @@ class OpintApp(App):
             self.open_incident(message.incident)
 
     def open_incident(self, incident: core.Incident) -> None:
-        """The detail of the incident's category, headed by the incident (where, when, rates, cause). The
-        incidents were found in the analysis's own Insight (without manual merges): the detail uses it too."""
-        insight, g = self.analysis.insight, incident.group
+        """The detail of the incident's category at the incident's site (on its side, or its link), headed by
+        the incident (where, when, rates, cause). The incidents were found in the analysis's own Insight
+        (without manual merges): the detail restricts that one."""
+        whole, g = self.analysis.insight, incident.group
+        insight = whole.restricted(core.incident_rows(whole, incident))
         detail = insight.detail(g)
         row = Row(index=g, key=incident.key, pattern=insight.patterns[g], count=int(insight.counts[g]),
                   share=float(insight.shares[g]))
         sections = detail_renderables(self.analysis, insight, g, self.triage, self.size.width, self.size.height,
                                       self._key_hint("full_text"), detail)
-        self.push_screen(DetailScreen(row, [("incident", incident_view.section(incident))] + sections,
+        head = incident_view.section(incident, here=int(insight.counts[g]), everywhere=int(whole.counts[g]))
+        self.push_screen(DetailScreen(row, [("incident", head)] + sections,
                                       [(m.count, m.message) for m in detail.messages], incident=incident))
 
     def on_incidents_screen_annotate(self, message: IncidentsScreen.Annotate) -> None:

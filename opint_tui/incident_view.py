@@ -142,9 +142,9 @@ def empty_text(analysis) -> Text:
     return text
 
 
-def section(incident: core.Incident) -> Text:
-    """The section a detail opened from an incident starts with: which incident (the detail itself shows
-    the whole category, at every site)."""
+def section(incident: core.Incident, *, here: int, everywhere: int) -> Text:
+    """The section a detail opened from an incident starts with: which incident, and that the sections
+    below are the category's ``here`` failures at the incident's place, of its ``everywhere``."""
     text = Text()
     text.append("status   ", style="bold")
     text.append_text(status_text(incident.status))
@@ -171,8 +171,17 @@ def section(incident: core.Incident) -> Text:
         if value:
             text.append(f"\n{name:<8} ", style="bold")
             text.append(shorten(value, 2000))
-    text.append("\nthe sections below are the whole category's, at every site", style="dim italic")
+    text.append(f"\nthe sections below are the category's {here:,} failures {at_place(incident)}, of its "
+                f"{everywhere:,} at every site", style="dim italic")
     return text
+
+
+def at_place(incident: core.Incident) -> str:
+    """``at SITE as the destination``, ``on the link SRC → DST``; cleaned."""
+    if incident.side == "link":
+        return f"on the link {where(incident)}"
+    side = f" as the {incident.side}" if incident.side in ("source", "destination") else ""
+    return clean(f"at {incident.site}{side}")
 
 
 def where_plain(incident: core.Incident) -> str:
