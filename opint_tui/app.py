@@ -289,8 +289,16 @@ class OpintApp(App):
         return self.screen is self.overview
 
     def on_overview_screen_open_detail(self, message: OverviewScreen.OpenDetail) -> None:
-        if self._overview_on_top():
+        if self._overview_on_top() and self._row_current(message.row):
             self.open_detail(message.row)
+
+    def _row_current(self, row) -> bool:
+        """Whether ``row`` is one of the rows on show: one posted before a level switch or a reload may
+        index another list of groups."""
+        if self.analysis is None:
+            return False
+        insight = self.insight_for(self.overview.level)
+        return 0 <= row.index < len(insight) and insight.patterns[row.index] == row.pattern
 
     def open_detail(self, row) -> None:
         insight = self.insight_for(self.overview.level)
@@ -326,7 +334,11 @@ class OpintApp(App):
         if isinstance(self.screen, DetailScreen):   # annotated from the drill-down: show it again, updated
             row, incident = self.screen.row, self.screen.incident
             self.pop_screen()
-            self.open_incident(incident) if incident is not None else self.open_detail(row)
+            if incident is None:
+                if self._row_current(row):
+                    self.open_detail(row)
+            elif self._current(incident):
+                self.open_incident(incident)
         self.say(f"saved to {self.store.journal}", timeout=4)
 
     # --- incidents -------------------------------------------------------------------------------------
@@ -352,8 +364,13 @@ class OpintApp(App):
         return self.screen is self.incident_list or (isinstance(self.screen, DetailScreen)
                                                  and self.screen.incident is not None)
 
+    def _current(self, incident: core.Incident) -> bool:
+        """Whether ``incident`` is one of the analysis on show: a request posted before a reload is not
+        (its category index is the old analysis's)."""
+        return self.analysis is not None and any(i is incident for i in self.analysis.incidents or ())
+
     def on_incidents_screen_open(self, message: IncidentsScreen.Open) -> None:
-        if self.screen is self.incident_list:
+        if self.screen is self.incident_list and self._current(message.incident):
             self.open_incident(message.incident)
 
     def open_incident(self, incident: core.Incident) -> None:
@@ -386,11 +403,11 @@ class OpintApp(App):
                                         heading=f"Annotate category · incident at {incident_view.where(incident)}"))
 
     def on_incidents_screen_ticket(self, message: IncidentsScreen.Ticket) -> None:
-        if self._incident_on_top():
+        if self._incident_on_top() and self._current(message.incident):
             self.show_ticket(message.incident)
 
     def on_detail_screen_ticket(self, message: DetailScreen.Ticket) -> None:
-        if self._incident_on_top():
+        if self._incident_on_top() and self._current(message.incident):
             self.show_ticket(message.incident)
 
     def show_ticket(self, incident: core.Incident) -> None:
