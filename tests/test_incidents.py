@@ -137,6 +137,24 @@ def test_an_incidents_rows_are_its_category_at_its_place_and_restrict_the_insigh
     assert sum(here.timelines[g]) == rows.shape[0] and sum(t.count for t in detail.templates) == rows.shape[0]
 
 
+def test_the_csv_report_lists_the_incidents_above_the_categories(planted):
+    import csv
+    import io
+
+    text = core.render_report(core.build_report(planted), "csv")
+    rows = list(csv.DictReader(io.StringIO(text, newline="")))
+    records = [r["record"] for r in rows]
+    n = len(planted.incidents)
+    assert records == ["incident"] * n + ["category"] * (len(rows) - n) and len(rows) - n == len(planted.insight)
+    for row, incident in zip(rows, planted.incidents):
+        assert (row["key"], row["site"], row["side"], row["other_site"], row["incident_status"]) == \
+               (incident.key, incident.site, incident.side, incident.other_site or "", incident.status)
+        assert row["onset"] == incident.onset.strftime("%Y-%m-%dT%H:%M:%SZ")
+        assert (int(row["failures"]), int(row["attempts"])) == (incident.failures, incident.attempts)
+        assert float(row["failure_rate"]) == pytest.approx(incident.failures / incident.attempts, abs=1e-6)
+        assert row["action"] and row["count"] == "" and row["rank"] == str(rows.index(row) + 1)
+
+
 # ---- the command line: the list and the ticket
 
 @pytest.fixture(scope="module")
