@@ -23,7 +23,7 @@ from opint_core.load import (
     LoadReport, Request, Selection, SelectionError, load_baseline, load_errors, open_archive_fs, parse_date,
     top_values,
 )
-from opint_core.incidents import Incident, IncidentNotFound, find_incident
+from opint_core.incidents import Incident, IncidentNotFound, find_incident, incident_rows
 from opint_core.pipeline import Analysis, analyse, analyse_errors, load_request, run
 from opint_core.report import incident_lines, render_incidents_json, render_incidents_markdown
 from opint_core.ticket import TicketDraft, ticket_draft
@@ -47,7 +47,7 @@ __all__ = [
     "load_baseline", "load_config", "load_errors", "load_request", "open_archive_fs", "parse_date",
     "render_report", "sort_categories", "sparkline", "top_values", "trend", "write_atomic", "write_sample_archive",
     "SparkError", "load_errors_spark", "spark_available", "SiteTable", "SiteTableError", "default_site_table",
-    "Incident", "IncidentNotFound", "find_incident", "incident_lines", "render_incidents_json",
+    "Incident", "IncidentNotFound", "find_incident", "incident_rows", "incident_lines", "render_incidents_json",
     "render_incidents_markdown", "TicketDraft", "ticket_draft",
     "Cause", "CauseBase", "CauseBaseError", "default_cause_base",
 ]

@@ -330,7 +330,9 @@ def cmd_app(args, config: core.Config) -> int:
     load_keymap(keymap)  # a bad keymap (or site table or cause file, in build_request) is a clear error before the screen is taken over
     with _progress_bar(Console(stderr=True, highlight=False)) as bar:   # shown only while the demo is written
         request = build_request(args, config, _stage_progress(bar))
-    app = OpintApp(request, config=config, store=open_store(args, config), keymap=keymap, sites=request.sites)
+    # the shifter's first look: the new incidents, when there are some (the overview is one key away)
+    app = OpintApp(request, config=config, store=open_store(args, config), keymap=keymap, sites=request.sites,
+                   open_incidents=True)
     app.run()
     if app.return_code:   # a crash: Textual has restored the terminal and printed the traceback
         from opint_tui.safe import shorten

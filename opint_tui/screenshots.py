@@ -63,6 +63,10 @@ async def shoot(out: Path, size: tuple[int, int]) -> list[Path]:
         await save("export")
         await pilot.press("escape", "question_mark")
         await save("help")
+        await pilot.press("escape", "i")
+        await save("incidents")
+        await pilot.press("T")
+        await save("ticket")
     return written
 
 

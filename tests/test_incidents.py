@@ -112,6 +112,49 @@ def test_incidents_come_new_first_then_by_failures(planted):
     assert new == sorted(new, reverse=True)
 
 
+@pytest.mark.parametrize("kind", list(PLANTS))
+def test_an_incidents_rows_are_its_category_at_its_place_and_restrict_the_insight(planted, kind):
+    text, site, partner, side, *_ = PLANTS[kind]
+    (incident,) = _found(planted, text)
+    insight, g = planted.insight, incident.group
+    rows = core.incident_rows(insight, incident)
+    table = planted.errors.table
+    src = np.array(table.column("src_site").to_pylist(), dtype=object)
+    dst = np.array(table.column("dst_site").to_pylist(), dtype=object)
+    in_category = np.asarray(planted.clustering.category_of) == g
+    place = (src == site) & (dst == partner) if side == "link" else ((src if side == "source" else dst) == site)
+    assert rows.tolist() == np.flatnonzero(in_category & place).tolist()   # counted apart from the core's
+    assert 0 < rows.shape[0] <= int(insight.counts[g])
+
+    here = insight.restricted(rows)
+    assert int(here.counts[g]) == rows.shape[0] and int(here.counts.sum()) == rows.shape[0]
+    assert here.shares[g] == pytest.approx(rows.shape[0] / insight.total)   # a share of the whole load
+    assert here.window == insight.window and here.nbins == insight.nbins and here.rates is insight.rates
+    detail = here.detail(g)
+    column = "dst_site" if side == "destination" else "src_site"
+    assert [v.value for v in detail.top[column]] == [site]                  # nowhere else
+    assert sum(m.count for m in detail.messages) <= rows.shape[0] and detail.messages[0].message == text
+    assert sum(here.timelines[g]) == rows.shape[0] and sum(t.count for t in detail.templates) == rows.shape[0]
+
+
+def test_the_csv_report_lists_the_incidents_above_the_categories(planted):
+    import csv
+    import io
+
+    text = core.render_report(core.build_report(planted), "csv")
+    rows = list(csv.DictReader(io.StringIO(text, newline="")))
+    records = [r["record"] for r in rows]
+    n = len(planted.incidents)
+    assert records == ["incident"] * n + ["category"] * (len(rows) - n) and len(rows) - n == len(planted.insight)
+    for row, incident in zip(rows, planted.incidents):
+        assert (row["key"], row["site"], row["side"], row["other_site"], row["incident_status"]) == \
+               (incident.key, incident.site, incident.side, incident.other_site or "", incident.status)
+        assert row["onset"] == incident.onset.strftime("%Y-%m-%dT%H:%M:%SZ")
+        assert (int(row["failures"]), int(row["attempts"])) == (incident.failures, incident.attempts)
+        assert float(row["failure_rate"]) == pytest.approx(incident.failures / incident.attempts, abs=1e-6)
+        assert row["action"] and row["count"] == "" and row["rank"] == str(rows.index(row) + 1)
+
+
 # ---- the command line: the list and the ticket
 
 @pytest.fixture(scope="module")
