@@ -81,7 +81,7 @@ def columns_for(width: int) -> tuple:
                  ("failures", "failed/tried", 15), ("rate", "rate", 5), ("usual", "usual", 5),
                  ("grid", "grid", 5), ("action", "action", 16)]
     elif width >= 100:
-        fixed = [("status", "status", 8), ("where", "where", 22), ("since", "since (UTC)", 11),
+        fixed = [("status", "status", 9), ("where", "where", 21), ("since", "since (UTC)", 11),
                  ("failures", "failed/tried", 13), ("rate", "rate", 4), ("usual", "usual", 5),
                  ("action", "action", 12)]
     else:
@@ -94,7 +94,7 @@ def columns_for(width: int) -> tuple:
 def cells(incident: core.Incident, columns: tuple) -> list[Text]:
     """The cells of one incident for ``columns`` (see ``columns_for``)."""
     widths = {key: width for key, _, width in columns}
-    wide = widths.get("status", 0) >= 8
+    wide = widths.get("status", 0) >= 9   # "· ongoing" with its glyph
     makers = {
         "status": lambda i: status_text(i.status, glyph=wide),
         "where": lambda i: Text(where(i, short=widths["where"] < 26)),   # one form for the whole column
