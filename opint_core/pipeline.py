@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from opint_core.clustering import Clustering, cluster_table
 from opint_core.errors import LoadCancelled
 from opint_core.causes import CauseBase, default_cause_base
-from opint_core.incidents import Incident, detect
+from opint_core.incidents import Incident, detect, with_new_messages
 from opint_core.insight import Insight, Trends, trend
 from opint_core.load import (
     DEFAULT_ARCHIVE, Backend, ErrorTable, LoadReport, Loaded, LocalBackend, Progress, Request, Selection,
@@ -160,6 +160,7 @@ def analyse_loaded(loaded: Loaded, *, progress: Progress | None = None, cancel: 
         started = time.perf_counter()
         incidents = detect(insight, errors.traffic, baseline=loaded.baseline,
                            baseline_groups=trends.baseline_groups if trends is not None else None)
+        incidents = with_new_messages(incidents, insight, trends)
         incidents = with_causes(incidents, causes or default_cause_base())
         timings["incidents"] = time.perf_counter() - started
     return Analysis(errors, clustering, insight, trends, timings, list(loaded.notes), incidents=incidents,

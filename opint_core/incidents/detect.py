@@ -11,7 +11,8 @@ baseline days ``p_base`` (both shrunk towards the grid's with ``PRIOR`` attempts
   least ``MIN_RATIO`` times the grid's and ``MIN_EXCESS`` above it. A big site at an ordinary rate
   fails the ratio, however many failures it has.
 - **status** against the site's own baseline: ``new`` (the baseline days had at most ``NEW_BASE_MAX``
-  such failures there and a tenth of today's rate at most), ``rising`` (the same binomial test and
+  such failures there and a tenth of today's rate at most; ``novelty`` also calls new an incident made
+  of templates no baseline day had), ``rising`` (the same binomial test and
   ratio against the baseline rate), else ``ongoing`` -- a standing problem, reported only when it is
   glaring (``ONGOING_RATIO`` times the grid and ``ONGOING_RATE`` of the site's attempts).
 - **side**: the candidates are taken strongest first. One that the accepted incidents on the other side
