@@ -22,6 +22,10 @@ PLANTS = {
     "link": ("TRANSFER  [104] Connection reset by peer", "SITEE", "SITEF", "link", 6, 23, 0.6),
 }
 CHRONIC = ("TRANSFER  [13] Permission denied", "SITEG", 0.2)   # every day alike
+# an error only some storages produce (as ClosedChannelException at dCache doors), every day alike: at its
+# peers 4 %, at SITEJ 10 % -- far above every site's rate for it, yet ordinary among the sites that can have it
+PEERS = ("DESTINATION  java.nio.channels.ClosedChannelException", {"SITEB": 0.04, "SITEH": 0.04, "SITEI": 0.04,
+                                                                    "SITEJ": 0.10})
 
 
 def _ms(day: dt.date, hour: int, minute: int) -> int:
@@ -50,6 +54,8 @@ def _day_records(day: dt.date, rng: np.random.Generator, plants: dict, per_site:
                 message = text
         if message is None and CHRONIC[1] in (a, b) and u < CHRONIC[2] and b == CHRONIC[1]:
             message = CHRONIC[0]
+        if message is None and rng.random() < PEERS[1].get(b, 0.0):
+            message = PEERS[0]
         if message is None and rng.random() < BACKGROUND[1]:
             message = BACKGROUND[0]
         records.append(fts_record(message or "", 0 if message else 1, when_ms=_ms(day, h, m),
@@ -103,6 +109,10 @@ def test_the_standing_problem_is_ongoing_and_nothing_else_is_reported(planted):
 def test_the_big_healthy_site_raises_nothing(planted):
     assert not [i for i in planted.incidents if BIG in (i.site, i.other_site)]
     assert _found(planted, BACKGROUND[0]) == []   # the even background is no incident anywhere
+
+
+def test_an_error_some_sites_produce_is_judged_against_those_sites(planted):
+    assert _found(planted, PEERS[0]) == []        # 10 % at SITEJ against its peers' 4 %: no incident
 
 
 def test_incidents_come_new_first_then_by_failures(planted):
