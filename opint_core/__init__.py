@@ -20,7 +20,7 @@ from opint_core.errors import LoadCancelled, OpintError
 from opint_core.insight import Insight, Trends, sort_categories, sparkline, trend
 from opint_core.load import (
     DEFAULT_ARCHIVE, ERROR_COLUMNS, ERROR_SCHEMA, STREAMS, Archive, ArchiveError, ErrorTable, FileReport,
-    LoadReport, Request, Selection, SelectionError, load_baseline, load_errors, open_archive_fs, parse_date,
+    LoadReport, Request, Selection, SelectionError, load_baseline, load_errors, open_archive_fs, parse_date, today_utc,
     top_values,
 )
 from opint_core.incidents import Incident, IncidentNotFound, find_incident, incident_rows
@@ -42,7 +42,7 @@ __all__ = [
     "Analysis", "Annotation", "Archive", "ArchiveError", "Category", "Clustering", "Config", "ConfigError",
     "DEFAULT_ARCHIVE", "ERROR_COLUMNS", "ERROR_SCHEMA", "ErrorTable", "FileReport", "Inherited", "Insight",
     "LoadCancelled", "LoadReport", "OpintError", "Request", "STAGES", "run", "stage_label", "REPORT_FORMATS",
-    "REPORT_SORTS", "Report", "STATUSES", "STREAMS", "Selection", "SelectionError", "StoreError", "TriageStore",
+    "REPORT_SORTS", "Report", "STATUSES", "STREAMS", "Selection", "SelectionError", "today_utc", "StoreError", "TriageStore",
     "Trends", "analyse", "analyse_errors", "build_report", "cluster", "config_path", "demo_archive",
     "load_baseline", "load_config", "load_errors", "load_request", "open_archive_fs", "parse_date",
     "render_report", "sort_categories", "sparkline", "top_values", "trend", "write_atomic", "write_sample_archive",

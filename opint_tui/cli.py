@@ -93,7 +93,8 @@ def _vo_names(text: str) -> str:
 def _selection_options(parser: argparse.ArgumentParser, default=None) -> None:
     """The selection and archive flags, shared by the app, load and report."""
     g = parser.add_argument_group("selection (default: the latest day in the archive)")
-    g.add_argument("--date", metavar="D", default=default, help="one day: YYYY-MM-DD, DD.MM.YYYY or DD/MM/YYYY")
+    g.add_argument("--date", metavar="D", default=default,
+                   help="one day: YYYY-MM-DD, DD.MM.YYYY, DD/MM/YYYY, today, yesterday or -N (N days ago, UTC)")
     g.add_argument("--from", dest="date_from", metavar="D", default=default,
                    help="first day of an inclusive range (with --to)")
     g.add_argument("--to", dest="date_to", metavar="D", default=default,

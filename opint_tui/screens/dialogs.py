@@ -249,7 +249,7 @@ class LoadScreen(Dialog):
             with RadioSet(id="mode"):
                 for i, (mode, text) in enumerate(self.MODES):
                     yield RadioButton(text, value=i == 0, id=f"mode-{mode}")
-            yield Label("Day, or first day of the range (YYYY-MM-DD, DD.MM.YYYY)")
+            yield Label("Day, or first day of the range (YYYY-MM-DD, DD.MM.YYYY, today, yesterday, -2)")
             yield Input(value=str(today - dt.timedelta(days=1)), id="first")
             yield Label("Last day of the range")
             yield Input(value=str(today), id="last")
