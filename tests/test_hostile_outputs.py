@@ -345,7 +345,8 @@ def commands_writing_to_stdout(hostile, tmp_path):
     return {
         "report": report_args(hostile),
         "load": ["load", "--archive", root, "--no-cache"],
-        "annotate": ["annotate", analysis.clustering.categories[0].key, "--label", "x", "--store", tmp_path / "s"],
+        "annotate": ["annotate", analysis.clustering.categories[0].key, "--label", "x", "--store", tmp_path / "s",
+                     "--archive", root],
         "sample-archive": ["sample-archive", tmp_path / "sample", "--days", "1", "--scale", "0.01"],
     }
 
@@ -413,7 +414,8 @@ def test_errors_naming_hostile_config_values_are_cleaned(hostile, capsys, tmp_pa
 
 def test_annotate_echoes_a_hostile_key_cleaned(capsys, tmp_path):
     key = "k\x1b]52;c;aGk=\x07\x1b[2J"
-    code, out, err = run_cli(capsys, "annotate", key, "--label", CONTROL["screen_clear"], "--store", tmp_path)
+    code, out, err = run_cli(capsys, "annotate", key, "--label", CONTROL["screen_clear"], "--store", tmp_path,
+                             "--force")
     assert code == 0, err
     assert out == f"{clean(key)} annotated in {core.TriageStore(tmp_path).journal}\n"
     assert not raw_controls(out + err, allow="\n")
