@@ -26,6 +26,7 @@ from opint_core.load import (
 from opint_core.incidents import Incident, IncidentNotFound, find_incident, incident_rows
 from opint_core.pipeline import Analysis, analyse, analyse_errors, load_request, run
 from opint_core.report import incident_lines, render_incidents_json, render_incidents_markdown
+from opint_core.summary import render_summary
 from opint_core.ticket import TicketDraft, ticket_draft
 from opint_core.report import FORMATS as REPORT_FORMATS
 from opint_core.report import SORTS as REPORT_SORTS
@@ -48,6 +49,6 @@ __all__ = [
     "render_report", "sort_categories", "sparkline", "top_values", "trend", "write_atomic", "write_sample_archive",
     "SparkError", "load_errors_spark", "spark_available", "SiteTable", "SiteTableError", "default_site_table",
     "Incident", "IncidentNotFound", "find_incident", "incident_rows", "incident_lines", "render_incidents_json",
-    "render_incidents_markdown", "TicketDraft", "ticket_draft",
+    "render_incidents_markdown", "TicketDraft", "ticket_draft", "render_summary",
     "Cause", "CauseBase", "CauseBaseError", "default_cause_base",
 ]

@@ -489,8 +489,10 @@ class OpintApp(App):
     def on_load_screen_submitted(self, message: LoadScreen.Submitted) -> None:
         self.start_load(message.request)
 
-    def _report_markdown(self, annotated_only: bool) -> str:
+    def _report_markdown(self, annotated_only: bool, layout: str = "full") -> str:
         triage = self.triage.inherited if self.triage else {}
+        if layout == "summary":
+            return core.render_summary(core.build_report(self.analysis, triage, self.merges), "md")
         report = core.build_report(self.analysis, triage, self.merges, annotated_only=annotated_only)
         return core.render_report(report, "md")
 
@@ -503,7 +505,7 @@ class OpintApp(App):
         self.push_screen(ExportScreen(str(Path(self.export_dir) / name)))
 
     def on_export_screen_submitted(self, message: ExportScreen.Submitted) -> None:
-        text = self._report_markdown(message.annotated_only)
+        text = self._report_markdown(message.annotated_only, message.layout)
         if message.clipboard:
             self._copy(text)
         if message.path:

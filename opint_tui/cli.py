@@ -20,6 +20,7 @@ from rich.table import Table
 from rich.text import Text
 
 import opint_core as core
+from opint_core.summary import LAYOUTS, MAX_CHARS, MIN_CHARS, SUMMARY_FORMATS, render_summary
 from opint_tui.safe import literal
 
 BROKEN_PIPE_EXIT = 141   # what a shell reports for a tool killed by SIGPIPE, e.g. `cat big | head`
@@ -81,6 +82,17 @@ def _count(text: str) -> int:
         raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
     if n < 0:
         raise argparse.ArgumentTypeError(f"{n} is negative: give 0 or more")
+    return n
+
+
+def _max_chars(text: str) -> int:
+    """A --max-chars N: room for the heading and at least one item."""
+    try:
+        n = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if n < MIN_CHARS:
+        raise argparse.ArgumentTypeError(f"{n} is too short for a summary: give {MIN_CHARS} or more")
     return n
 
 
@@ -157,7 +169,14 @@ def build_parser() -> argparse.ArgumentParser:
                                         "the triage annotations.")
     _selection_options(report, keep)
     _store_option(report, keep)
-    report.add_argument("--format", choices=core.REPORT_FORMATS, default="md", help="md (default), json or csv")
+    report.add_argument("--format", choices=(*core.REPORT_FORMATS, "text"), default="md",
+                        help="md (default), text, json or csv")
+    report.add_argument("--layout", choices=LAYOUTS, default="summary",
+                        help="md and text: summary (default: incidents, new, rising, ticketed or resolved, within "
+                             "--max-chars) or full (every category; md only)")
+    report.add_argument("--max-chars", type=_max_chars, default=MAX_CHARS, metavar="N",
+                        help=f"the summary's length at most (default {MAX_CHARS:,}: a chat message or a logbook "
+                             "entry); what does not fit is counted in a last line")
     report.add_argument("-o", "--output", metavar="FILE",
                         help="write to FILE (atomically; a regular file, new or existing); default: stdout")
     report.add_argument("--annotated-only", action="store_true", help="only categories with an annotation")
@@ -387,7 +406,13 @@ def cmd_report(args, config: core.Config, console: Console) -> int:
         say(errors, f"opint: warning: {warning}", "yellow")
     report = core.build_report(analysis, inherited, merges, annotated_only=args.annotated_only, top=args.top,
                                sort=args.sort)
-    text = core.render_report(report, args.format)
+    if args.format == "text" and args.layout == "full":
+        raise core.SelectionError("the full report is markdown, JSON or CSV", "use --format md --layout full, or "
+                                  "--format text for the summary")
+    if args.format in SUMMARY_FORMATS and args.layout == "summary":
+        text = render_summary(report, args.format, args.max_chars)
+    else:
+        text = core.render_report(report, args.format)
     if args.output:
         path = write_report(args.output, text)
         say(errors, f"wrote {path}: {len(report.categories):,} categories, {analysis.errors.failures:,} failures")

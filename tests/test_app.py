@@ -153,6 +153,23 @@ async def test_export_writes_markdown_with_the_annotation(sample_root, sample_an
     assert text.startswith("# opint shift report") and "exported label" in text and key in text
 
 
+async def test_export_offers_the_summary_layout(sample_root, sample_analysis, tmp_path):
+    app = make_app(sample_root, sample_analysis, tmp_path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await ready(pilot)
+        toasts = Toasts(app)
+        await pilot.press("e")
+        dialog = await wait_for_screen(pilot, ExportScreen, "e to open the export dialog")
+        target = tmp_path / "summary.md"
+        dialog.query_one("#path").value = str(target)
+        dialog.query_one("#layout").value = "summary"
+        await pilot.press("ctrl+s")
+        await toasts.wait_for(pilot, f"wrote {target}", "the summary to be written")
+    text = target.read_text()
+    assert text == core.render_summary(core.build_report(sample_analysis, app.triage.inherited), "md")
+    assert text.startswith("## opint shift summary") and len(text) <= 4000
+
+
 async def test_load_dialog_loads_another_day(sample_root, sample_analysis, tmp_path):
     app = make_app(sample_root, sample_analysis, tmp_path)
     async with app.run_test(size=(120, 40)) as pilot:

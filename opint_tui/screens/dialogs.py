@@ -321,10 +321,10 @@ class ExportScreen(Dialog):
     class Submitted(Message):
         """Write the report to ``path`` and/or copy it to the clipboard."""
 
-        def __init__(self, path: str | None, annotated_only: bool, clipboard: bool):
+        def __init__(self, path: str | None, annotated_only: bool, clipboard: bool, layout: str = "full"):
             super().__init__()
             self.path = path                  # None: clipboard only
-            self.annotated_only, self.clipboard = annotated_only, clipboard
+            self.annotated_only, self.clipboard, self.layout = annotated_only, clipboard, layout
 
     def __init__(self, default_path: str):
         super().__init__()
@@ -335,7 +335,10 @@ class ExportScreen(Dialog):
             yield Label("Export the shift report (markdown)", classes="title")
             yield Label("File")
             yield DataInput(self.default_path, id="path")
-            yield Checkbox("Annotated categories only", value=False, id="annotated")
+            yield Label("Layout: full (every category) or summary (incidents, new, rising, handled; "
+                        "at most 4,000 characters, for a chat or a logbook)")
+            yield Choice(("full", "summary"), value="full", id="layout")
+            yield Checkbox("Annotated categories only (full layout)", value=False, id="annotated")
             yield Static("The clipboard copy uses OSC 52: it works over ssh in terminals that allow it.",
                          classes="hint")
             with Horizontal(classes="buttons"):
@@ -345,7 +348,8 @@ class ExportScreen(Dialog):
 
     def _submit(self, to_file: bool, clipboard: bool) -> None:
         path = self.query_one("#path", DataInput).result if to_file else None
-        self.post_message(self.Submitted(path or None, self.query_one("#annotated", Checkbox).value, clipboard))
+        self.post_message(self.Submitted(path or None, self.query_one("#annotated", Checkbox).value, clipboard,
+                                         self.query_one("#layout", Choice).value))
         self.close()
 
     def action_save(self) -> None:
