@@ -16,6 +16,7 @@ import numbers
 import re
 from dataclasses import dataclass, field
 
+from opint_core import markdown
 from opint_core.insight import Insight, sort_categories
 
 FORMATS = ("md", "json", "csv")
@@ -131,7 +132,8 @@ def build_report(analysis, inherited: dict | None = None, merges: dict | None = 
     rates = insight.rates
     return Report(stream=r.stream, archive=r.archive, days=[str(d) for d in r.days], final=r.final,
                   generated=dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
-                  failures=analysis.errors.failures, categories_total=len(analysis.clustering.categories),
+                  failures=analysis.errors.failures,
+                  categories_total=len(analysis.clustering.categories) - len(insight.merged_into),   # as the app counts
                   categories=rows, options={"annotated_only": annotated_only, "top": top, "sort": sort},
                   scope={"vo": list(getattr(analysis, "vo", ()))},
                   sites=[s.to_dict() for s in rates.sites()] if rates else None,
@@ -142,23 +144,19 @@ def build_report(analysis, inherited: dict | None = None, merges: dict | None = 
 
 # --- escaping -------------------------------------------------------------------------------------
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
-# What can start markup inside a table cell: emphasis, code, links/images, HTML and entities, table
-# pipes, strikethrough, math. Hyphens, dots, colons and slashes stay as they are, so hosts, dates and
-# paths read normally in the markdown source too.
-_MD_PUNCT = re.compile(r"([\\`*_{}\[\]<>|~&!$#])")
-
-
 def _plain(text, limit: int = MAX_CELL) -> str:
     """One line: newlines as ⏎, control characters removed, cut at `limit` characters."""
-    s = "" if text is None else str(text)
-    s = _CONTROL.sub("", s.replace("\r\n", "\n").replace("\r", "\n").replace("\t", " ")).replace("\n", " ⏎ ")
-    return s if len(s) <= limit else s[: limit - 1] + "…"
+    return markdown.plain(text, limit)
 
 
 def md_escape(text, limit: int = MAX_CELL) -> str:
-    """Safe inside a GFM table cell: every punctuation escaped, so it renders as the literal text."""
-    return _MD_PUNCT.sub(r"\\\1", _plain(text, limit))
+    """Safe inside a GFM table cell: what would become markup escaped, the rest as it is."""
+    return markdown.escape(text, limit)
+
+
+def md_code(text, limit: int = MAX_CELL) -> str:
+    """A pattern, message or key as a code span in a table cell."""
+    return markdown.code(text, limit)
 
 
 def _percent(rate: float) -> str:
@@ -238,8 +236,8 @@ def render_markdown(report: Report) -> str:
         cells = [str(i), md_escape(status), md_escape(a.get("label")), f"{c.count:,}", f"{100 * c.share:.1f}%",
                  md_escape(_trend_text(c.trend)), md_escape(_short_time(c.first_seen)),
                  md_escape(_short_time(c.last_seen)), md_escape(_sites(c.top_src_sites)),
-                 md_escape(_sites(c.top_dst_sites)), md_escape(a.get("ticket")), md_escape(c.pattern),
-                 md_escape(c.key)]
+                 md_escape(_sites(c.top_dst_sites)), markdown.ticket_link(a["ticket"]) if a.get("ticket") else "",
+                 md_code(c.pattern), md_code(c.key)]
         out.append("| " + " | ".join(cells) + " |")
     out += _sites_table(report)
     details = [c for c in report.categories if c.samples or (c.annotation or {}).get("notes")]
@@ -247,7 +245,7 @@ def render_markdown(report: Report) -> str:
         out += ["", "## Details", ""]
         for i, c in enumerate(report.categories, 1):
             a = c.annotation or {}
-            out.append(f"### {i}. {md_escape(a.get('label') or c.key)}")
+            out.append(f"### {i}. {_heading(c)}")
             out.append("")
             if a.get("notes"):
                 out += [f"Notes: {md_escape(a['notes'], MAX_NOTES)}", ""]
@@ -256,9 +254,19 @@ def render_markdown(report: Report) -> str:
             if c.event_types:
                 out += [f"Event types: {md_escape(_event_types(c.event_types))}", ""]
             out += ["| count | sample message |", "|---:|---|"]
-            out += [f"| {n:,} | {md_escape(m)} |" for m, n in c.samples]
+            out += [f"| {n:,} | {md_code(m)} |" for m, n in c.samples]
             out.append("")
     return "\n".join(out).rstrip() + "\n"
+
+
+HEADING_CHARS = 100
+
+
+def _heading(c: ReportCategory) -> str:
+    """A category's heading in the details: its label and pattern (never a hash alone), then its key."""
+    label = (c.annotation or {}).get("label")
+    what = f"{md_escape(label, HEADING_CHARS)}: " if label else ""
+    return f"{what}{markdown.code(c.pattern, HEADING_CHARS, in_table=False)} ({md_code(c.key)})"
 
 
 SITES_SHOWN = 10   # rows of the markdown report's sites table
@@ -439,7 +447,7 @@ def incidents_markdown(incidents) -> list[str]:
         cells = [i.status, md_escape(_incident_where(i)), md_escape(_incident_when(i)), f"{i.failures:,}",
                  f"{i.attempts:,}", _rate(i.failure_rate), _rate(i.baseline_rate),
                  md_escape(getattr(i.cause, "title", None) or "unknown"),
-                 md_escape(getattr(i.cause, "action", None) or "-"), md_escape(i.key), md_escape(i.pattern)]
+                 md_escape(getattr(i.cause, "action", None) or "-"), md_code(i.key), md_code(i.pattern)]
         out.append("| " + " | ".join(cells) + " |")
     return out
 

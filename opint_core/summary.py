@@ -6,9 +6,10 @@ in a last line that says how to get everything (``--layout full``).
 """
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
+from opint_core import markdown
+from opint_core.markdown import ticket_link
 from opint_core.report import Report, ReportCategory, _incident_when, _incident_where, _plain, _rate
 
 MAX_CHARS = 4000
@@ -16,39 +17,12 @@ MIN_CHARS = 500             # the heading and an item or two
 LAYOUTS = ("summary", "full")
 SUMMARY_FORMATS = ("text", "md")
 PATTERN_CHARS = 160          # a pattern in one line of the summary
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]<>|~&!#])")
-_GGUS_NUMBER = re.compile(r"(?i)^(?:ggus[-# ]*)?(\d{5,7})$")
-_URL = re.compile(r"^https?://[^\s<>()\[\]]+$")
 
 
 @dataclass(frozen=True)
 class _Item:
     text: str        # one or two lines, plain
     markdown: str    # the same as a markdown list item
-
-
-def _md(text: str) -> str:
-    """Literal text in markdown: the characters that would change the rendering escaped."""
-    return _MD_SPECIAL.sub(r"\\\1", text)
-
-
-def _code(text: str) -> str:
-    """A code span that holds ``text`` whatever backticks it has (CommonMark: a longer fence, padded)."""
-    longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
-    fence = "`" * (longest + 1)
-    return f"{fence} {text} {fence}"
-
-
-def ticket_link(ticket: str) -> str:
-    """A ticket as markdown: a GGUS number links to the helpdesk, a URL to itself, anything else is text."""
-    ticket = _plain(ticket, 200)
-    number = _GGUS_NUMBER.match(ticket.strip())
-    if number:
-        return f"[GGUS {number.group(1)}](https://helpdesk.ggus.eu/#ticket/zoom/{number.group(1)})"
-    if _URL.match(ticket.strip()):
-        url = ticket.strip()
-        return f"[{_md(url)}](<{url}>)"
-    return _md(ticket)
 
 
 def _annotation_bits(c: ReportCategory | None) -> tuple[str, str]:
@@ -58,7 +32,7 @@ def _annotation_bits(c: ReportCategory | None) -> tuple[str, str]:
     if a.get("label"):
         label = _plain(a["label"], 120)
         plain += f' · label "{label}"'
-        md += f" · label *{_md(label)}*"
+        md += f" · label *{_md_esc(label)}*"
     if a.get("ticket"):
         plain += f" · ticket {_plain(a['ticket'], 120)}"
         md += f" · ticket {ticket_link(a['ticket'])}"
@@ -81,8 +55,8 @@ def _incident_item(i, category: ReportCategory | None) -> _Item:
     pattern = _plain(i.pattern, PATTERN_CHARS)
     text = (f"{i.status.upper()} {where} {when} UTC · {figures} · {_plain(cause, 80)} → {action}\n"
             f"    {pattern} · {i.key}{plain_a}")
-    md = (f"- **{i.status.upper()}** {_md(where)} {_md(when)} UTC · {figures} · {_md(_plain(cause, 80))} → "
-          f"{_md(action)}  \n  {_code(pattern)} · `{i.key}`{md_a}")
+    md = (f"- **{i.status.upper()}** {_md_esc(where)} {_md_esc(when)} UTC · {figures} · {_md_esc(_plain(cause, 80))} → "
+          f"{_md_esc(action)}  \n  {_code(pattern)} · `{i.key}`{md_a}")
     return _Item(text, md)
 
 
@@ -94,7 +68,7 @@ def _category_item(word: str, c: ReportCategory) -> _Item:
     pattern = _plain(c.pattern, PATTERN_CHARS)
     figures = f"{c.count:,} failures{usual} · top {_top_site(c)}"
     return _Item(f"{word} · {figures}\n    {pattern} · {c.key}{plain_a}",
-                 f"- **{word}** · {_md(figures)}  \n  {_code(pattern)} · `{c.key}`{md_a}")
+                 f"- **{word}** · {_md_esc(figures)}  \n  {_code(pattern)} · `{c.key}`{md_a}")
 
 
 def _handled_item(c: ReportCategory) -> _Item:
@@ -103,7 +77,7 @@ def _handled_item(c: ReportCategory) -> _Item:
     who = f" by {_plain(a.get('author') or '?', 40)}"
     pattern = _plain(c.pattern, PATTERN_CHARS)
     return _Item(f"{a['status'].upper()}{who} · {c.count:,} failures\n    {pattern} · {c.key}{plain_a}",
-                 f"- **{a['status'].upper()}**{_md(who)} · {c.count:,} failures  \n  {_code(pattern)} · "
+                 f"- **{a['status'].upper()}**{_md_esc(who)} · {c.count:,} failures  \n  {_code(pattern)} · "
                  f"`{c.key}`{md_a}")
 
 
@@ -149,14 +123,14 @@ def render_summary(report: Report, fmt: str = "text", max_chars: int = MAX_CHARS
     if fmt not in SUMMARY_FORMATS:
         raise ValueError(f"unknown summary format {fmt!r}: choose one of {', '.join(SUMMARY_FORMATS)}")
     md = fmt == "md"
-    head = f"## {_md(_heading(report))}" if md else _heading(report)
+    head = f"## {_md_esc(_heading(report))}" if md else _heading(report)
     out, used, left = [head], len(head) + 1, 0
     reserve = 120   # room for the line that counts what was left out
     sections = _sections(report)
     for title, items in sections:
         if not items:
             continue
-        title_line = f"\n### {_md(title)}\n" if md else f"\n{title.upper()}"
+        title_line = f"\n### {_md_esc(title)}\n" if md else f"\n{title.upper()}"
         first = True
         for item in items:
             body = item.markdown if md else item.text
@@ -175,3 +149,11 @@ def render_summary(report: Report, fmt: str = "text", max_chars: int = MAX_CHARS
         out.append(f"\n… {left} more item{'s' if left != 1 else ''} left out to stay within {max_chars:,} characters: "
                    "opint report --layout full has everything.")
     return "\n".join(out) + "\n"
+
+
+def _md_esc(text: str) -> str:
+    return markdown.escape(text, len(text) + 1)
+
+
+def _code(pattern: str) -> str:
+    return markdown.code(pattern, PATTERN_CHARS, in_table=False)

@@ -8,13 +8,13 @@ when huge); the markdown puts messages in code spans fenced longer than any back
 from __future__ import annotations
 
 import datetime as dt
-import re
 from dataclasses import dataclass
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from opint_core import markdown
 from opint_core.incidents import Incident, incident_rows
 from opint_core.report import _plain
 
@@ -103,21 +103,8 @@ def ticket_draft(incident: Incident, insight, *, stream: str = "fts", selection:
     text_lines = [subject, ""] + [f"{name}: {value}" for name, value in facts]
     text_lines += ["", "Most frequent messages:"]
     text_lines += [f"  {n:,} x {_plain(m, MESSAGE_CHARS)}" for m, n in examples] or ["  -"]
-    md_lines = [f"**{_md_text(subject)}**", ""] + [f"- **{name}:** {_md_text(value)}" for name, value in facts]
+    md_lines = [f"**{markdown.escape(subject, len(subject))}**", ""] + \
+        [f"- **{name}:** {markdown.escape(value, len(value))}" for name, value in facts]
     md_lines += ["", "Most frequent messages:", ""]
-    md_lines += [f"- {n:,} × {_code(_plain(m, MESSAGE_CHARS))}" for m, n in examples] or ["- -"]
+    md_lines += [f"- {n:,} × {markdown.code(m, MESSAGE_CHARS, in_table=False)}" for m, n in examples] or ["- -"]
     return TicketDraft(subject, "\n".join(text_lines) + "\n", "\n".join(md_lines) + "\n")
-
-
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]<>|~&!#])")
-
-
-def _md_text(text: str) -> str:
-    return _MD_SPECIAL.sub(r"\\\1", text)
-
-
-def _code(text: str) -> str:
-    """A code span that holds ``text`` whatever backticks it has (CommonMark: a longer fence, padded)."""
-    longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
-    fence = "`" * (longest + 1)
-    return f"{fence} {text} {fence}"

@@ -93,7 +93,9 @@ def tables(md: str):
 
 
 def text_of(inline) -> str:
-    assert {c.type for c in inline.children} <= {"text"}, [c.type for c in inline.children]   # no markup at all
+    """A cell's text: plain text and code spans (patterns, messages, keys) only -- no other markup."""
+    kinds = {c.type for c in inline.children}
+    assert kinds <= {"text", "code_inline"}, [c.type for c in inline.children]
     return "".join(c.content for c in inline.children)
 
 
@@ -176,11 +178,14 @@ def test_csv_keeps_newlines_and_commas_inside_one_field():
 
 
 # ----------------------------------------------------------------------------------- markdown: text
-def test_md_escape_escapes_every_special_character_and_nothing_else():
-    for ch in MD_SPECIALS:
+def test_md_escape_escapes_what_would_become_markup_and_nothing_else():
+    for ch in "\\`*[]<>|&~$":
         assert md_escape(f"a{ch}b") == f"a\\{ch}b"
-    for ch in "-+=:./()%^'\"@,;?":
+    for ch in "-+=:./()%^'\"@,;?#!{}":
         assert md_escape(f"a{ch}b") == f"a{ch}b"
+    # an underscore inside a word never emphasises (GFM): INVALID_PATH stays readable; at a word's edge it may
+    assert md_escape("SRM_INVALID_PATH a_b") == "SRM_INVALID_PATH a_b"
+    assert md_escape("_emph_ x_ _y") == "\\_emph\\_ x\\_ \\_y"
     assert md_escape(None) == "" and md_escape(12) == "12"
 
 
@@ -270,13 +275,14 @@ def test_markdown_tables_keep_their_columns_and_text_round_trips():
     # nothing outside the tables turned into markup either: headings, notes and merges are plain text
     tokens = MarkdownIt("commonmark").enable("table").parse(md)
     kinds = {c.type for t in tokens if t.type == "inline" for c in t.children}
-    assert kinds <= {"text", "softbreak"}
+    assert kinds <= {"text", "softbreak", "code_inline"}
     headings = [tokens[k + 1].content for k, t in enumerate(tokens) if t.type == "heading_open"]
     assert len(headings) == 2 + len(HOSTILE)
     inlines = [t for t in tokens if t.type == "inline"]
     texts = ["".join(c.content for c in t.children) for t in inlines]
     for i, h in enumerate(HOSTILE):
-        assert f"{i + 1}. " + _plain("L " + h).strip() in texts
+        heading = f"{i + 1}. " + _plain("L " + h).strip() + ": " + _plain(h + " <*>")
+        assert heading + f" (c{i:012d})" in texts or heading.strip() + f" (c{i:012d})" in texts
         assert "Notes: " + _plain("N " + h).strip() in texts
         assert f"Merged here: m{i}|x" in texts
     assert texts[0] == "opint shift report: rucio|x errors, 2026-11-19, 2026-11-20"
@@ -336,14 +342,15 @@ def test_markdown_details_section():
     lines = md.splitlines()
     assert "## Details" in lines
     at = lines.index("## Details")
-    assert lines[at - 1] == "" and lines[at + 1] == "" and lines[at + 2] == "### 1. c1"
+    first = "### 1. ` Connection timed out to <*> ` (` c1 `)"              # the pattern, then the key
+    assert lines[at - 1] == "" and lines[at + 1] == "" and lines[at + 2] == first
     assert md.endswith("|\n") and not md.endswith("\n\n")
-    assert "### 1. c1" in lines and "### 2. the label" in lines            # the key when there is no label
+    assert "### 2. the label: ` Connection timed out to <*> ` (` c2 `)" in lines   # the label first
     notes = next(x for x in lines if x.startswith("Notes: "))
     assert notes == "Notes: " + "n" * 1999 + "…"                            # notes are cut at 2000
     assert "Merged here: ca, cb" in lines
     assert lines.count("| count | sample message |") == 2
-    assert "| 10 | Connection timed out to se1 |" in lines
+    assert "| 10 | ` Connection timed out to se1 ` |" in lines
     # no samples and no notes anywhere: no details section
     bare = render_markdown(rep([cat(samples=[]), cat(key="c3", samples=[], annotation=ann(notes=""))]))
     assert "## Details" not in bare and "###" not in bare
@@ -561,7 +568,7 @@ def test_build_report_folds_merges_and_ignores_self_merges():
     r = build_report(a, merges={k[1]: k[0], k[3]: k[0], k[2]: k[2]})
     assert [c.key for c in r.categories] == [k[0], k[2]]
     assert r.categories[0].count == 28 and r.categories[0].merged == sorted([k[1], k[3]])
-    assert r.categories_total == 4
+    assert r.categories_total == 2          # as the app counts them: merged categories are one
     # samples of the parent now come from its children too: the most frequent first
     assert r.categories[0].samples[0] == ["Permission denied for alice", 6]
     same = build_report(a, merges={x: x for x in k})
@@ -612,3 +619,34 @@ def test_render_report_through_the_package():
     r = rep([cat()])
     assert core.render_report(r, "csv") == render_csv(r)
     assert SORTS == ("count", "new", "rising", "label")
+
+
+def test_markdown_links_only_tickets_and_keeps_huge_hostile_messages_in_one_row():
+    huge = ("`x` | <script>alert(1)</script> [a](https://evil.example) \n" * 100)[:5000]
+    cats = [cat(key="c1", samples=[[huge, 2]], pattern=huge, annotation=ann(label="l", ticket="GGUS-168421")),
+            cat(key="c2", annotation=ann(label="l", ticket="https://its.cern.ch/jira/browse/OPS-1")),
+            cat(key="c3", annotation=ann(label="l", ticket="javascript:alert(1)")),
+            cat(key="c4", annotation=ann(label="[x](https://evil.example) <b>", ticket="GGUS #4711"))]
+    md = render_markdown(rep(cats))
+    tokens = MarkdownIt("commonmark").enable("table").parse(md)
+    flat = [c for t in tokens for c in [t, *(t.children or [])]]
+    assert not [t for t in flat if t.type in ("html_block", "html_inline", "image")]
+    links = [t.attrGet("href") for t in flat if t.type == "link_open"]
+    assert links == ["https://helpdesk.ggus.eu/#ticket/zoom/168421", "https://its.cern.ch/jira/browse/OPS-1",
+                     "https://helpdesk.ggus.eu/#ticket/zoom/4711"]
+    head, rows = tables(md)[0]
+    assert len(rows) == 4 and all(len(r) == len(head) == 13 for r in rows)
+    assert "".join(c.content for c in rows[2][10].children) == "javascript:alert(1)"   # text, never a link
+    pattern = "".join(c.content for c in rows[0][11].children)
+    assert pattern == _plain(huge).rstrip() or pattern.endswith("…") and len(pattern) <= MAX_CELL
+    samples = tables(md)[1][1]
+    assert len(samples) == 1 and "".join(c.content for c in samples[0][1].children).endswith("…")
+
+
+def test_the_report_counts_categories_as_the_app_does_after_merges(sample_analysis):
+    import opint_core as core
+
+    first, second = sample_analysis.clustering.categories[:2]
+    merged = core.build_report(sample_analysis, merges={second.key: first.key})
+    assert merged.categories_total == len(sample_analysis.clustering.categories) - 1 == len(merged.categories)
+    assert f"in {merged.categories_total} categories" in render_markdown(merged)
