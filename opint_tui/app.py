@@ -344,7 +344,7 @@ class OpintApp(App):
             row, incident, site = self.screen.row, self.screen.incident, self.screen.site
             self.pop_screen()
             if site is not None:
-                if isinstance(self.screen, SiteCategoriesScreen) and self.site_list.insight is self.insight_for(
+                if isinstance(self.screen, SiteCategoriesScreen) and self.screen.insight is self.insight_for(
                         "category"):
                     self.open_site_category(*site)
             elif incident is None:
@@ -437,12 +437,10 @@ class OpintApp(App):
 
     def on_sites_screen_open(self, message: SitesScreen.Open) -> None:
         if self.screen is self.site_list and self.site_list.insight is self.insight_for("category"):
-            insight = self.site_list.insight
-            self.push_screen(SiteCategoriesScreen(message.site, core.site_categories(insight, message.site.site),
-                                                  insight.counts))
+            self.push_screen(SiteCategoriesScreen(message.site, self.site_list.insight))
 
     def on_site_categories_screen_open(self, message: SiteCategoriesScreen.Open) -> None:
-        if isinstance(self.screen, SiteCategoriesScreen) and self.site_list.insight is self.insight_for("category"):
+        if isinstance(self.screen, SiteCategoriesScreen) and self.screen.insight is self.insight_for("category"):
             self.open_site_category(message.site, message.category)
 
     def open_site_category(self, site: str, category: core.SiteCategory) -> None:

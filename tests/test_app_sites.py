@@ -283,3 +283,55 @@ def test_columns_fit_the_width(width):
     for columns in (site_view.columns_for(width), site_view.category_columns_for(width)):
         assert sum(w + 1 for _, _, w in columns) + site_view.SCROLLBAR <= width   # a space before each
         assert all(len(label) <= w or key in site_view.TEXT_COLUMNS for key, label, w in columns)
+
+
+async def test_annotating_from_the_site_detail_shows_it_again_at_the_site(sample_root, sample_analysis, tmp_path):
+    from opint_tui.screens.dialogs import AnnotateScreen
+    from waits import wait_for_focus
+
+    app = make_app(sample_root, sample_analysis, tmp_path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await overview_ready(pilot)
+        await pilot.press("w")
+        await sites_shown(pilot)
+        await pilot.press("enter")
+        categories = await wait_for_screen(pilot, SiteCategoriesScreen, "enter to open the site's categories")
+        await wait_until(pilot, lambda: categories.table.row_count, "the site's categories to be listed")
+        category = categories.categories[0]
+        await pilot.press("enter")
+        detail = await wait_for_screen(pilot, DetailScreen, "enter to open the category at the site")
+        await pilot.press("a")
+        await wait_for_screen(pilot, AnnotateScreen, "a to annotate the category")
+        await wait_for_focus(pilot, "#label", "the label field to have the focus")
+        await pilot.press(*"site label", "ctrl+s")
+        await wait_until(pilot, lambda: isinstance(app.screen, DetailScreen) and app.screen is not detail,
+                         "the detail to be shown again once saved")
+        again = app.screen
+        assert again.site == detail.site and again.row.count == category.at_site       # still the site's share
+        assert app.triage.annotation(category.key)[0].label == "site label"
+        await pilot.press("escape")
+        await wait_for_top(pilot, categories, "escape back to the site's categories")
+
+
+async def test_a_reload_leaves_a_stale_site_category_list_unopenable(sample_root, sample_analysis, tmp_path):
+    app = make_app(sample_root, sample_analysis, tmp_path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await overview_ready(pilot)
+        await pilot.press("w")
+        await sites_shown(pilot)
+        await pilot.press("enter")
+        categories = await wait_for_screen(pilot, SiteCategoriesScreen, "enter to open the site's categories")
+        await wait_until(pilot, lambda: categories.table.row_count, "the site's categories to be listed")
+        reloaded = dataclasses.replace(sample_analysis,
+                                       insight=core.Insight(sample_analysis.errors, sample_analysis.clustering))
+        app.post_message(app.Loaded(reloaded, app.source))
+        await wait_until(pilot, lambda: app.analysis is reloaded and app.site_list.insight is reloaded.insight,
+                         "the reload to reach the sites list")
+        await pilot.press("enter")
+        await pilot.pause()
+        assert app.screen is categories                 # its groups are the old insight's: not opened
+        await pilot.press("escape")
+        await wait_for_top(pilot, app.site_list, "escape back to the sites")
+        await pilot.press("enter")
+        fresh = await wait_for_screen(pilot, SiteCategoriesScreen, "enter on the reloaded sites list")
+        assert fresh.insight is reloaded.insight

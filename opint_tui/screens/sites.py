@@ -181,10 +181,13 @@ class SiteCategoriesScreen(ListScreen):
             super().__init__()
             self.site, self.category = site, category
 
-    def __init__(self, site: core.SiteFigures, categories: list[core.SiteCategory], counts):
-        """``counts``: the Insight's failures of every group everywhere (the 'of all' column)."""
+    def __init__(self, site: core.SiteFigures, insight):
+        """The categories of ``site`` counted in ``insight`` (the app opens their detail in that one only:
+        after a reload its group indices are another analysis's)."""
         super().__init__()
-        self.site, self.categories, self.counts = site, categories, counts
+        self.site, self.insight = site, insight
+        self.categories = core.site_categories(insight, site.site)
+        self.counts = insight.counts   # every category's failures everywhere: the 'of all' column
         self.columns: tuple = ()
 
     def on_mount(self) -> None:
