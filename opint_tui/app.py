@@ -14,7 +14,7 @@ from textual.widgets import Input, TextArea
 from textual.worker import Worker, WorkerFailed, get_current_worker
 
 import opint_core as core
-from opint_tui import incident_view
+from opint_tui import incident_view, site_view
 from opint_tui.bindings import bindings
 from opint_tui.keymap import load_keymap, textual_keymap
 from opint_tui.safe import clean
@@ -23,6 +23,7 @@ from opint_tui.screens.detail import DetailScreen
 from opint_tui.screens.dialogs import AnnotateScreen, ExportScreen, HelpScreen, LoadScreen, MergeScreen
 from opint_tui.screens.incidents import IncidentsScreen
 from opint_tui.screens.overview import OverviewScreen
+from opint_tui.screens.sites import SiteCategoriesScreen, SitesScreen
 from opint_tui.screens.ticket import TicketScreen
 from opint_tui.view import build_rows, detail_renderables, triage_state
 
@@ -32,7 +33,10 @@ class OpintCommands(Provider):
 
     COMMANDS = (("Sort by count", "sort_by('count')"), ("Sort by trend", "sort_by('trend')"),
                 ("Sort by new", "sort_by('new')"), ("Sort by label", "sort_by('label')"),
-                ("Show incidents", "incidents"), ("Show categories", "level_to('category')"), ("Show templates", "level_to('template')"),
+                ("Show incidents", "incidents"), ("Show sites", "sites"),
+                ("Sort sites by rate", "sort_sites('rate')"), ("Sort sites by failures", "sort_sites('failures')"),
+                ("Sort sites by incidents", "sort_sites('incidents')"),
+                ("Show categories", "level_to('category')"), ("Show templates", "level_to('template')"),
                 ("Load…", "load"), ("Export markdown…", "export"), ("Copy report to clipboard", "copy_report"),
                 ("Help", "help"), ("Quit", "quit"))
 
@@ -130,6 +134,8 @@ class OpintApp(App):
         # installed: it stays alive when closed, so its cursor is where the shifter left it
         self.incident_list = IncidentsScreen()
         self.install_screen(self.incident_list, "incidents")
+        self.site_list = SitesScreen()
+        self.install_screen(self.site_list, "sites")
         await self.push_screen(self.overview)
         if self.preloaded is not None:
             self.post_message(self.Loaded(self.preloaded, self.source))
@@ -215,6 +221,7 @@ class OpintApp(App):
         self.refresh_triage()
         self.show_level(self.overview.level)
         self.incident_list.show(self.analysis)
+        self.show_sites()
         if self.open_incidents and self.screen is self.overview and any(
                 i.status == "new" for i in self.analysis.incidents or ()):
             self.push_screen(self.incident_list)
@@ -260,6 +267,8 @@ class OpintApp(App):
                 self.merges = merges
                 self.insights = {"category": core.Insight(self.analysis.errors, self.analysis.clustering,
                                                           merges=merges) if merges else self.analysis.insight}
+                if hasattr(self, "site_list"):
+                    self.show_sites()
 
     def insight_for(self, level: str):
         if level not in self.insights:
@@ -332,9 +341,13 @@ class OpintApp(App):
         self.refresh_triage()
         self.show_level(self.overview.level)
         if isinstance(self.screen, DetailScreen):   # annotated from the drill-down: show it again, updated
-            row, incident = self.screen.row, self.screen.incident
+            row, incident, site = self.screen.row, self.screen.incident, self.screen.site
             self.pop_screen()
-            if incident is None:
+            if site is not None:
+                if isinstance(self.screen, SiteCategoriesScreen) and self.screen.insight is self.insight_for(
+                        "category"):
+                    self.open_site_category(*site)
+            elif incident is None:
                 if self._row_current(row):
                     self.open_detail(row)
             elif self._current(incident):
@@ -387,6 +400,62 @@ class OpintApp(App):
         head = incident_view.section(incident, here=int(insight.counts[g]), everywhere=int(whole.counts[g]))
         self.push_screen(DetailScreen(row, [("incident", head)] + sections,
                                       [(m.count, m.message) for m in detail.messages], incident=incident))
+
+    # --- sites -----------------------------------------------------------------------------------------------
+    def show_sites(self) -> None:
+        """Hand the sites list the analysis, counted in the categories as the overview has them (merges too)."""
+        if self.analysis is not None:
+            self.site_list.show(self.analysis, self.insight_for("category"))
+
+    def on_overview_screen_show_sites(self, message: OverviewScreen.ShowSites) -> None:
+        if self._overview_on_top():
+            self.action_sites()
+
+    def on_incidents_screen_show_sites(self, message: IncidentsScreen.ShowSites) -> None:
+        if self.screen is self.incident_list:
+            self.action_sites()
+
+    def on_sites_screen_show_incidents(self, message: SitesScreen.ShowIncidents) -> None:
+        if self.screen is self.site_list:
+            self.action_incidents()
+
+    def action_sites(self) -> None:
+        """The sites list, on top of the overview (from the overview's or the incidents' key, or the palette)."""
+        if self.analysis is None:
+            self.notify_error("nothing loaded yet")
+            return
+        if self.site_list in self.screen_stack:
+            while self.screen is not self.site_list:
+                self.pop_screen()
+            return
+        while self.screen is not self.overview:
+            self.pop_screen()
+        self.push_screen(self.site_list)
+
+    def action_sort_sites(self, order: str) -> None:
+        self.site_list.sort_by(order)
+
+    def on_sites_screen_open(self, message: SitesScreen.Open) -> None:
+        if self.screen is self.site_list and self.site_list.insight is self.insight_for("category"):
+            self.push_screen(SiteCategoriesScreen(message.site, self.site_list.insight))
+
+    def on_site_categories_screen_open(self, message: SiteCategoriesScreen.Open) -> None:
+        if isinstance(self.screen, SiteCategoriesScreen) and self.screen.insight is self.insight_for("category"):
+            self.open_site_category(message.site, message.category)
+
+    def open_site_category(self, site: str, category: core.SiteCategory) -> None:
+        """The detail of a category at one site (either side): the sections are its failures there, headed by
+        the site and its counts on each side."""
+        whole, g = self.insight_for("category"), category.group
+        insight = whole.restricted(core.site_rows(whole, site, group=g))
+        detail = insight.detail(g)
+        row = Row(index=g, key=category.key, pattern=insight.patterns[g], count=int(insight.counts[g]),
+                  share=float(insight.shares[g]))
+        sections = detail_renderables(self.analysis, insight, g, self.triage, self.size.width, self.size.height,
+                                      self._key_hint("full_text"), detail)
+        head = site_view.section(site, category, everywhere=int(whole.counts[g]))
+        self.push_screen(DetailScreen(row, [("site", head)] + sections,
+                                      [(m.count, m.message) for m in detail.messages], site=(site, category)))
 
     def on_incidents_screen_annotate(self, message: IncidentsScreen.Annotate) -> None:
         if self.screen is self.incident_list:

@@ -14,6 +14,7 @@ DESCRIPTIONS: dict[str, tuple[str, str, str]] = {
     "command_palette": ("command_palette", "Commands", "Command palette"),
     "open": ("open", "Open", "Open the row under the cursor"),
     "incidents": ("incidents", "Incidents", "Incidents: what fails where, since when"),
+    "sites": ("sites", "Sites", "Sites: failures and rates in and out, per site"),
     "ticket": ("ticket", "Ticket", "Ticket draft of an incident: copy or save"),
     "annotate": ("annotate", "Annotate", "Annotate: label, status, ticket, notes"),
     "full_text": ("full_text", "Full text", "Page through long messages in full"),

@@ -67,6 +67,10 @@ async def shoot(out: Path, size: tuple[int, int]) -> list[Path]:
         await save("incidents")
         await pilot.press("T")
         await save("ticket")
+        await pilot.press("escape", "w")
+        await save("sites")
+        await pilot.press("enter")
+        await save("site-categories")
     return written
 
 

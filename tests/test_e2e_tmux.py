@@ -85,6 +85,12 @@ def test_shifter_session_in_tmux(tmp_path):
         assert "fts" in screen and "failures" in screen
         assert len(screen.splitlines()[0]) <= 80
 
+        tmux.keys("w")       # the sites: failures and rates per site, in and out
+        screen = tmux.wait_for("sites · sorted by rate", "worst category", " out")
+        assert "%" in screen and all(len(line) <= 80 for line in screen.splitlines())
+        tmux.keys("Escape")
+        tmux.wait_for("categories", "/ Filter")
+
         # press / once and type only when the filter box is there: letters alone are commands (e, m, …)
         tmux.keys("/")
         tmux.wait_for("esc clears")

@@ -9,6 +9,7 @@ from opint_tui.overview_model import filter_rows
 from opint_tui.screens.detail import DetailScreen
 from opint_tui.screens.dialogs import AnnotateScreen, HelpScreen, MergeScreen
 from opint_tui.screens.incidents import IncidentsScreen
+from opint_tui.screens.sites import SiteCategoriesScreen, SitesScreen
 from opint_tui.screens.ticket import TicketScreen
 from waits import wait_until
 
@@ -58,6 +59,21 @@ def incident_cursor(row: int):
         return (screen.table.cursor_row == row
                 and screen.incidents[row].key in screen.query_one("#incidents-cursor").render().plain)
     return check, f"the incidents cursor on row {row}"
+
+
+def site_cursor(row: int):
+    """The sites list's cursor is on ``row`` and the line under the list says that site."""
+    def check(app):
+        screen = app.site_list
+        return (screen.table.cursor_row == row
+                and screen.sites[row].site in screen.query_one(".list-cursor").render().plain)
+    return check, f"the sites cursor on row {row}"
+
+
+def site_categories_listed():
+    def check(app):
+        return isinstance(app.screen, SiteCategoriesScreen) and app.screen.is_mounted and app.screen.table.row_count
+    return check, "the site's categories to be listed"
 
 
 def after_ready(*steps):
@@ -120,3 +136,16 @@ def test_incidents(snap_compare, sample_root, sample_analysis, tmp_path, size):
 def test_ticket(snap_compare, sample_root, sample_analysis, tmp_path, size):
     assert snap_compare(app_for(sample_root, sample_analysis, tmp_path), terminal_size=size,
                         run_before=after_ready((["i"], shown(IncidentsScreen)), (["T"], shown(TicketScreen))))
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_sites(snap_compare, sample_root, sample_analysis, tmp_path, size):
+    assert snap_compare(app_for(sample_root, sample_analysis, tmp_path), terminal_size=size,
+                        run_before=after_ready((["w"], shown(SitesScreen)), (["down"], site_cursor(1))))
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_site_categories(snap_compare, sample_root, sample_analysis, tmp_path, size):
+    assert snap_compare(app_for(sample_root, sample_analysis, tmp_path), terminal_size=size,
+                        run_before=after_ready((["w"], shown(SitesScreen)), (["down"], site_cursor(1)),
+                                               (["enter"], site_categories_listed())))

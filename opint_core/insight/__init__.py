@@ -11,12 +11,18 @@ baseline window, for every category of a clustered ErrorTable at once.
     insight.report_fields(trends)                     # per category: trend, top_src/dst_sites ...
     insight.rates.sites() / .links()                  # attempts, failures, rates per site and link (None:
                                                       # no traffic); insight.category_site_rates("src_site")
+    site_figures(insight, incidents)                  # per site: attempts, failures, rates in and out,
+                                                      # categories, incidents, worst category, timeline
+    site_categories(insight, site) / site_rows(...)   # the categories at one site, counted there; their rows
 """
 from opint_core.insight.core import (
     DIMENSIONS, MAX_BINS, OVERVIEW_DIMENSIONS, CategoryDetail, CategoryFigures, CategorySummary, Insight, MessageCount,
     SlotValues, TemplateCount, TemplateSlots, TopValues, ValueCount, choose_bins, sparkline,
 )
 from opint_core.insight.orders import ORDERS, sort_categories
+from opint_core.insight.per_site import (
+    SITE_ORDERS, SiteCategory, SiteFigures, site_categories, site_figures, site_rows, sort_sites,
+)
 from opint_core.insight.rates import ATTEMPT_EVENT_TYPES, LinkRate, Rates, SiteCount, SiteRate, rate
 from opint_core.insight.slots import align_one, template_regex
 from opint_core.insight.trend import Trend, Trends, score_counts, trend
@@ -35,4 +41,5 @@ __all__ = [
     "ORDERS", "OVERVIEW_DIMENSIONS", "SlotValues", "TemplateCount", "TemplateSlots", "TopValues", "Trend", "Trends",
     "ValueCount", "align_one", "choose_bins", "report_fields", "score_counts", "sort_categories", "sparkline",
     "template_regex", "trend",
+    "SITE_ORDERS", "SiteCategory", "SiteFigures", "site_categories", "site_figures", "site_rows", "sort_sites",
 ]

@@ -33,13 +33,15 @@ class DetailScreen(ScrollingScreen):
             super().__init__()
             self.incident = incident
 
-    def __init__(self, row, sections, messages=(), incident=None):
+    def __init__(self, row, sections, messages=(), incident=None, site=None):
         """``sections``: (title, renderable) pairs; ``messages``: (count, message) of the category, in full,
         for the pager (the sections show them cut to a screenful); ``incident``: the incident it was opened
-        from (the ticket key drafts its ticket)."""
+        from (the ticket key drafts its ticket); ``site``: (site name, SiteCategory) when opened from a site's
+        categories (the sections are the category's failures there)."""
         super().__init__()
         self.row = row
         self.incident = incident
+        self.site = site
         self.sections = sections
         self.messages = list(messages)
 

@@ -27,7 +27,7 @@ class IncidentsScreen(AppScreen):
     IncidentsScreen.empty RowList { display: none; }
     IncidentsScreen #incidents-cursor { height: 1; background: $boost; }
     """
-    BINDINGS = bindings(("incidents", "open", "ticket", "annotate", "cursor_down", "cursor_up", "page_down",
+    BINDINGS = bindings(("incidents", "sites", "open", "ticket", "annotate", "cursor_down", "cursor_up", "page_down",
                          "page_up", "first", "last", "back"))
 
     class IncidentMessage(Message):
@@ -45,6 +45,9 @@ class IncidentsScreen(AppScreen):
 
     class Ticket(IncidentMessage):
         """The ticket draft of the incident."""
+
+    class ShowSites(Message):
+        """The sites list is wanted."""
 
     def __init__(self):
         super().__init__()
@@ -144,6 +147,9 @@ class IncidentsScreen(AppScreen):
     def action_incidents(self) -> None:
         """The key that opened the list closes it: back to the overview."""
         self.action_back()
+
+    def action_sites(self) -> None:
+        self.post_message(self.ShowSites())
 
     def action_cursor_down(self) -> None:
         self.table.action_cursor_down()

@@ -54,7 +54,7 @@ class OverviewScreen(AppScreen):
     OverviewScreen #filter { display: none; border: none; height: 1; padding: 0 1; }
     OverviewScreen #filter.active { display: block; }
     """
-    BINDINGS = bindings(("filter", "incidents", "open", "annotate", "merge", "unmerge", "sort", "reverse_sort", "level", "next_match",
+    BINDINGS = bindings(("filter", "incidents", "sites", "open", "annotate", "merge", "unmerge", "sort", "reverse_sort", "level", "next_match",
                          "previous_match", "cursor_down", "cursor_up", "page_down", "page_up", "first", "last",
                          "back"))
 
@@ -82,6 +82,9 @@ class OverviewScreen(AppScreen):
 
     class ShowIncidents(Message):
         """The incidents list is wanted."""
+
+    class ShowSites(Message):
+        """The sites list is wanted."""
 
     class LevelChanged(Message):
         """The level shown changed (categories or templates): its rows are wanted."""
@@ -222,6 +225,9 @@ class OverviewScreen(AppScreen):
 
     def action_incidents(self) -> None:
         self.post_message(self.ShowIncidents())
+
+    def action_sites(self) -> None:
+        self.post_message(self.ShowSites())
 
     def action_sort(self) -> None:
         self.sort_order = SORTS[(SORTS.index(self.sort_order) + 1) % len(SORTS)]
