@@ -17,7 +17,9 @@ from opint_core.clustering import Category, Clustering, cluster
 from opint_core.config import Config, ConfigError, config_path, load_config
 from opint_core.demo import demo_archive
 from opint_core.errors import LoadCancelled, OpintError
-from opint_core.insight import Insight, Trends, sort_categories, sparkline, trend
+from opint_core.insight import (
+    NEW_MESSAGE, Insight, Trend, Trends, factor_text, onset_bin, sort_categories, sparkline, trend, trend_onset, trend_words,
+)
 from opint_core.load import (
     DEFAULT_ARCHIVE, ERROR_COLUMNS, ERROR_SCHEMA, STREAMS, Archive, ArchiveError, ErrorTable, FileReport,
     LoadReport, Request, Selection, SelectionError, load_baseline, load_errors, open_archive_fs, parse_date,
@@ -50,4 +52,5 @@ __all__ = [
     "Incident", "IncidentNotFound", "find_incident", "incident_rows", "incident_lines", "render_incidents_json",
     "render_incidents_markdown", "TicketDraft", "ticket_draft",
     "Cause", "CauseBase", "CauseBaseError", "default_cause_base",
+    "NEW_MESSAGE", "Trend", "factor_text", "onset_bin", "trend_onset", "trend_words",
 ]
