@@ -391,7 +391,9 @@ NEW_MESSAGE = "new msg"
 
 
 def factor_text(ratio: float) -> str:
-    """A rise (or fall) factor in at most five characters: ×6.3, ×63, ×630, ×12k, ×0.4, ×0.04."""
+    """A rise (or fall) factor in at most five characters: ×6.3, ×63, ×630, ×12k, ×99k+, ×0.4, ×0.04."""
+    if ratio >= 99_500:
+        return "×99k+"
     if ratio >= 999.5:
         return f"×{ratio / 1000:.0f}k"
     if ratio >= 9.95:

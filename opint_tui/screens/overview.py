@@ -30,7 +30,7 @@ SORT_LABELS = {"new": "new"}     # the column's label while sorted so, when it i
 
 def columns_for(width: int, sort: str = "count", reverse: bool = False) -> tuple:
     """(key, label, width) of the overview columns for a terminal width: the pattern gets what is left.
-    At 80 columns: status, count, share, the trend in numbers, the pattern and a label of 20; wider
+    At 80 columns: status, count, share, the trend in numbers, the pattern and a label of 20 characters (and its …); wider
     terminals add the sparkline and the top sites, and widen the label. The sorted column's label
     carries ▼ (▲ reversed). No scrollbar: the position is in the header line (``RowList.show_position``)."""
     if width >= 140:
@@ -43,7 +43,7 @@ def columns_for(width: int, sort: str = "count", reverse: bool = False) -> tuple
         label = 20 + (width - 100) // 4
     else:
         fixed = [("status", " ", 2), ("count", "count", 7), ("share", "share", 5), ("trend", "trend", 7)]
-        label = max(12, min(20 + (width - 80) // 3, width - 60))
+        label = max(12, min(21 + (width - 80) // 3, width - 59))   # 20 characters and the …
     # one space before each column, one at the end
     used = sum(w + 1 for _, _, w in fixed) + (label + 1) + 1
     columns = fixed + [("pattern", "pattern", max(16, width - used)), ("label", "label", label)]
