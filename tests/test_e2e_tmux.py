@@ -84,6 +84,10 @@ def test_shifter_session_in_tmux(tmp_path):
         screen = tmux.wait_for("categories", "/ Filter")   # the data and the key bar
         assert "fts" in screen and "failures" in screen
         assert len(screen.splitlines()[0]) <= 80
+        # the trend in numbers at 80 columns: sorted by trend, the rise factors lead the list
+        tmux.keys("s")
+        screen = tmux.wait_for("trend▼", "×")
+        assert "share" in screen and "label" in screen and "^p Commands" in screen
 
         # press / once and type only when the filter box is there: letters alone are commands (e, m, …)
         tmux.keys("/")
