@@ -181,7 +181,7 @@ def trend_line(insight, t, g: int) -> Text:
         onset = core.trend_onset(insight, t, g)
         word = " · since " if t.new else " · rising since "
         if onset is None:
-            line.append(" · rising")
+            line.append(" · rising" if t.rising else "")
         elif insight.bin_width * insight.nbins <= 86_400_000:   # one day: the hour says it
             line.append(f"{word}{onset:%H:%M} UTC")
         else:
