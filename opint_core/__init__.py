@@ -18,8 +18,8 @@ from opint_core.config import Config, ConfigError, config_path, load_config
 from opint_core.demo import demo_archive
 from opint_core.errors import LoadCancelled, OpintError
 from opint_core.insight import (
-    SITE_ORDERS, Insight, SiteCategory, SiteFigures, Trends, site_categories, site_figures, site_rows, sort_categories,
-    sort_sites, sparkline, trend,
+    NEW_MESSAGE, SITE_ORDERS, Insight, SiteCategory, SiteFigures, Trend, Trends, factor_text, onset_bin, site_categories,
+    site_figures, site_rows, sort_categories, sort_sites, sparkline, trend, trend_onset, trend_words,
 )
 from opint_core.load import (
     DEFAULT_ARCHIVE, ERROR_COLUMNS, ERROR_SCHEMA, STREAMS, Archive, ArchiveError, ErrorTable, FileReport,
@@ -55,4 +55,5 @@ __all__ = [
     "render_incidents_markdown", "TicketDraft", "ticket_draft", "render_summary",
     "Cause", "CauseBase", "CauseBaseError", "default_cause_base",
     "SITE_ORDERS", "SiteCategory", "SiteFigures", "site_categories", "site_figures", "site_rows", "sort_sites",
+    "NEW_MESSAGE", "Trend", "factor_text", "onset_bin", "trend_onset", "trend_words",
 ]

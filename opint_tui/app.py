@@ -312,8 +312,9 @@ class OpintApp(App):
     def open_detail(self, row) -> None:
         insight = self.insight_for(self.overview.level)
         detail = insight.detail(row.index)
+        trends = self.analysis.trends if self.overview.level == "category" else None
         sections = detail_renderables(self.analysis, insight, row.index, self.triage, self.size.width,
-                                      self.size.height, self._key_hint("full_text"), detail)
+                                      self.size.height, self._key_hint("full_text"), detail, trends)
         self.push_screen(DetailScreen(row, sections, [(m.count, m.message) for m in detail.messages]))
 
     def on_overview_screen_annotate(self, message: OverviewScreen.Annotate) -> None:

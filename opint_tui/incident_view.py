@@ -57,20 +57,32 @@ def counts_text(incidents: list[core.Incident]) -> str:
     return " · ".join(f"{n} {clean(status)}" for status, n in counts.items())
 
 
-def overview_tag(incidents: list[core.Incident] | None, room: int) -> Text:
-    """The overview header's word on the incidents: loud when some are new, else how many there are; on a
-    line of its own when it does not fit in ``room`` cells (rather than wrapped mid-phrase)."""
+def _overview_tags(incidents: list[core.Incident] | None) -> list[Text]:
+    """The overview header's words on the incidents, longest first."""
     if not incidents:
-        return Text()
+        return [Text()]
     new = sum(i.status == "new" for i in incidents)
     n = len(incidents)
-    if new:
-        tag = Text(f"  ● {new} new incident{'s' if new != 1 else ''} of {n}", style="bold yellow")
-    else:
-        tag = Text(f"  {n} incident{'s' if n != 1 else ''}", style="dim")
-    if tag.cell_len > room:
-        tag = Text("\n") + Text(tag.plain[1:], style=tag.style)
-    return tag
+    if not new:
+        return [Text(f"  {n} incident{'s' if n != 1 else ''}", style="dim")]
+    words = f"{new} new incident{'s' if new != 1 else ''}"
+    return [Text(t, style="bold yellow") for t in (f"  ● {words} of {n}", f"  ● {words}", f"  ● {new} new")]
+
+
+def overview_tag(incidents: list[core.Incident] | None, room: int) -> Text:
+    """The overview header's word on the incidents: loud when some are new, else how many there are; shorter
+    ("● 2 new incidents", "● 2 new") when the full one does not fit in ``room`` cells, and on a line of its
+    own when none does (rather than wrapped mid-phrase)."""
+    tags = _overview_tags(incidents)
+    for tag in tags:
+        if tag.cell_len <= room:
+            return tag
+    return Text("\n") + Text(tags[0].plain[1:], style=tags[0].style)
+
+
+def overview_tag_min(incidents: list[core.Incident] | None) -> int:
+    """The cells the shortest of the overview's incident tags takes (0 without incidents)."""
+    return _overview_tags(incidents)[-1].cell_len
 
 
 def columns_for(width: int) -> tuple:

@@ -2,7 +2,7 @@
 
 A row is a category (or, at template level, a template). Filtering is fuzzy over pattern, label and
 sites (rapidfuzz, one vectorised pass per term); sorting by count, trend, new or label (the orders
-of the core, ``core.sort_categories``).
+of the core, ``core.sort_categories``; "trend" is the core's "rise": new, then rising by factor).
 """
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from rapidfuzz import fuzz, process
 import opint_core as core
 
 SORTS = ("count", "trend", "new", "label")
-CORE_ORDERS = {"trend": "score"}   # the app's name of an order -> its name in the core
+CORE_ORDERS = {"trend": "rise"}   # the app's name of an order -> its name in the core
 LEVELS = ("category", "template")
 FILTER_CUTOFF = 80  # partial_ratio a term needs against a row's text
 
@@ -35,7 +35,10 @@ class Row:
     new: bool = False
     new_templates: int = 0          # rows of templates never seen in the baseline (inside a known category)
     trend_score: float = 0.0
-    ratio: float | None = None
+    ratio: float | None = None      # failures / usual failures (the baseline's); None when new or unknown
+    rising: bool = False
+    trend_words: tuple = ()         # core.trend_words: "new", "×6.3", "new msg"; () flat or unknown
+    trend_known: bool = False       # there was a baseline to compare with
 
     @property
     def haystack(self) -> str:

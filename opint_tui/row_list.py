@@ -44,9 +44,12 @@ class RowList(ScrollView, can_focus=True):
             super().__init__()
             self.row_list, self.index = row_list, index
 
-    def __init__(self, make_cells, *, id: str | None = None):
+    def __init__(self, make_cells, *, id: str | None = None, show_position: bool = False):
+        """``show_position``: the header line ends with the cursor's position ("12/340"), for a list shown
+        without a scrollbar (a thumb drawn beside the last column reads as data: ▁▁ as a sparkline)."""
         super().__init__(id=id)
         self.make_cells = make_cells
+        self.show_position = show_position
         self.items: list = []
         self.columns: tuple = ()  # (key, label, width)
         self._cache: dict[int, list[Segment]] = {}
@@ -73,6 +76,9 @@ class RowList(ScrollView, can_focus=True):
 
     # --- rendering -------------------------------------------------------------------------------------
     def _line(self, cells: list[Text]) -> list[Segment]:
+        return list(self._line_text(cells).render(self.app.console))
+
+    def _line_text(self, cells: list[Text]) -> Text:
         line = Text(no_wrap=True, overflow="ellipsis")
         for (_, _, width), cell in zip(self.columns, cells):
             cell = cell.copy()
@@ -80,14 +86,21 @@ class RowList(ScrollView, can_focus=True):
             cell.truncate(width, overflow="ellipsis", pad=True)
             line.append(" ")
             line.append_text(cell)
-        return list(line.render(self.app.console))
+        return line
 
     def render_line(self, y: int) -> Strip:
         width = self.scrollable_content_region.width
         base = self.rich_style
         if y == 0:  # a header that stays on top while the rows scroll
             header = self.get_component_rich_style("row-list--header")
-            segments = self._line([Text(label) for _, label, _ in self.columns])
+            line = self._line_text([Text(label) for _, label, _ in self.columns])
+            if self.show_position and self.items:
+                position = f" {self.cursor_row + 1:,}/{len(self.items):,} "
+                line.rstrip()
+                if line.cell_len + len(position) + 1 <= width:
+                    line.pad_right(width - line.cell_len - len(position))
+                    line.append(position)
+            segments = list(line.render(self.app.console))
             return Strip(segments).apply_style(base + header).crop_extend(0, width, base + header)
         scroll_x, scroll_y = self.scroll_offset
         index = scroll_y + y - 1

@@ -2,6 +2,7 @@
 No widgets here; the screens only lay these out."""
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 
 from rich.table import Table
@@ -76,8 +77,34 @@ def build_rows(analysis, insight, triage: TriageState, trends=None, *, sites=Non
             t = trends[g]
             row.new, row.trend_score, row.ratio = bool(t.new), float(t.score), t.ratio
             row.new_templates = int(getattr(t, "new_template_rows", 0) or 0)
+            row.rising, row.trend_words, row.trend_known = bool(t.rising), core.trend_words(t), bool(t.known)
         rows.append(row)
     return rows
+
+
+def legend() -> Table:
+    """What the overview's status glyphs and trend words mean (the help screen shows it)."""
+    def words(*pairs) -> Text:
+        text = Text()
+        for i, (word, style, meaning) in enumerate(pairs):
+            text.append("   " if i else "")
+            text.append(word, style=style)
+            text.append(f" {meaning}" if meaning else "")
+        return text
+
+    glyphs = [(STATUS_GLYPHS[s], STATUS_STYLES[s], s) for s in STATUS_GLYPHS]
+    grid = Table.grid(padding=(0, 2))
+    grid.add_column(style="bold", no_wrap=True)
+    grid.add_column(ratio=1)
+    grid.add_row("status", words(*glyphs[:3]))
+    grid.add_row("", words(*glyphs[3:]))
+    grid.add_row("", words(("~", "bold", "carried over from a similar category (label in italics)")))
+    grid.add_row("trend", words(("×6.3", "bold red", "failures vs usual (the days before): rising")))
+    grid.add_row("", words(("×0.2", "green", "falling"), ("–", "dim", "as usual"),
+                           ("blank", "dim", "nothing to compare with")))
+    grid.add_row("", words(("new", "bold yellow", "none in the days before"),
+                           (core.NEW_MESSAGE, "yellow", "never-seen messages")))
+    return grid
 
 
 def status_cell(row: Row) -> Text:
@@ -96,20 +123,73 @@ def label_cell(row: Row) -> Text:
     return text
 
 
+TREND_WORD_STYLES = {"new": "bold yellow", core.NEW_MESSAGE: "yellow"}
+TREND_WORDS_WIDTH = 7     # "new msg", "×6.3": the narrow trend column holds the words alone
+SPARK_MIN = 4             # a sparkline narrower than this says nothing
+
+
+def trend_word_text(row: Row, word: str) -> Text:
+    if word in TREND_WORD_STYLES:
+        return Text(word, style=TREND_WORD_STYLES[word])
+    return Text(word, style="bold red" if row.rising else "green")   # a factor: rising, else falling
+
+
 def trend_cell(row: Row, width: int = 16) -> Text:
-    """Sparkline of the timeline, then "new" or the rise factor when there is room."""
-    spark = Text(core.sparkline(row.timeline, width if width < 12 else width - 5), style="cyan")
-    if width < 12:
-        if row.new or row.new_templates:
-            spark = Text("new" if row.new else "+new", style="bold yellow")
-        return spark
-    if row.new:
-        spark.append(" new", style="bold yellow")
-    elif row.new_templates:
-        spark.append(" +new", style="yellow")
-    elif row.ratio is not None and row.trend_score >= 3:
-        spark.append(f" ×{row.ratio:.1f}", style="bold red")
-    return spark
+    """The trend in numbers ("×6.3", "new", "new msg", "–" when flat, blank without a baseline), as many
+    of its words as fit, then the sparkline of the timeline when there is room beside them."""
+    words = row.trend_words
+    wide = width >= 12 + 1 + SPARK_MIN
+    room = 12 if wide else TREND_WORDS_WIDTH
+    if len(" ".join(words)) > min(room, width):
+        words = words[:1]
+    cell = Text()
+    for i, word in enumerate(words):
+        if i:
+            cell.append(" ")
+        cell.append_text(trend_word_text(row, word))
+    if not words and row.trend_known:
+        cell.append("–", style="dim")
+    spark = width - room - 1
+    if spark >= SPARK_MIN and row.timeline:
+        cell.pad_right(max(0, room - cell.cell_len))
+        cell.append(" ")
+        cell.append(core.sparkline(row.timeline, spark), style="cyan")
+    return cell
+
+
+def trend_line(insight, t, g: int) -> Text:
+    """The detail's trend line: the count against the usual one (the baseline days', scaled to this window),
+    the factor and since when it is above usual (``core.trend_onset``); on a second line, how many of the
+    failures are of messages the baseline never had."""
+    line = Text("\n")
+    line.append("trend    ", style="bold")
+    if not t.known:
+        line.append("no baseline days before these to compare with", style="dim")
+        return line
+    if t.new:
+        line.append(f"{t.count:,} ")
+        line.append("new", style="bold yellow")
+        line.append(" (none in the baseline days)")
+    else:
+        line.append(f"{t.count:,} vs usual {t.expected:,.0f} (")
+        line.append(core.factor_text(t.ratio) if t.ratio is not None else "–",
+                    style="bold red" if t.rising else "green" if t.falling else "")
+        line.append(")")
+        if not t.rising:
+            line.append(" · falling" if t.falling else " · as usual", style="dim")
+    if t.new or t.rising:
+        onset = core.trend_onset(insight, t, g)
+        word = " · since " if t.new else " · rising since "
+        if onset is None:
+            line.append(" · rising" if t.rising else "")
+        elif insight.bin_width * insight.nbins <= 86_400_000:   # one day: the hour says it
+            line.append(f"{word}{onset:%H:%M} UTC")
+        else:
+            line.append(f"{word}{onset:%m-%d %H:%M} UTC")
+    if t.new_template_rows:
+        line.append(f"\n         {t.new_template_rows:,} of them never-seen messages ")
+        line.append(f"({core.NEW_MESSAGE})", style="yellow")
+    return line
 
 
 def message_cell(message: str, limit: int, page_key: str = "p") -> Text:
@@ -123,10 +203,11 @@ def message_cell(message: str, limit: int, page_key: str = "p") -> Text:
 
 
 def detail_renderables(analysis, insight, g: int, triage: TriageState, width: int = 100, height: int = 40,
-                       page_key: str = "p", detail=None):
+                       page_key: str = "p", detail=None, trends=None):
     """The sections of the drill-down, top to bottom, as (title, renderable) pairs. Texts from data are cut
     to a screenful (``width`` x ``height``); ``page_key`` pages through the messages in full. ``detail``:
-    ``insight.detail(g)`` when the caller has it already."""
+    ``insight.detail(g)`` when the caller has it already; ``trends``: the trends of ``insight``'s groups
+    (the head then says the count against the usual one, the factor and the onset)."""
     d = detail or insight.detail(g)
     screenful = max(width, 20) * max(height, 5)
     key = d.key if insight.level == "category" else analysis.clustering.categories[
@@ -139,6 +220,8 @@ def detail_renderables(analysis, insight, g: int, triage: TriageState, width: in
     head.append(f"\nkey      {key}   count {d.count:,}   share {100 * d.share:.1f}%")
     if d.first_seen:
         head.append(f"\nseen     {d.first_seen:%Y-%m-%d %H:%M} .. {d.last_seen:%Y-%m-%d %H:%M} UTC")
+    if trends is not None:
+        head.append_text(trend_line(insight, trends[g], g))
     merged = sorted(insight.keys[c] for c, parent in insight.merged_into.items() if parent == g)
     if merged:
         head.append(f"\nmerged   {', '.join(merged)} (merged into this one by hand)")
@@ -245,25 +328,48 @@ def _duration(td) -> str:
     return f"{hours} h" if hours < 48 else f"{hours // 24} days"
 
 
+def days_text(report, short: bool = False) -> str:
+    """The days of the header: "2026-11-20 (today, partial)" while today's files are still being written;
+    ``short``: "11-18..11-20 (partial)" for a narrow terminal."""
+    days = list(report.days)
+    if not days:
+        text = "listed paths"
+    elif short:
+        text = f"{days[0]:%m-%d}" if len(days) == 1 else f"{days[0]:%m-%d}..{days[-1]:%m-%d}"
+    else:
+        text = ", ".join(str(d) for d in days) if len(days) <= 2 else f"{days[0]} .. {days[-1]}"
+    if not report.final:
+        today = days and days[-1] == dt.datetime.now(dt.timezone.utc).date()
+        text += " (partial)" if short or not today else " (today, partial)"
+    return text
+
+
 def header_text(analysis, level: str, shown: int, total_groups: int, filter_text: str, sort: str,
                 width: int = 200) -> Text:
-    """The overview's header: stream, days, totals, stage timings (when there is room), filter, sort."""
+    """The overview's header, on one line of at most ``width`` cells (the filter, when set, on a second):
+    stream, days, totals, then what fits of the load's timings and the sort (the sorted column's label
+    says it too). A day still being written says so: "(today, partial)"."""
     r = analysis.report
-    days = ", ".join(str(d) for d in r.days) if len(r.days) <= 2 else f"{r.days[0]} .. {r.days[-1]}"
-    t = Text()
-    t.append(f" {clean(r.stream)} ", style="bold reverse")
-    t.append(f" {days or 'listed paths'}{'' if r.final else ' (.tmp)'} ", style="bold")
     noun = "categories" if level == "category" else "templates"
-    t.append(f"· {analysis.errors.failures:,} failures · {total_groups:,} {noun}")
+    totals = f"· {analysis.errors.failures:,} failures · {total_groups:,} {noun}"
     timing = " + ".join(f"{k} {v:.1f}s" for k, v in analysis.timings.items())
-    if timing and t.cell_len + len(timing) + 20 <= width:
-        t.append(f" · {timing}", style="dim")
-    elif analysis.timings:
-        t.append(f" · {sum(analysis.timings.values()):.1f}s", style="dim")
+    took = f"loaded in {sum(analysis.timings.values()):.1f}s" if analysis.timings else ""
+    # most to least said; the first that fits is shown
+    variants = [(False, f"loaded in {timing}" if timing else "", True), (False, took, True), (False, "", True),
+                (False, "", False), (True, "", False)]
+    for short, timed, sorted_ in variants:
+        t = Text()
+        t.append(f" {clean(r.stream)} ", style="bold reverse")
+        t.append(f" {days_text(r, short)} ", style="bold")
+        t.append(totals)
+        if timed:
+            t.append(f" · {timed}", style="dim")
+        if sorted_:
+            t.append(f"  sort: {sort}", style="dim")
+        if t.cell_len <= width:
+            break
     if filter_text:
         t.append("\n filter: ", style="bold")
         t.append(clean(filter_text))
         t.append(f"  ({shown:,} shown)")
-    t.append(f"  sort: {sort}", style="dim")
     return t
-

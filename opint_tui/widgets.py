@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.widgets import Input, OptionList, Select, TextArea
+from textual.widgets import Footer, Input, OptionList, Select, TextArea
 from textual.widgets._select import SelectCurrent, SelectOverlay
 
 from opint_tui.safe import clean
@@ -74,3 +74,13 @@ class Choice(Select):
     def compose(self) -> ComposeResult:
         yield SelectCurrent(self.prompt)
         yield ChoiceOverlay(type_to_search=self._type_to_search).data_bind(compact=Select.compact)
+
+
+class KeyFooter(Footer):
+    """The key bar, compact (less space around each key) on a narrow terminal, so that the keys of a screen
+    and ^p still fit at 80 columns instead of being cut ("e E▏")."""
+
+    NARROW = 100
+
+    def on_resize(self, event) -> None:
+        self.compact = event.size.width < self.NARROW

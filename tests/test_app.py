@@ -84,7 +84,13 @@ async def test_sort_cycles_and_level_switches(sample_root, sample_analysis, tmp_
         await ready(pilot)
         await pilot.press("s")
         await wait_until(pilot, lambda: app.overview.sort_order == "trend", "s to sort by trend")
-        scores = [r.trend_score for r in app.overview.shown]
+        # new first, then the rising ones by their factor, then the rest by score (the core's "rise" order)
+        shown = app.overview.shown
+        ranks = [0 if r.new else 1 if r.rising else 2 for r in shown]
+        assert ranks == sorted(ranks)
+        ratios = [r.ratio for r in shown if r.rising and not r.new]
+        assert ratios and ratios == sorted(ratios, reverse=True)
+        scores = [r.trend_score for r in shown if not r.new and not r.rising]
         assert scores == sorted(scores, reverse=True)
         await pilot.press("s")
         await wait_until(pilot, lambda: app.overview.sort_order == "new", "a second s to sort by new")

@@ -84,6 +84,10 @@ def test_shifter_session_in_tmux(tmp_path):
         screen = tmux.wait_for("categories", "/ Filter")   # the data and the key bar
         assert "fts" in screen and "failures" in screen
         assert len(screen.splitlines()[0]) <= 80
+        # the trend in numbers at 80 columns: sorted by trend, the rise factors lead the list
+        tmux.keys("s")
+        screen = tmux.wait_for("trend▼", "×")
+        assert "share" in screen and "label" in screen and "^p Commands" in screen
 
         tmux.keys("w")       # the sites: failures and rates per site, in and out
         screen = tmux.wait_for("sites · sorted by rate", "worst category", " out")

@@ -68,7 +68,7 @@ def mk(count=10, *, new=False, rising=False, falling=False, score=0.0, expected=
 def test_constants_are_the_documented_ones():
     assert (T.Z, T.RISE, T.MIN_COUNT) == (2.0, 0.5, 10)
     assert (T.COVER_SHARE, T.MIN_LITERAL) == (0.5, 10)
-    assert T.ORDERS == ("new", "rising", "falling", "score")
+    assert T.ORDERS == ("new", "rising", "falling", "score", "rise")
 
 
 def test_score_counts_exact_values_worked_out_by_hand():

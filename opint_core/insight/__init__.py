@@ -25,7 +25,9 @@ from opint_core.insight.per_site import (
 )
 from opint_core.insight.rates import ATTEMPT_EVENT_TYPES, LinkRate, Rates, SiteCount, SiteRate, rate
 from opint_core.insight.slots import align_one, template_regex
-from opint_core.insight.trend import Trend, Trends, score_counts, trend
+from opint_core.insight.trend import (
+    NEW_MESSAGE, Trend, Trends, factor_text, onset_bin, score_counts, trend, trend_onset, trend_words,
+)
 
 
 def report_fields(insight: Insight, trends: Trends | None = None, top: int = 5) -> list[dict]:
@@ -40,6 +42,6 @@ __all__ = [
     "ATTEMPT_EVENT_TYPES", "LinkRate", "Rates", "SiteCount", "SiteRate", "rate",
     "ORDERS", "OVERVIEW_DIMENSIONS", "SlotValues", "TemplateCount", "TemplateSlots", "TopValues", "Trend", "Trends",
     "ValueCount", "align_one", "choose_bins", "report_fields", "score_counts", "sort_categories", "sparkline",
-    "template_regex", "trend",
+    "template_regex", "trend", "factor_text", "onset_bin", "trend_onset", "trend_words", "NEW_MESSAGE",
     "SITE_ORDERS", "SiteCategory", "SiteFigures", "site_categories", "site_figures", "site_rows", "sort_sites",
 ]

@@ -11,6 +11,7 @@ An order is a sort key over a row with these attributes (each read only by the o
               inside a known category)
     score     the trend score (a conservative log2 fold change, ``opint_core.insight.trend``)
     rising, falling, expected   of the category's ``Trend``
+    ratio     count / expected of the category's ``Trend`` (None when new or without a baseline)
 """
 from __future__ import annotations
 
@@ -42,12 +43,20 @@ def _score(r) -> tuple:
     return (-r.score, -r.count, r.key)
 
 
+def _rise(r) -> tuple:
+    # what the overview's trend column shows, highest first: new categories (no baseline at all),
+    # then the rising ones by their factor, then the rest by score (falling last)
+    rank = 0 if r.new else 1 if r.rising else 2
+    return (rank, -(r.ratio or 0.0) if rank == 1 else -r.score, -r.count, r.key)
+
+
 def _label(r) -> tuple:
     return (not r.label, r.label.lower(), -r.count, r.key)
 
 
 SORT_KEYS: dict[str, Callable[[object], tuple]] = {
-    "count": _count, "new": _new, "rising": _rising, "falling": _falling, "score": _score, "label": _label,
+    "count": _count, "new": _new, "rising": _rising, "falling": _falling, "score": _score, "rise": _rise,
+    "label": _label,
 }
 ORDERS = tuple(SORT_KEYS)
 
@@ -74,3 +83,4 @@ class Ranked:
     rising: bool = False
     falling: bool = False
     expected: float = 0.0
+    ratio: float | None = None

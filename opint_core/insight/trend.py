@@ -50,7 +50,7 @@ from opint_core.load.table import ErrorTable
 Z = 2.0
 RISE = 0.5
 MIN_COUNT = 10
-ORDERS = ("new", "rising", "falling", "score")   # Trends.order: those of opint_core.insight.orders
+ORDERS = ("new", "rising", "falling", "score", "rise")   # Trends.order: those of opint_core.insight.orders
 
 
 @dataclass(frozen=True)
@@ -109,11 +109,12 @@ class Trends:
     def order(self, by: str = "rising") -> list[int]:
         """Category indices in a trend order of ``opint_core.insight.orders``: "new" (most failures
         of never-seen messages first: new categories and new templates inside known ones, then by
-        score), "rising" (rising first, by score), "falling", or "score" (plain score descending)."""
+        score), "rising" (rising first, by score), "falling", "score" (plain score descending) or "rise"
+        (new first, then the rising ones by their factor ``ratio``, then by score)."""
         if by not in ORDERS:
             raise ValueError(f"unknown trend order {by!r}: choose one of {', '.join(ORDERS)}")
         rows = [Ranked(t.count, i, new=t.new, new_rows=t.new_template_rows, score=t.score, rising=t.rising,
-                       falling=t.falling, expected=t.expected) for i, t in enumerate(self.items)]
+                       falling=t.falling, expected=t.expected, ratio=t.ratio) for i, t in enumerate(self.items)]
         return [r.key for r in sort_categories(rows, by)]
 
 
@@ -382,3 +383,67 @@ def _baseline_row_groups(current, baseline, tmap: np.ndarray, merged_into: dict[
             remap[i] = j
         per_template = np.where(per_template >= 0, remap[np.maximum(per_template, 0)], -1)
     return per_template[np.asarray(baseline.template_of, dtype=np.int64)]
+
+
+# --- a trend in words and numbers (the overview's trend column, the detail's trend line) ---------------
+
+NEW_MESSAGE = "new msg"
+
+
+def factor_text(ratio: float) -> str:
+    """A rise (or fall) factor in at most five characters: ×6.3, ×63, ×630, ×12k, ×99k+, ×0.4, ×0.04."""
+    if ratio >= 99_500:
+        return "×99k+"
+    if ratio >= 999.5:
+        return f"×{ratio / 1000:.0f}k"
+    if ratio >= 9.95:
+        return f"×{ratio:.0f}"
+    if ratio >= 0.095:
+        return f"×{ratio:.1f}"
+    return f"×{ratio:.2f}"
+
+
+def trend_words(t: Trend) -> tuple[str, ...]:
+    """What a category's trend says, most telling first, each a few characters: "new" (no failure
+    in the baseline days), the factor count/expected when it is rising or falling ("×6.3", "×0.2";
+    see ``Trend.rising``: it stands out of its counting noise), "new msg" (a known category holding
+    messages of a template the baseline never had). Nothing when flat or without a baseline."""
+    if not t.known:
+        return ()
+    if t.new:
+        return ("new",)
+    words = []
+    if t.ratio is not None and (t.rising or t.falling):
+        words.append(factor_text(t.ratio))
+    if t.new_template_rows:
+        words.append(NEW_MESSAGE)
+    return tuple(words)
+
+
+ONSET_SIGMAS = 3.0
+
+
+def onset_bin(timeline, bin_mean: float, *, sigmas: float = ONSET_SIGMAS) -> int | None:
+    """The first bin of ``timeline`` whose count stands clearly above ``bin_mean``, the baseline's
+    count per bin: more than twice the mean and more than ``sigmas`` Poisson deviations above it
+    (sqrt of the mean, at least 1). Without a baseline (mean 0): the first bin with a failure. None
+    when no bin does."""
+    x = np.asarray(timeline, dtype=np.float64)
+    if bin_mean <= 0:
+        threshold = 0.0
+    else:
+        threshold = max(2.0 * bin_mean, bin_mean + sigmas * math.sqrt(max(bin_mean, 1.0)))
+    hit = np.flatnonzero(x > threshold)
+    return int(hit[0]) if hit.shape[0] else None
+
+
+def trend_onset(insight: Insight, t: Trend, g: int) -> dt.datetime | None:
+    """When group ``g`` of ``insight`` (trend ``t``) rose above its usual level: the start (UTC) of
+    the first timeline bin that ``onset_bin`` finds, the baseline's expected count spread evenly over
+    the window covered (hourly bins for a day). None without a baseline or when no bin stands out."""
+    if not t.known or not insight.nbins:
+        return None
+    covered = insight.covered_ms or insight.bin_width * insight.nbins
+    bin_mean = t.expected * insight.bin_width / covered if covered else 0.0
+    b = onset_bin(insight.timeline(g), bin_mean)
+    return None if b is None else insight.bin_edge_datetimes()[b]

@@ -5,11 +5,12 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import VerticalScroll
 from textual.message import Message
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from opint_tui.bindings import bindings
 from opint_tui.screens.base import ScrollingScreen
 from opint_tui.screens.pager import PagerScreen
+from opint_tui.widgets import KeyFooter
 
 
 class DetailScreen(ScrollingScreen):
@@ -50,7 +51,7 @@ class DetailScreen(ScrollingScreen):
             for title, renderable in self.sections:
                 yield Static(Text(title), classes="section-title")
                 yield Static(renderable, classes=f"section section-{title.replace(' ', '-')}")
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.scroller.focus()

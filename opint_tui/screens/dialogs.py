@@ -22,6 +22,7 @@ from opint_tui.bindings import DESCRIPTIONS
 from opint_tui.overview_model import filter_rows
 from opint_tui.safe import clean, literal, pattern_text
 from opint_tui.screens.base import Dialog, while_shown
+from opint_tui.view import legend
 from opint_tui.widgets import Choice, DataInput, DataTextArea, TargetList
 
 DIALOG_CSS = """
@@ -377,6 +378,7 @@ class HelpScreen(Dialog):
 
     DEFAULT_CSS = DIALOG_CSS.format(name="HelpScreen") + """
     HelpScreen VerticalScroll { height: auto; max-height: 100%; }
+    HelpScreen #legend { margin-bottom: 1; }
     """
     BINDINGS = [Binding("escape,q,question_mark", "close", "Close", id="help_close")]
 
@@ -395,6 +397,7 @@ class HelpScreen(Dialog):
         with Vertical():
             yield Label(f"Keys — keymap: {clean(self.keymap_name)}", classes="title")
             with VerticalScroll():
+                yield Static(legend(), id="legend")
                 yield Static(table)
             yield Static("Remap any id in a TOML file ([bindings] id = \"keys\") and pass it with --keymap FILE, "
                          "or set keymap = in ~/.config/opint/config.toml.", classes="hint")

@@ -6,7 +6,7 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.message import Message
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 import opint_core as core
 from opint_tui import incident_view
@@ -14,6 +14,7 @@ from opint_tui.bindings import bindings
 from opint_tui.row_list import RowList
 from opint_tui.safe import clean
 from opint_tui.screens.base import AppScreen, while_shown
+from opint_tui.widgets import KeyFooter
 
 
 class IncidentsScreen(AppScreen):
@@ -62,7 +63,7 @@ class IncidentsScreen(AppScreen):
             yield RowList(self.cells, id="incidents")
             yield Static("", id="incidents-empty")
             yield Static("", id="incidents-cursor")
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.composed = True

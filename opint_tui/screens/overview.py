@@ -6,15 +6,16 @@ from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.message import Message
 from textual.reactive import reactive
-from textual.widgets import Footer, Input, Static
+from textual.widgets import Input, Static
 
 from opint_tui.bindings import bindings
-from opint_tui.incident_view import overview_tag
+from opint_tui.incident_view import overview_tag, overview_tag_min
 from opint_tui.overview_model import LEVELS, SORTS, filter_rows, sort_rows
 from opint_tui.row_list import RowList
 from opint_tui.safe import clean, literal, pattern_text
 from opint_tui.screens.base import AppScreen, while_shown
 from opint_tui.view import header_text, label_cell, status_cell, trend_cell
+from opint_tui.widgets import KeyFooter
 
 
 def scope_tag(analysis) -> Text:
@@ -23,23 +24,38 @@ def scope_tag(analysis) -> Text:
     return Text(f" VO {clean(', '.join(vos))} ", style="bold reverse") if vos else Text()
 
 
-def columns_for(width: int) -> tuple:
+SORTED_COLUMN = {"count": "count", "trend": "trend", "new": "trend", "label": "label"}   # sort -> column
+SORT_LABELS = {"new": "new"}     # the column's label while sorted so, when it is not the column's name
+
+
+def columns_for(width: int, sort: str = "count", reverse: bool = False) -> tuple:
     """(key, label, width) of the overview columns for a terminal width: the pattern gets what is left.
-    Narrow terminals (an 80-column ssh window) drop share and sites first."""
+    At 80 columns: status, count, share, the trend in numbers, the pattern and a label of 20 characters (and its …); wider
+    terminals add the sparkline and the top sites, and widen the label. The sorted column's label
+    carries ▼ (▲ reversed). No scrollbar: the position is in the header line (``RowList.show_position``)."""
     if width >= 140:
-        fixed = [("status", " ", 2), ("count", "count", 8), ("share", "share", 6), ("trend", "trend", 16),
+        fixed = [("status", " ", 2), ("count", "count", 8), ("share", "share", 5), ("trend", "trend", 20),
                  ("sites", "top sites src→dst", 26)]
-        label = 22
+        label = 24 + (width - 140) // 4
     elif width >= 100:
-        fixed = [("status", " ", 2), ("count", "count", 7), ("share", "share", 6), ("trend", "trend", 12),
+        fixed = [("status", " ", 2), ("count", "count", 7), ("share", "share", 5), ("trend", "trend", 14),
                  ("sites", "top sites", 18)]
-        label = 14
+        label = 20 + (width - 100) // 4
     else:
-        fixed = [("status", " ", 2), ("count", "count", 7), ("trend", "trend", 8)]
-        label = 12
-    # one space before each column, 2 cells for the scrollbar
-    used = sum(w + 1 for _, _, w in fixed) + (label + 1) + 1 + 2
-    return tuple(fixed + [("pattern", "pattern", max(16, width - used)), ("label", "label", label)])
+        fixed = [("status", " ", 2), ("count", "count", 7), ("share", "share", 5), ("trend", "trend", 7)]
+        label = max(12, min(21 + (width - 80) // 3, width - 59))   # 20 characters and the …
+    # one space before each column, one at the end
+    used = sum(w + 1 for _, _, w in fixed) + (label + 1) + 1
+    columns = fixed + [("pattern", "pattern", max(16, width - used)), ("label", "label", label)]
+    marked = SORTED_COLUMN.get(sort)
+    arrow = "▲" if reverse else "▼"
+    return tuple((key, SORT_LABELS.get(sort, text.strip() or text) + arrow if key == marked else text, w)
+                 for key, text, w in columns)
+
+
+def share_text(share: float) -> str:
+    """A share in at most five characters: 0.4%, 7.1%, 42%, 100%."""
+    return f"{100 * share:.1f}%" if share < 0.0995 else f"{100 * share:.0f}%"
 
 
 class OverviewScreen(AppScreen):
@@ -50,7 +66,7 @@ class OverviewScreen(AppScreen):
     OverviewScreen #summary { height: auto; background: $boost; padding: 0 0; }
     OverviewScreen #progress { height: auto; color: $warning; display: none; }
     OverviewScreen #progress.active { display: block; }
-    OverviewScreen RowList { height: 1fr; }
+    OverviewScreen RowList { height: 1fr; scrollbar-size-vertical: 0; }
     OverviewScreen #filter { display: none; border: none; height: 1; padding: 0 1; }
     OverviewScreen #filter.active { display: block; }
     """
@@ -107,16 +123,16 @@ class OverviewScreen(AppScreen):
         with Vertical():
             yield Static(Text(" opint · loading…"), id="summary")
             yield Static("", id="progress")
-            yield RowList(self.cells, id="table")
+            yield RowList(self.cells, id="table", show_position=True)
             yield Input(placeholder="filter: words of the pattern, label or sites (esc clears)", id="filter")
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.columns = ()
         self.table.focus()
 
     def on_resize(self) -> None:
-        if self.rows and columns_for(self.app.size.width) != self.columns:
+        if self.rows and self._columns() != self.columns:
             self.refresh_rows()
 
     # --- data ------------------------------------------------------------------------------------
@@ -148,9 +164,14 @@ class OverviewScreen(AppScreen):
         if self.analysis is None:
             summary.update(Text(" opint · loading…" if self.progress else " opint · no data loaded"))
         else:
+            scope = scope_tag(self.analysis)
+            # one line: the incidents' word keeps room for its shortest form (with a filter it ends the
+            # filter's line)
+            tag = 0 if self.filter_text else overview_tag_min(self.analysis.incidents)
             header = header_text(self.analysis, self.level, len(self.shown), len(self.rows), self.filter_text,
-                                 self.sort_order + (" (reversed)" if self.reverse else ""), self.app.size.width)
-            head = Text.assemble(scope_tag(self.analysis), header)
+                                 self.sort_order + (" (reversed)" if self.reverse else ""),
+                                 self.app.size.width - scope.cell_len - tag)
+            head = Text.assemble(scope, header)
             room = self.app.size.width - len(head.plain.split("\n")[-1])
             summary.update(Text.assemble(head, overview_tag(self.analysis.incidents, room)))
 
@@ -158,8 +179,8 @@ class OverviewScreen(AppScreen):
         """The cells of one row for the current columns; called only for rows on screen."""
         widths = {key: width for key, _, width in self.columns}
         makers = {
-            "status": status_cell, "count": lambda r: Text(f"{r.count:,}", justify="right"),
-            "share": lambda r: Text(f"{100 * r.share:.1f}%", justify="right"),
+            "status": status_cell, "count": lambda r: Text(f"{r.count:,}".rjust(widths["count"])),
+            "share": lambda r: Text(share_text(r.share).rjust(widths["share"])),
             "trend": lambda r: trend_cell(r, widths["trend"]), "sites": lambda r: literal(r.sites),
             "pattern": lambda r: pattern_text(r.pattern, limit=widths["pattern"]),
             "label": label_cell,
@@ -172,7 +193,7 @@ class OverviewScreen(AppScreen):
         if keep_key is None and self.shown and 0 <= table.cursor_row < len(self.shown):
             keep_key = f"{self.shown[table.cursor_row].index}"
         self.shown = sort_rows(filter_rows(self.rows, self.filter_text), self.sort_order, self.reverse)
-        self.columns = columns_for(self.app.size.width)
+        self.columns = self._columns()
         table.set_items(self.shown, self.columns)
         cursor = 0
         for i, r in enumerate(self.shown):
@@ -181,6 +202,9 @@ class OverviewScreen(AppScreen):
                 break
         table.move_cursor(row=cursor)
         self._show_summary()
+
+    def _columns(self) -> tuple:
+        return columns_for(self.app.size.width, self.sort_order, self.reverse)
 
     def current_row(self):
         if not self.shown:

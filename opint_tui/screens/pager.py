@@ -9,10 +9,11 @@ from textual.app import ComposeResult
 from textual.geometry import Size
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from opint_tui.safe import clean, literal
 from opint_tui.screens.base import ScrollingScreen
+from opint_tui.widgets import KeyFooter
 
 _C1 = re.compile(r"[\x80-\x9f]")
 
@@ -96,7 +97,7 @@ class PagerScreen(ScrollingScreen):
     def compose(self) -> ComposeResult:
         yield Static(literal(self.head), id="pager-head")
         yield TextPager(self.texts)
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.scroller.focus()

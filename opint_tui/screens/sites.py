@@ -7,7 +7,7 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.message import Message
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 import opint_core as core
 from opint_tui import site_view
@@ -15,6 +15,7 @@ from opint_tui.bindings import bindings
 from opint_tui.row_list import RowList
 from opint_tui.safe import clean, pattern_text
 from opint_tui.screens.base import AppScreen, while_shown
+from opint_tui.widgets import KeyFooter
 
 LIST_CSS = """
 {name} .list-head {{ height: auto; background: $boost; }}
@@ -36,7 +37,7 @@ class ListScreen(AppScreen):
             yield RowList(self.cells)
             yield Static("", classes="list-empty")
             yield Static("", classes="list-cursor")
-        yield Footer()
+        yield KeyFooter()
 
     def cells(self, item) -> list[Text]:
         raise NotImplementedError
