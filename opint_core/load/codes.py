@@ -18,10 +18,16 @@ def factorize_column(col) -> tuple[np.ndarray, pa.Array]:
         return np.zeros(0, dtype=np.int32), pa.array([], pa.string())
     if pa.types.is_dictionary(col.type):
         col = col.unify_dictionaries()
-        value_codes, values = factorize_column(col.chunk(0).dictionary)
+        dictionary = col.chunk(0).dictionary
         indices = pa.chunked_array([c.indices for c in col.chunks], type=col.type.index_type)
+        # the values in the order the rows first use them, as for a plain column: whatever its
+        # dictionary holds (values no row uses after a filter, another order), the codes are the same
+        used = pc.drop_null(pc.unique(indices))
+        value_codes, values = factorize_column(dictionary.take(used))
+        code_of_index = np.full(len(dictionary) + 1, -1, dtype=np.int32)   # the last slot: null rows
+        code_of_index[np.asarray(used.to_numpy(zero_copy_only=False), dtype=np.int64)] = value_codes
         rows = np.asarray(indices.fill_null(-1).to_numpy(), dtype=np.int64)
-        return np.append(value_codes, np.int32(-1))[rows], values   # index -1 (null) stays -1
+        return code_of_index[rows], values
     if not (pa.types.is_string(col.type) or pa.types.is_large_string(col.type)):
         col = col.cast(pa.string())
     enc = pc.dictionary_encode(col)      # the chunks of the result share one dictionary
