@@ -34,3 +34,20 @@ def factorize_column(col) -> tuple[np.ndarray, pa.Array]:
     indices = pa.chunked_array([c.indices for c in enc.chunks], type=enc.chunk(0).indices.type)
     codes = np.array(indices.fill_null(-1).to_numpy(), dtype=np.int32)   # a writable copy
     return codes, enc.chunk(enc.num_chunks - 1).dictionary
+
+
+def key_sums(keys: np.ndarray, weights: np.ndarray | None = None, size: int | None = None
+             ) -> tuple[np.ndarray, np.ndarray]:
+    """(the distinct ``keys``, sorted; per key its rows, or its summed ``weights`` (positive), int64):
+    ``np.unique`` + ``bincount``, without the sort of millions of rows when the keys (non-negative,
+    below ``size``) fit a dense count."""
+    keys = np.asarray(keys, dtype=np.int64)
+    dense = size is not None and size <= max(4 * keys.shape[0], 1 << 20) and (
+        not keys.shape[0] or keys.min() >= 0)
+    if not dense:
+        distinct, inverse = np.unique(keys, return_inverse=True)
+        sums = np.bincount(inverse.reshape(-1), weights=weights, minlength=distinct.shape[0])
+        return distinct, sums.astype(np.int64)
+    present = np.flatnonzero(np.bincount(keys, minlength=size))
+    sums = np.bincount(keys, weights=weights, minlength=size)[present]
+    return present.astype(np.int64), sums.astype(np.int64)

@@ -8,7 +8,8 @@ import pyarrow.compute as pc
 from collections import Counter
 from functools import cache as once   # a column used by several others is computed once
 
-from opint_core.load.schema import ERROR_SCHEMA, TIME_MAX_MS, TIME_MIN_MS, TRAFFIC_KEYS, TRAFFIC_SCHEMA
+from opint_core.load.schema import (ENCODED_COLUMNS, ERROR_SCHEMA, PLAIN_ERROR_SCHEMA, TIME_MAX_MS, TIME_MIN_MS,
+                                   TRAFFIC_KEYS, TRAFFIC_SCHEMA)
 from opint_core.load.traffic import count_traffic
 
 _S, _I = pa.string(), pa.int64()
@@ -146,13 +147,22 @@ def to_tables(stream: str, raw: pa.Table, traffic: bool = True) -> tuple[pa.Tabl
         details, _ = _map_records(stream, raw.filter(failed), _DETAILS)
         failures = keys.filter(failed)
         table = pa.Table.from_arrays([(failures if name in _TRAFFIC_SOURCES else details).column(name)
-                                      for name in ERROR_SCHEMA.names], schema=ERROR_SCHEMA)
+                                      for name in ERROR_SCHEMA.names], schema=PLAIN_ERROR_SCHEMA)
         wild = pc.and_(wild, failed)
     else:
         table, wild = _map_records(stream, raw.filter(failed), ERROR_SCHEMA.names)
+    table = encoded(table)
     wild_failures = int(pc.sum(wild).as_py() or 0)
     repaired = Counter({TIME_OUT_OF_RANGE: wild_failures} if wild_failures else {})
     return table, repaired, count_traffic(keys, failed) if traffic else TRAFFIC_SCHEMA.empty_table()
+
+
+def encoded(table: pa.Table) -> pa.Table:
+    """``table`` (PLAIN_ERROR_SCHEMA) in ERROR_SCHEMA: its text columns dictionary-encoded (per file: a few
+    milliseconds, and the day then holds each distinct text once per file)."""
+    columns = [pc.dictionary_encode(table.column(name)) if name in ENCODED_COLUMNS else table.column(name)
+               for name in ERROR_SCHEMA.names]
+    return pa.Table.from_arrays(columns, schema=ERROR_SCHEMA)
 
 
 _TRAFFIC_SOURCES = ("time",) + TRAFFIC_KEYS[1:]   # the ErrorTable columns the traffic is counted by
@@ -219,7 +229,7 @@ def _map_records(stream: str, raw: pa.Table, names) -> tuple[pa.Table, pa.Array 
     time, wild = timing() if "time" in names else (None, None)
     cols["time"] = lambda: time
     cols["stream"] = lambda: pa.repeat(pa.scalar(stream), n) if n else pa.array([], _S)
-    schema = pa.schema([ERROR_SCHEMA.field(name) for name in names])
+    schema = pa.schema([PLAIN_ERROR_SCHEMA.field(name) for name in names])
     arrays = [cols[name]() for name in names]
     arrays = [a.combine_chunks() if isinstance(a, pa.ChunkedArray) else a for a in arrays]
     table = pa.Table.from_arrays([pc.cast(a, fld.type) for a, fld in zip(arrays, schema)], schema=schema)
