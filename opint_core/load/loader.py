@@ -99,7 +99,10 @@ def load_errors(archive: str | Archive = DEFAULT_ARCHIVE, selection: Selection |
             report.duplicates += cache_duplicates[i]
         else:
             day_tables = [t for t, _ in parts[i] if t is not None]
-            table = pa.concat_tables(day_tables) if day_tables else ERROR_SCHEMA.empty_table()
+            # one dictionary per text column for the day instead of one per file: each distinct text once
+            table = pa.concat_tables(day_tables).unify_dictionaries() if day_tables else ERROR_SCHEMA.empty_table()
+            del day_tables
+            parts[i] = []   # the files' tables: their dictionaries go with them
             table, traffic, duplicates = deduplicated(table, traffic_sums.pop(i).total())
             report.duplicates += duplicates
             # a file that could not be read may read fine next time: such a day is not final yet

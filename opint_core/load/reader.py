@@ -96,8 +96,10 @@ def _parse_streaming(fs, path: str, stream: str) -> pa.Table | None:
             gzipped = f.read(2) == _GZIP_MAGIC
             f.seek(0)
             source = pa.CompressedInputStream(f, "gzip") if gzipped else f
+            # no threads inside a file: the loader reads files in parallel, and pyarrow's own read-ahead
+            # would hold several blocks per file in memory at once
             batches = pj.open_json(pa.PythonFile(_ObjectLines(source), mode="r"),
-                                   read_options=pj.ReadOptions(block_size=BLOCK_SIZE),
+                                   read_options=pj.ReadOptions(block_size=BLOCK_SIZE, use_threads=False),
                                    parse_options=_parse_options(stream))
             table = batches.read_all()
         table.validate(full=True)  # pyarrow.json does not check UTF-8; this does

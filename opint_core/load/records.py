@@ -140,7 +140,8 @@ def to_tables(stream: str, raw: pa.Table, traffic: bool = True) -> tuple[pa.Tabl
     The traffic's columns are mapped for every record, the rest for the failures only: successes,
     most of the records, cost no more than what the traffic needs. ``traffic=False``: no traffic
     counted (an empty table), to measure what counting it costs."""
-    raw = raw.filter(pc.is_valid(raw.column("data")))
+    if raw.column("data").null_count:   # a copy of the whole file's records: only when some lack data
+        raw = raw.filter(pc.is_valid(raw.column("data")))
     failed = is_failure(stream, raw)
     if traffic:
         keys, wild = _map_records(stream, raw, _TRAFFIC_SOURCES)
@@ -173,8 +174,9 @@ def _map_records(stream: str, raw: pa.Table, names) -> tuple[pa.Table, pa.Array 
     """Every record of ``raw`` mapped to the ERROR_SCHEMA columns ``names`` (only those computed);
     and whether its time was out of range (None when ``names`` has no time)."""
     n = raw.num_rows
-    data = raw.column("data").combine_chunks() if n else pa.array([], RAW_SCHEMAS[stream].field("data").type)
-    meta_time = pc.struct_field(raw.column("metadata").combine_chunks(), "timestamp") if n else pa.array([], _I)
+    # the fields are taken chunk by chunk: combining the chunks first would copy every field of the file
+    data = raw.column("data") if n else pa.array([], RAW_SCHEMAS[stream].field("data").type)
+    meta_time = pc.struct_field(raw.column("metadata"), "timestamp") if n else pa.array([], _I)
     f = lambda name: pc.struct_field(data, name)  # noqa: E731
     nulls = lambda: pa.nulls(n, _S)  # noqa: E731
     if stream == "fts":
