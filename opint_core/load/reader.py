@@ -66,8 +66,9 @@ def read_part_file(fs, path: str, stream: str) -> tuple[pa.Table, FileReport]:
 
 
 def read_part(fs, path: str, stream: str, traffic: bool = True) -> tuple[pa.Table, pa.Table, FileReport]:
-    """(the failures of one part file, ERROR_SCHEMA; its traffic, TRAFFIC_SCHEMA, empty unless
-    ``traffic``; what happened to it)."""
+    """(the failures of one part file, ERROR_SCHEMA; its traffic, TRAFFIC_SCHEMA with its keys
+    dictionary-encoded (``traffic.plain_traffic`` makes them strings), empty unless ``traffic``; what
+    happened to it)."""
     report = FileReport(path)
     raw = _parse_streaming(fs, path, stream)
     if raw is None:

@@ -10,7 +10,7 @@ from functools import cache as once   # a column used by several others is compu
 
 from opint_core.load.schema import (ENCODED_COLUMNS, ERROR_SCHEMA, PLAIN_ERROR_SCHEMA, TIME_MAX_MS, TIME_MIN_MS,
                                    TRAFFIC_KEYS, TRAFFIC_SCHEMA)
-from opint_core.load.traffic import count_traffic
+from opint_core.load.traffic import count_traffic_encoded
 
 _S, _I = pa.string(), pa.int64()
 
@@ -135,7 +135,8 @@ def to_error_table(stream: str, raw: pa.Table) -> tuple[pa.Table, Counter]:
 
 def to_tables(stream: str, raw: pa.Table, traffic: bool = True) -> tuple[pa.Table, Counter, pa.Table]:
     """(the failures mapped to ERROR_SCHEMA; per reason, the failures whose values the mapping
-    repaired; the traffic of every record with a 'data' object, TRAFFIC_SCHEMA).
+    repaired; the traffic of every record with a 'data' object, TRAFFIC_SCHEMA with its keys
+    dictionary-encoded, ``count_traffic_encoded``).
 
     The traffic's columns are mapped for every record, the rest for the failures only: successes,
     most of the records, cost no more than what the traffic needs. ``traffic=False``: no traffic
@@ -155,7 +156,7 @@ def to_tables(stream: str, raw: pa.Table, traffic: bool = True) -> tuple[pa.Tabl
     table = encoded(table)
     wild_failures = int(pc.sum(wild).as_py() or 0)
     repaired = Counter({TIME_OUT_OF_RANGE: wild_failures} if wild_failures else {})
-    return table, repaired, count_traffic(keys, failed) if traffic else TRAFFIC_SCHEMA.empty_table()
+    return table, repaired, count_traffic_encoded(keys, failed) if traffic else TRAFFIC_SCHEMA.empty_table()
 
 
 def encoded(table: pa.Table) -> pa.Table:
