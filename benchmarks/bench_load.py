@@ -92,15 +92,21 @@ def main() -> int:
     ap.add_argument("--archive", help="reuse an archive written by an earlier run")
     ap.add_argument("--repeat", type=int, default=2, help="runs per contender; the best is kept")
     ap.add_argument("--contender", nargs=3, help=argparse.SUPPRESS)
+    ap.add_argument("--make-archive", help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.contender:
         print(json.dumps(contender(*args.contender)))
+        return 0
+    if args.make_archive:
+        make_archive(args.make_archive, args.scale)
         return 0
 
     work = tempfile.mkdtemp(prefix="opint-bench-load-")
     root = args.archive or os.path.join(work, "archive")
     if not args.archive:
-        make_archive(root, args.scale)
+        # in its own process: a contender's peak RSS (ru_maxrss) starts from that of the process that
+        # started it, so this one must stay small
+        subprocess.run([sys.executable, __file__, "--make-archive", root, "--scale", str(args.scale)], check=True)
     files = list(Path(root, "project/monitoring/archive/fts/raw/complete", f"{DAY:%Y/%m/%d}").iterdir())
     size = sum(p.stat().st_size for p in files)
     print(f"archive: {root}: {len(files)} files, {size / 1e6:.0f} MB compressed, cpu cores: {os.cpu_count()}")
