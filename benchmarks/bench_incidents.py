@@ -5,7 +5,8 @@ how its cost grows when the sites grow tenfold.
     .venv/bin/python benchmarks/bench_incidents.py [--scale 34] [--scratch DIR] [--repeat 3]
 
 Writes two days with the sample-archive writer (the day and its baseline day; reused when present),
-analyses the latest one (load from the day cache, cluster, insight, trends) and times ``detect`` alone,
+analyses the latest one (load from the day cache, cluster, insight, trends) and times the incidents step
+(``find_incidents``: detection, never-seen messages, known causes),
 best of --repeat, next to the clustering of the same day measured in the same run. Then the same
 detection on a copy of the day whose sites are split tenfold (every site name suffixed by one of ten
 values, so the grid has ten times the sites and each one a tenth of the traffic).
@@ -57,6 +58,7 @@ def main() -> int:
     os.environ["OPINT_CACHE_DIR"] = os.path.join(args.scratch, "cache")
     from opint_core import Selection, analyse, write_sample_archive
     from opint_core.incidents import detect
+    from opint_core.pipeline import find_incidents
     from opint_core.load import ErrorTable
 
     root = os.path.join(args.scratch, "archive")
@@ -68,7 +70,8 @@ def main() -> int:
     analyse(root, Selection.day(DAY))   # fills the day cache: the timed runs below read it
     a = analyse(root, Selection.day(DAY))
     baseline = a.baseline
-    run = lambda: detect(a.insight, a.errors.traffic, baseline=baseline, baseline_groups=a.trends.baseline_groups)
+    # the analysis's whole incidents step: detection, never-seen messages, known causes
+    run = lambda: find_incidents(a.insight, a.errors.traffic, baseline, a.trends)
     seconds, incidents = best(run, args.repeat)
     from opint_core.clustering import cluster_table
 
@@ -76,7 +79,7 @@ def main() -> int:
     print(f"day {DAY}: {a.errors.report.records:,} records, {a.errors.failures:,} failures, "
           f"{len(a.clustering.categories)} categories, {a.errors.traffic.num_rows:,} traffic rows; "
           f"baseline {baseline.failures:,} failures" if baseline is not None else "no baseline")
-    print(f"detect: {seconds:.3f} s (target < 1 s), {len(incidents)} incidents; clustering the same day: "
+    print(f"incidents (detect, novelty, causes): {seconds:.3f} s (target < 1 s), {len(incidents)} incidents; clustering the same day: "
           f"{cluster_s:.2f} s (detect / clustering = {seconds / cluster_s:.2f})")
 
     from opint_core.insight import Insight

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from opint_core.clustering import Clustering, cluster_table
 from opint_core.errors import LoadCancelled
 from opint_core.causes import CauseBase, default_cause_base
-from opint_core.incidents import Incident, detect
+from opint_core.incidents import Incident, detect, with_new_messages
 from opint_core.insight import Insight, Trends, trend
 from opint_core.load import (
     DEFAULT_ARCHIVE, Backend, ErrorTable, LoadReport, Loaded, LocalBackend, Progress, Request, Selection,
@@ -158,12 +158,18 @@ def analyse_loaded(loaded: Loaded, *, progress: Progress | None = None, cancel: 
     incidents = None
     if insight is not None:
         started = time.perf_counter()
-        incidents = detect(insight, errors.traffic, baseline=loaded.baseline,
-                           baseline_groups=trends.baseline_groups if trends is not None else None)
-        incidents = with_causes(incidents, causes or default_cause_base())
+        incidents = find_incidents(insight, errors.traffic, loaded.baseline, trends, causes)
         timings["incidents"] = time.perf_counter() - started
     return Analysis(errors, clustering, insight, trends, timings, list(loaded.notes), incidents=incidents,
                     baseline=loaded.baseline)
+
+
+def find_incidents(insight, traffic, baseline, trends, causes: CauseBase | None = None) -> list[Incident]:
+    """The incidents step of an analysis: detection, never-seen messages made new, known causes."""
+    incidents = detect(insight, traffic, baseline=baseline,
+                       baseline_groups=trends.baseline_groups if trends is not None else None)
+    incidents = with_new_messages(incidents, insight, trends)
+    return with_causes(incidents, causes or default_cause_base())
 
 
 def with_causes(incidents: list[Incident], causes: CauseBase) -> list[Incident]:

@@ -319,19 +319,37 @@ def render_json(report: Report) -> str:
     return _JSON_RAW_CONTROL.sub(lambda m: f"\\u{ord(m.group()):04x}", text) + "\n"
 
 
-CSV_COLUMNS = ("rank", "key", "pattern", "count", "share", "first_seen", "last_seen", "trend_new", "trend_ratio",
-               "top_src_sites", "top_dst_sites", "label", "status", "ticket", "notes", "inherited_from",
-               "similarity", "sample_message", "scope_vo", "event_types")
+CATEGORY_CSV_COLUMNS = ("rank", "key", "pattern", "count", "share", "first_seen", "last_seen", "trend_new",
+                        "trend_ratio", "top_src_sites", "top_dst_sites", "label", "status", "ticket", "notes",
+                        "inherited_from", "similarity", "sample_message", "scope_vo", "event_types")
+INCIDENT_CSV_COLUMNS = ("site", "side", "other_site", "onset", "end", "failures", "attempts", "failure_rate",
+                        "baseline_rate", "incident_status", "cause", "action")
+# one rectangular table, so that a spreadsheet reads it whole and filters on ``record``: the incidents
+# first (their cells of the category columns: rank, key and pattern), then the categories
+CSV_COLUMNS = ("record", *CATEGORY_CSV_COLUMNS, *INCIDENT_CSV_COLUMNS)
+_NO_CATEGORY_CELLS = [""] * (len(CATEGORY_CSV_COLUMNS) - 3)
+_NO_INCIDENT_CELLS = [""] * len(INCIDENT_CSV_COLUMNS)
+
+
+def _incident_csv_row(n: int, incident) -> list[str]:
+    d = incident.to_dict()
+    return ["incident", _csv_number(n), _csv_safe(d["key"]), _csv_safe(d["pattern"]), *_NO_CATEGORY_CELLS,
+            _csv_safe(d["site"]), _csv_safe(d["side"]), _csv_safe(d["other_site"]), _csv_safe(d["onset"]),
+            _csv_safe(d["end"]), _csv_number(d["failures"]), _csv_number(d["attempts"]),
+            _csv_number(d["failure_rate"]), _csv_number(d["baseline_rate"]), _csv_safe(d["status"]),
+            _csv_safe(d["cause"]), _csv_safe(d["action"])]
 
 
 def render_csv(report: Report) -> str:
-    """One row per category. Text cells go through _csv_safe; number cells are written as numbers.
-    A field holding a comma, quote or line break (LF or a bare CR) is quoted (RFC 4180)."""
+    """One row per incident (``record`` "incident"), then one per category ("category"). Text cells go
+    through _csv_safe; number cells are written as numbers. A field holding a comma, quote or line break
+    (LF or a bare CR) is quoted (RFC 4180)."""
     rows = [CSV_COLUMNS]
+    rows += [_incident_csv_row(n, incident) for n, incident in enumerate(report.incidents, 1)]
     for i, c in enumerate(report.categories, 1):
         a, t = c.annotation or {}, c.trend or {}
         rows.append([
-            _csv_number(i), _csv_safe(c.key), _csv_safe(c.pattern), _csv_number(c.count),
+            "category", _csv_number(i), _csv_safe(c.key), _csv_safe(c.pattern), _csv_number(c.count),
             _csv_number(c.share, ".6f"), _csv_safe(c.first_seen), _csv_safe(c.last_seen),
             _csv_number(t.get("new")), _csv_number(t.get("ratio")),
             _csv_safe("; ".join(map(_csv_site_count, c.top_src_sites))),
@@ -340,7 +358,7 @@ def render_csv(report: Report) -> str:
             _csv_safe(a.get("notes"), MAX_NOTES), _csv_safe(a.get("source_key") if a.get("inherited") else ""),
             _csv_number(a.get("similarity")), _csv_safe(c.samples[0][0] if c.samples else ""),
             _csv_safe(";".join(report.scope.get("vo", [])) or "all"),
-            _csv_safe("; ".join(f"{kind}:{n}" for kind, n in c.event_types)),
+            _csv_safe("; ".join(f"{kind}:{n}" for kind, n in c.event_types)), *_NO_INCIDENT_CELLS,
         ])
     return "".join(",".join(map(_csv_field, row)) + "\n" for row in rows)
 

@@ -15,7 +15,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from opint_core.incidents import Incident
+from opint_core.incidents import Incident, incident_rows
 from opint_core.report import _plain
 
 EXAMPLES = 3
@@ -29,25 +29,6 @@ class TicketDraft:
     subject: str
     text: str        # plain text: subject line, blank line, body
     markdown: str
-
-
-def incident_rows(insight, incident: Incident) -> np.ndarray:
-    """Rows of the incident's failures: its category's at its site on its side (or on its link)."""
-    rows = insight.rows(incident.group)
-    if incident.side == "link":
-        wanted = (("src_site", incident.site), ("dst_site", incident.other_site))
-    else:
-        wanted = (("src_site" if incident.side == "source" else "dst_site", incident.site),)
-    table = insight.table
-    for column, site in wanted:
-        if column not in table.column_names or not rows.shape[0]:
-            continue
-        values = table.column(column).take(pa.array(rows))
-        if pa.types.is_dictionary(values.type):
-            values = values.cast(pa.string())
-        same = pc.fill_null(pc.equal(values, site), False) if site != "(unknown)" else pc.is_null(values)
-        rows = rows[np.asarray(same.to_numpy(zero_copy_only=False), dtype=bool)]
-    return rows
 
 
 def _top(table: pa.Table, column: str, rows: np.ndarray, n: int) -> list[tuple[str, int]]:

@@ -1,4 +1,4 @@
-"""The opint app: overview, drill-down, annotate, load, export. Slow work runs in thread workers that
+"""The opint app: overview, incidents, drill-down, annotate, tickets, load, export. Slow work runs in thread workers that
 post their progress and results back to the UI thread; the UI never waits on the archive."""
 from __future__ import annotations
 
@@ -14,12 +14,16 @@ from textual.widgets import Input, TextArea
 from textual.worker import Worker, WorkerFailed, get_current_worker
 
 import opint_core as core
+from opint_tui import incident_view
 from opint_tui.bindings import bindings
 from opint_tui.keymap import load_keymap, textual_keymap
 from opint_tui.safe import clean
+from opint_tui.overview_model import Row
 from opint_tui.screens.detail import DetailScreen
 from opint_tui.screens.dialogs import AnnotateScreen, ExportScreen, HelpScreen, LoadScreen, MergeScreen
+from opint_tui.screens.incidents import IncidentsScreen
 from opint_tui.screens.overview import OverviewScreen
+from opint_tui.screens.ticket import TicketScreen
 from opint_tui.view import build_rows, detail_renderables, triage_state
 
 
@@ -28,7 +32,7 @@ class OpintCommands(Provider):
 
     COMMANDS = (("Sort by count", "sort_by('count')"), ("Sort by trend", "sort_by('trend')"),
                 ("Sort by new", "sort_by('new')"), ("Sort by label", "sort_by('label')"),
-                ("Show categories", "level_to('category')"), ("Show templates", "level_to('template')"),
+                ("Show incidents", "incidents"), ("Show categories", "level_to('category')"), ("Show templates", "level_to('template')"),
                 ("Load…", "load"), ("Export markdown…", "export"), ("Copy report to clipboard", "copy_report"),
                 ("Help", "help"), ("Quit", "quit"))
 
@@ -93,11 +97,12 @@ class OpintApp(App):
 
     def __init__(self, source: core.Request | None, *, config: core.Config | None = None, store=None,
                  keymap: str = "default", export_dir: str | None = None, analysis=None,
-                 sites: core.SiteTable | None = None):
+                 sites: core.SiteTable | None = None, open_incidents: bool = False):
         """`source`: what to load (None: the load dialog opens); `analysis`: an already computed Analysis
         to show at once (tests, benchmarks). `config`: the settings read once by the command line (the
         load dialog's defaults); without it, the defaults. `sites`: the site-name table (the filter
-        finds a site by any of its names); without it, the shipped one."""
+        finds a site by any of its names); without it, the shipped one. `open_incidents`: open on the
+        incidents list when the first load finds new incidents (the command line's app does)."""
         super().__init__()
         self.source = source    # the Request whose analysis is shown (or is being loaded first)
         self.config = config or core.Config()
@@ -112,6 +117,7 @@ class OpintApp(App):
         self.triage = None
         self.merges: dict[str, str] = {}
         self.export_dir = export_dir or str(Path.cwd())
+        self.open_incidents = open_incidents
         self._pending_key: str | None = None
         self.started = time.perf_counter()
         self.first_data_frame: float | None = None
@@ -121,6 +127,9 @@ class OpintApp(App):
     async def on_mount(self) -> None:
         self.set_keymap(self.single_keys)
         self.overview = OverviewScreen()
+        # installed: it stays alive when closed, so its cursor is where the shifter left it
+        self.incident_list = IncidentsScreen()
+        self.install_screen(self.incident_list, "incidents")
         await self.push_screen(self.overview)
         if self.preloaded is not None:
             self.post_message(self.Loaded(self.preloaded, self.source))
@@ -205,6 +214,11 @@ class OpintApp(App):
         self.merges = {}
         self.refresh_triage()
         self.show_level(self.overview.level)
+        self.incident_list.show(self.analysis)
+        if self.open_incidents and self.screen is self.overview and any(
+                i.status == "new" for i in self.analysis.incidents or ()):
+            self.push_screen(self.incident_list)
+        self.open_incidents = False   # the first load only: a later one leaves the shifter where they are
         for note in self.analysis.notes:
             self.say(note, severity="warning", timeout=10)
         problems = self.analysis.report.problems()
@@ -275,8 +289,16 @@ class OpintApp(App):
         return self.screen is self.overview
 
     def on_overview_screen_open_detail(self, message: OverviewScreen.OpenDetail) -> None:
-        if self._overview_on_top():
+        if self._overview_on_top() and self._row_current(message.row):
             self.open_detail(message.row)
+
+    def _row_current(self, row) -> bool:
+        """Whether ``row`` is one of the rows on show: one posted before a level switch or a reload may
+        index another list of groups."""
+        if self.analysis is None:
+            return False
+        insight = self.insight_for(self.overview.level)
+        return 0 <= row.index < len(insight) and insight.patterns[row.index] == row.pattern
 
     def open_detail(self, row) -> None:
         insight = self.insight_for(self.overview.level)
@@ -291,7 +313,10 @@ class OpintApp(App):
 
     def on_detail_screen_annotate(self, message: DetailScreen.Annotate) -> None:
         if isinstance(self.screen, DetailScreen):
-            self.annotate(message.row)
+            if message.incident is not None:
+                self.annotate_incident(message.incident)
+            else:
+                self.annotate(message.row)
 
     def annotate(self, row) -> None:
         if self.store is None:
@@ -307,10 +332,96 @@ class OpintApp(App):
         self.refresh_triage()
         self.show_level(self.overview.level)
         if isinstance(self.screen, DetailScreen):   # annotated from the drill-down: show it again, updated
-            row = self.screen.row
+            row, incident = self.screen.row, self.screen.incident
             self.pop_screen()
-            self.open_detail(row)
+            if incident is None:
+                if self._row_current(row):
+                    self.open_detail(row)
+            elif self._current(incident):
+                self.open_incident(incident)
         self.say(f"saved to {self.store.journal}", timeout=4)
+
+    # --- incidents -------------------------------------------------------------------------------------
+    def on_overview_screen_show_incidents(self, message: OverviewScreen.ShowIncidents) -> None:
+        if self._overview_on_top():
+            self.action_incidents()
+
+    def action_incidents(self) -> None:
+        """The incidents list, on top of the overview (from the overview's key or the command palette)."""
+        if self.analysis is None:
+            self.notify_error("nothing loaded yet")
+            return
+        if self.incident_list in self.screen_stack:
+            while self.screen is not self.incident_list:
+                self.pop_screen()
+            return
+        while self.screen is not self.overview:
+            self.pop_screen()
+        self.push_screen(self.incident_list)
+
+    def _incident_on_top(self) -> bool:
+        """Whether an incident's request still applies (see _overview_on_top)."""
+        return self.screen is self.incident_list or (isinstance(self.screen, DetailScreen)
+                                                 and self.screen.incident is not None)
+
+    def _current(self, incident: core.Incident) -> bool:
+        """Whether ``incident`` is one of the analysis on show: a request posted before a reload is not
+        (its category index is the old analysis's)."""
+        return self.analysis is not None and any(i is incident for i in self.analysis.incidents or ())
+
+    def on_incidents_screen_open(self, message: IncidentsScreen.Open) -> None:
+        if self.screen is self.incident_list and self._current(message.incident):
+            self.open_incident(message.incident)
+
+    def open_incident(self, incident: core.Incident) -> None:
+        """The detail of the incident's category at the incident's site (on its side, or its link), headed by
+        the incident (where, when, rates, cause). The incidents were found in the analysis's own Insight
+        (without manual merges): the detail restricts that one."""
+        whole, g = self.analysis.insight, incident.group
+        insight = whole.restricted(core.incident_rows(whole, incident))
+        detail = insight.detail(g)
+        row = Row(index=g, key=incident.key, pattern=insight.patterns[g], count=int(insight.counts[g]),
+                  share=float(insight.shares[g]))
+        sections = detail_renderables(self.analysis, insight, g, self.triage, self.size.width, self.size.height,
+                                      self._key_hint("full_text"), detail)
+        head = incident_view.section(incident, here=int(insight.counts[g]), everywhere=int(whole.counts[g]))
+        self.push_screen(DetailScreen(row, [("incident", head)] + sections,
+                                      [(m.count, m.message) for m in detail.messages], incident=incident))
+
+    def on_incidents_screen_annotate(self, message: IncidentsScreen.Annotate) -> None:
+        if self.screen is self.incident_list:
+            self.annotate_incident(message.incident)
+
+    def annotate_incident(self, incident: core.Incident) -> None:
+        """The category's annotation, offered with a label that names the incident's site."""
+        if self.store is None:
+            self.notify_error("no triage store is configured")
+            return
+        annotation, found = self.triage.annotation(incident.key)
+        label = incident_view.label_suggestion(incident, annotation.label if annotation is not None else None)
+        self.push_screen(AnnotateScreen(incident.key, incident.pattern, annotation, found, label=label,
+                                        heading=f"Annotate category · incident at {incident_view.where(incident)}"))
+
+    def on_incidents_screen_ticket(self, message: IncidentsScreen.Ticket) -> None:
+        if self._incident_on_top() and self._current(message.incident):
+            self.show_ticket(message.incident)
+
+    def on_detail_screen_ticket(self, message: DetailScreen.Ticket) -> None:
+        if self._incident_on_top() and self._current(message.incident):
+            self.show_ticket(message.incident)
+
+    def show_ticket(self, incident: core.Incident) -> None:
+        days = ", ".join(str(d) for d in self.analysis.report.days)
+        draft = core.ticket_draft(incident, self.analysis.insight, stream=self.analysis.report.stream,
+                                  selection=days)
+        stem = Path(self.export_dir) / incident_view.ticket_file_stem(incident)
+        self.push_screen(TicketScreen(draft, str(stem)))
+
+    def on_ticket_screen_copy(self, message: TicketScreen.Copy) -> None:
+        self._copy(message.text, "the ticket")
+
+    def on_ticket_screen_save(self, message: TicketScreen.Save) -> None:
+        self._write_file(message.path, message.text, "press s or w in the ticket dialog again once it is fixed")
 
     def _write_store(self, failure: str, write) -> bool:
         """Run ``write`` (a change to the triage store); when the store refuses it, say ``failure`` and why."""
@@ -396,17 +507,20 @@ class OpintApp(App):
         if message.clipboard:
             self._copy(text)
         if message.path:
-            try:
-                path = core.write_atomic(message.path, text)
-            except OSError as e:
-                self.notify_error(f"cannot write {message.path}: {e.strerror or e}",
-                                  "choose another file in the export dialog")
-                return
-            self.say(f"wrote {path}")
+            self._write_file(message.path, text, "choose another file in the export dialog")
 
-    def _copy(self, text: str) -> None:
+    def _write_file(self, path: str, text: str, remedy: str) -> None:
+        """Write ``text`` atomically and say where, or say why not and what to do (``remedy``)."""
+        try:
+            written = core.write_atomic(path, text)
+        except OSError as e:
+            self.notify_error(f"cannot write {path}: {e.strerror or e}", remedy)
+            return
+        self.say(f"wrote {written}")
+
+    def _copy(self, text: str, what: str = "markdown") -> None:
         self.copy_to_clipboard(text)
-        self.say(f"copied {len(text):,} characters of markdown (OSC 52)")
+        self.say(f"copied {len(text):,} characters of {what} (OSC 52)")
 
     def action_copy_report(self) -> None:
         if self.analysis is not None:

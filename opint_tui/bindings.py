@@ -12,7 +12,9 @@ DESCRIPTIONS: dict[str, tuple[str, str, str]] = {
     "help": ("help", "Help", "Help: keys and what they do"),
     "back": ("back", "Back", "Back / close / clear the filter"),
     "command_palette": ("command_palette", "Commands", "Command palette"),
-    "open": ("open", "Open", "Open the category under the cursor"),
+    "open": ("open", "Open", "Open the row under the cursor"),
+    "incidents": ("incidents", "Incidents", "Incidents: what fails where, since when"),
+    "ticket": ("ticket", "Ticket", "Ticket draft of an incident: copy or save"),
     "annotate": ("annotate", "Annotate", "Annotate: label, status, ticket, notes"),
     "full_text": ("full_text", "Full text", "Page through long messages in full"),
     "merge": ("merge", "Merge", "Merge the category into another one (one problem, one row)"),
@@ -38,7 +40,7 @@ DESCRIPTIONS: dict[str, tuple[str, str, str]] = {
 DEFAULT_KEYS = load_keymap("default")
 
 # Shown in the footer (the rest are in the help screen).
-FOOTER = ("help", "filter", "open", "annotate", "sort", "level", "load", "export", "quit")
+FOOTER = ("help", "filter", "incidents", "ticket", "open", "annotate", "sort", "level", "load", "export", "quit")
 
 
 def bindings(ids, keys: dict[str, str] = DEFAULT_KEYS, *, priority: tuple = ()) -> list[Binding]:

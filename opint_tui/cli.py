@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import errno
+import json
 import os
 import sys
 import time
@@ -93,7 +94,8 @@ def _vo_names(text: str) -> str:
 def _selection_options(parser: argparse.ArgumentParser, default=None) -> None:
     """The selection and archive flags, shared by the app, load and report."""
     g = parser.add_argument_group("selection (default: the latest day in the archive)")
-    g.add_argument("--date", metavar="D", default=default, help="one day: YYYY-MM-DD, DD.MM.YYYY or DD/MM/YYYY")
+    g.add_argument("--date", metavar="D", default=default,
+                   help="one day: YYYY-MM-DD, DD.MM.YYYY, DD/MM/YYYY, today, yesterday or -N (N days ago, UTC)")
     g.add_argument("--from", dest="date_from", metavar="D", default=default,
                    help="first day of an inclusive range (with --to)")
     g.add_argument("--to", dest="date_to", metavar="D", default=default,
@@ -174,8 +176,33 @@ def build_parser() -> argparse.ArgumentParser:
     merging = annotate.add_mutually_exclusive_group()
     merging.add_argument("--merge-into", metavar="KEY2", help="count this category's failures in category KEY2")
     merging.add_argument("--unmerge", action="store_true", help="undo a --merge-into of this category")
-    annotate.add_argument("--config", metavar="FILE", default=keep)
+    annotate.add_argument("--force", action="store_true",
+                          help="write even a key that no loaded category and no annotation has")
+    _selection_options(annotate, keep)
     _store_option(annotate, keep)
+
+    annotations = sub.add_parser("annotations", help="list, show or remove annotations",
+                                 description="The triage store's annotations: list them, show one with its "
+                                             "history, or remove one (undone by annotating it again).")
+    actions = annotations.add_subparsers(dest="action", metavar="ACTION", required=True)
+    listing = actions.add_parser("list", help="the annotations of the selection's categories (or of every day)",
+                                 description="The annotations that apply to the categories of the selection "
+                                             "(the latest day by default; inherited ones say from which key), or "
+                                             "with --all-days every annotation in the store.")
+    listing.add_argument("--status", choices=core.STATUSES, help="only annotations with this status")
+    listing.add_argument("--all-days", action="store_true", help="every annotation in the store (loads nothing)")
+    listing.add_argument("--format", choices=("table", "json"), default="table", help="table (default) or json")
+    show = actions.add_parser("show", help="one annotation and its history",
+                              description="One annotation (by its key or a unique start of it) and every change "
+                                          "of it, oldest first.")
+    remove = actions.add_parser("rm", help="remove an annotation (annotating again brings one back)",
+                                description="Remove the annotation of KEY: an append-only change that clears "
+                                            "it; its history stays, and annotating the key again brings one back.")
+    for action in (show, remove):
+        action.add_argument("key", metavar="KEY", help="the category key (or a unique start of it)")
+    for action in (listing, show, remove):
+        _selection_options(action, keep)
+        _store_option(action, keep)
 
     incidents = sub.add_parser("incidents", help="list the incidents: what is broken, where, since when",
                                description="Detect the incidents of a selection (a category failing at one site "
@@ -226,6 +253,8 @@ def run_command(args) -> int:
             return cmd_report(args, config, console)
         if args.command == "annotate":
             return cmd_annotate(args, config, console)
+        if args.command == "annotations":
+            return cmd_annotations(args, config, console)
         if args.command == "incidents":
             return cmd_incidents(args, config, console)
         if args.command == "ticket":
@@ -330,7 +359,9 @@ def cmd_app(args, config: core.Config) -> int:
     load_keymap(keymap)  # a bad keymap (or site table or cause file, in build_request) is a clear error before the screen is taken over
     with _progress_bar(Console(stderr=True, highlight=False)) as bar:   # shown only while the demo is written
         request = build_request(args, config, _stage_progress(bar))
-    app = OpintApp(request, config=config, store=open_store(args, config), keymap=keymap, sites=request.sites)
+    # the shifter's first look: the new incidents, when there are some (the overview is one key away)
+    app = OpintApp(request, config=config, store=open_store(args, config), keymap=keymap, sites=request.sites,
+                   open_incidents=True)
     app.run()
     if app.return_code:   # a crash: Textual has restored the terminal and printed the traceback
         from opint_tui.safe import shorten
@@ -382,18 +413,87 @@ def cmd_annotate(args, config: core.Config, console: Console) -> int:
     if not (fields or args.merge_into or args.unmerge):
         raise core.SelectionError("nothing to annotate: give --label, --status, --ticket, --note, --merge-into "
                                   "or --unmerge")
-    pattern = args.pattern or store.patterns().get(args.key)
+    key, patterns = args.key, store.patterns()
+    if not args.force:
+        key, patterns = _known_key(args, config, store, args.key)
+        if args.merge_into:
+            args.merge_into, _ = _known_key(args, config, store, args.merge_into)
+    pattern = args.pattern or patterns.get(key)
     try:
         if fields:
-            store.annotate(args.key, pattern=pattern, **fields)
+            store.annotate(key, pattern=pattern, **fields)
         if args.merge_into:
-            store.merge(args.key, args.merge_into, pattern=pattern)
+            store.merge(key, args.merge_into, pattern=pattern)
         if args.unmerge:
-            store.unmerge(args.key)
+            store.unmerge(key)
     except ValueError as e:
         raise core.SelectionError(str(e)) from None
     done = "merged into " + args.merge_into if args.merge_into else "un-merged" if args.unmerge else "annotated"
-    say(console, f"{args.key} {done} in {store.journal}")
+    say(console, f"{key} {done} in {store.journal}")
+    return 0
+
+
+def _known_key(args, config: core.Config, store, typed: str) -> tuple[str, dict[str, str]]:
+    """The key ``typed`` names among the store's keys, else among the categories of the selection (loaded
+    only then); with the patterns of both, the store's first."""
+    patterns = store.patterns()
+    if typed.strip() in store.keys():
+        return typed.strip(), patterns
+    analysis, _ = _analysed(args, config)
+    loaded = {c.key: c.pattern for c in analysis.clustering.categories}
+    return core.resolve_key(typed, store.keys() | loaded.keys()), {**loaded, **patterns}
+
+
+def cmd_annotations(args, config: core.Config, console: Console) -> int:
+    store = open_store(args, config)
+    if args.action == "list":
+        return _list_annotations(args, config, store, console)
+    shown = {k for k, a in store.annotations().items() if not a.empty}
+    key = core.resolve_key(args.key, shown if args.action == "rm" else store.keys(), what="the triage store")
+    if args.action == "rm":
+        store.remove(key)
+        say(console, f"{key} removed in {store.journal} (its history stays; annotate it again to bring one back)")
+        return 0
+    annotation = store.get(key)
+    say(console, key, "bold")
+    for name in ("pattern", "label", "status", "ticket", "notes", "author", "time"):
+        value = getattr(annotation, name, None) if annotation is not None and not annotation.empty else None
+        say(console, f"  {name:<8} {value if value is not None else '-'}", lines=name == "notes")
+    say(console, "history (oldest first):", "bold")
+    for change in store.history(key):
+        values = ", ".join(f"{field}={value!r}" for field, value in change["set"].items())
+        say(console, f"  {change['time']}  {change['author']}  {values or '(pattern only)'}")
+    return 0
+
+
+def _list_annotations(args, config: core.Config, store, console: Console) -> int:
+    annotations = {k: a for k, a in store.annotations().items() if not a.empty}
+    rows = []   # (key, annotation, from key or None, failures or None)
+    if args.all_days:
+        rows = [(k, a, None, None) for k, a in sorted(annotations.items())]
+    else:
+        analysis, _ = _analysed(args, config)
+        categories = analysis.clustering.categories
+        inherited = store.carry_over(categories)
+        for c in categories:
+            if c.key in annotations:
+                rows.append((c.key, annotations[c.key], None, c.count))
+            elif c.key in inherited and inherited[c.key].inherited and not inherited[c.key].annotation.empty:
+                rows.append((c.key, inherited[c.key].annotation, inherited[c.key].source_key, c.count))
+    if args.status:
+        rows = [r for r in rows if r[1].status == args.status]
+    if args.format == "json":
+        body = [{**a.to_dict(), "key": key, "inherited_from": source, "failures": failures}
+                for key, a, source, failures in rows]
+        STDOUT.write(json.dumps(body, indent=2, ensure_ascii=False) + "\n")
+        return 0
+    scope = "in the store" if args.all_days else "on the selection's categories"
+    say(console, f"{len(rows)} annotation{'s' if len(rows) != 1 else ''} {scope}", "bold")
+    for key, a, source, failures in rows:
+        count = f"{failures:>9,}  " if failures is not None else ""
+        origin = f"  (inherited from {source})" if source else ""
+        say(console, f"{key}  {count}{a.status:<13} {a.ticket or '-':<14} {a.label or '-'}  "
+                     f"[{a.author or '?'} {(a.time or '')[:16]}]{origin}")
     return 0
 
 

@@ -21,15 +21,15 @@ async def shoot(out: Path, size: tuple[int, int]) -> list[Path]:
     work = Path(tempfile.mkdtemp(prefix="opint-shots-"))
     os.environ["OPINT_CACHE_DIR"] = str(work / "cache")
     root = work / "archive"
-    core.write_sample_archive(root, days=4, seed=3, scale=0.5, end=END)
-    analysis = core.analyse(str(root), core.Selection.day(END - dt.timedelta(days=1)))
+    core.write_sample_archive(root, days=4, seed=3, scale=0.5, end=END)   # END: today, with the planted incidents
+    analysis = core.analyse(str(root), core.Selection.day(END))
     analysis.timings = {k: round(v, 1) for k, v in analysis.timings.items()}
     store = core.TriageStore(work / "store", user="shifter")
     top = analysis.clustering.categories
     store.annotate(top[1].key, pattern=top[1].pattern, label="GGUS ticket open for the site", status="ticketed",
                    ticket="GGUS-168421")
     store.annotate(top[3].key, pattern=top[3].pattern, label="known: dark data cleanup", status="known")
-    app = OpintApp(core.Request(str(root), core.Selection.day(END - dt.timedelta(days=1))), store=store,
+    app = OpintApp(core.Request(str(root), core.Selection.day(END)), store=store,
                    analysis=analysis, export_dir=str(work))
     written = []
 
@@ -63,6 +63,10 @@ async def shoot(out: Path, size: tuple[int, int]) -> list[Path]:
         await save("export")
         await pilot.press("escape", "question_mark")
         await save("help")
+        await pilot.press("escape", "i")
+        await save("incidents")
+        await pilot.press("T")
+        await save("ticket")
     return written
 
 

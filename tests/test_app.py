@@ -6,6 +6,7 @@ dialog closed, the refusal was shown, the store was written)."""
 
 
 import dataclasses
+import datetime as dt
 
 import opint_core as core
 from opint_tui.app import OpintApp
@@ -160,7 +161,8 @@ async def test_load_dialog_loads_another_day(sample_root, sample_analysis, tmp_p
         await pilot.press("o")
         dialog = await wait_for_screen(pilot, LoadScreen, "o to open the load dialog")
         dialog.query_one("#mode-day").value = True
-        dialog.query_one("#first").value = "19.11.2026"
+        days_ago = (core.today_utc() - dt.date(2026, 11, 19)).days
+        dialog.query_one("#first").value = f"-{days_ago}"                # 2026-11-19 as "N days ago"
         dialog.query_one("#stream").value = "rucio"
         await pilot.press("ctrl+s")
         await wait_for_top(pilot, app.overview, "ctrl+s to close the load dialog")

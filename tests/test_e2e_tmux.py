@@ -72,7 +72,16 @@ def test_shifter_session_in_tmux(tmp_path):
            "OPINT_DEMO_SCALE": "0.2", "COLORTERM": ""}
     try:
         tmux.start(f"{OPINT} --demo", env)
-        screen = tmux.wait_for("categories", "/ Filter", timeout=180)   # the data and the key bar
+        # the demo plants new incidents: the app opens on their list, new first
+        screen = tmux.wait_for("incidents:", "T Ticket", timeout=180)
+        assert "NEW" in screen and "since" in screen
+        tmux.keys("Enter")   # the first incident's category, at its site
+        screen = tmux.wait_for("the sections below are the category's")
+        assert "where" in screen and "cause" in screen
+        tmux.keys("Escape")
+        tmux.wait_for("incidents:", "T Ticket")
+        tmux.keys("i")       # the same key as from the overview: back to the categories
+        screen = tmux.wait_for("categories", "/ Filter")   # the data and the key bar
         assert "fts" in screen and "failures" in screen
         assert len(screen.splitlines()[0]) <= 80
 

@@ -124,7 +124,7 @@ def test_the_cli_annotates_and_reports_over_a_store_with_an_impossible_time(tmp_
                                                                             case):
     built = time_store(tmp_path / "team", case)
     store = str(built.directory)
-    assert main(["annotate", built.key, "--label", "from the cli", "--store", store]) == 0
+    assert main(["annotate", built.key, "--label", "from the cli", "--store", store, "--force"]) == 0
     out = tmp_path / "report.json"
     assert main(["report", "--archive", sample_root, "--format", "json", "-o", str(out), "--store", store]) == 0
     assert f"{built.journal}:{built.line}: the time " in capsys.readouterr().err
@@ -196,7 +196,7 @@ def test_writing_to_a_symlinked_own_journal_is_refused_and_changes_nothing(tmp_p
 def test_the_cli_refuses_to_annotate_through_a_symlinked_journal(tmp_path, capsys, monkeypatch, wide):
     built = symlinked_own_journal(tmp_path / "team", "alice")
     monkeypatch.setenv("USER", "alice")
-    assert main(["annotate", "c1", "--label", "x", "--store", str(built.directory)]) == 2
+    assert main(["annotate", "c1", "--label", "x", "--store", str(built.directory), "--force"]) == 2
     err = capsys.readouterr().err
     assert "opint: error: cannot save the change to" in err and "symbolic link" in err
     assert "what to do: remove the link" in err
@@ -260,7 +260,7 @@ def test_the_cli_stops_on_a_bad_config_and_writes_nothing(tmp_path, monkeypatch,
     cwd = tmp_path / "cwd"
     cwd.mkdir()
     monkeypatch.chdir(cwd)
-    assert main(["annotate", "c1", "--label", "x", "--config", str(path)]) == 2
+    assert main(["annotate", "c1", "--label", "x", "--config", str(path), "--force"]) == 2
     err = capsys.readouterr().err
     assert f"opint: error: {case.message.format(path=path)}" in err and "what to do: " in err
     assert list(cwd.iterdir()) == [] and not default_store_dir().exists()

@@ -41,7 +41,8 @@ from opint_tui.safe import clean
 from test_report_edges import ann, cat, rep
 
 ROOT = Path(__file__).resolve().parent.parent
-NUMBER_COLUMNS = {"rank", "count", "share", "trend_new", "trend_ratio", "similarity"}
+NUMBER_COLUMNS = {"rank", "count", "share", "trend_new", "trend_ratio", "similarity", "failures", "attempts",
+                  "failure_rate", "baseline_rate"}
 TEXT_COLUMNS = [c for c in CSV_COLUMNS if c not in NUMBER_COLUMNS]
 CSV_REMOVED = "".join(chr(c) for c in [*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20), *range(0x7F, 0xA0)])
 
@@ -83,6 +84,21 @@ def test_csv_defuses_a_formula_in_every_text_column(case):
                    "inherited_from", "sample_message"):
         assert row[column] == "'" + shown, column          # one quote in front, the text otherwise kept
     assert row["top_src_sites"] == f"'{shown}:3" and row["top_dst_sites"] == f"'{shown}:1"
+
+
+def test_csv_defuses_a_formula_in_an_incidents_text_cells():
+    evil = FORMULA[sorted(FORMULA)[0]]
+    incident = core.Incident(group=0, key=evil, pattern=evil, site=evil, side="link", other_site=evil, onset=None,
+                             end=None, failures=3, attempts=4, failure_rate=0.75, grid_rate=0.1, baseline_rate=None,
+                             baseline_failures=0, baseline_attempts=0, status="new", score=9.0)
+    report = rep([cat()])
+    report.incidents = [incident]
+    rows = csv_dicts(render_csv(report))
+    assert [r["record"] for r in rows] == ["incident", "category"]
+    assert_text_cells_are_safe(rows[0], "incident")
+    shown = "'" + without_controls(evil)
+    assert (rows[0]["key"], rows[0]["pattern"], rows[0]["site"], rows[0]["other_site"]) == (shown,) * 4
+    assert (rows[0]["failures"], rows[0]["attempts"], rows[0]["failure_rate"]) == ("3", "4", "0.75")
 
 
 def test_csv_number_columns_stay_numbers_and_text_in_them_is_defused():
@@ -300,7 +316,7 @@ def test_report_files_keep_their_mode_and_new_ones_are_0644(hostile, capsys, tmp
     for mode in (0o644, 0o640, 0o664, 0o600):
         os.chmod(new, mode)
         assert run_cli(capsys, *report_args(hostile, "-o", new, "--format", "csv"))[0] == 0
-        assert stat.S_IMODE(os.stat(new).st_mode) == mode and new.read_text().startswith("rank,key,")
+        assert stat.S_IMODE(os.stat(new).st_mode) == mode and new.read_text().startswith("record,rank,key,")
     os.umask(0o077)   # a private umask is honoured for a new file
     assert stat.S_IMODE(os.stat(core.write_atomic(tmp_path / "private.md", "x")).st_mode) == 0o600
 
@@ -329,7 +345,8 @@ def commands_writing_to_stdout(hostile, tmp_path):
     return {
         "report": report_args(hostile),
         "load": ["load", "--archive", root, "--no-cache"],
-        "annotate": ["annotate", analysis.clustering.categories[0].key, "--label", "x", "--store", tmp_path / "s"],
+        "annotate": ["annotate", analysis.clustering.categories[0].key, "--label", "x", "--store", tmp_path / "s",
+                     "--archive", root],
         "sample-archive": ["sample-archive", tmp_path / "sample", "--days", "1", "--scale", "0.01"],
     }
 
@@ -397,7 +414,8 @@ def test_errors_naming_hostile_config_values_are_cleaned(hostile, capsys, tmp_pa
 
 def test_annotate_echoes_a_hostile_key_cleaned(capsys, tmp_path):
     key = "k\x1b]52;c;aGk=\x07\x1b[2J"
-    code, out, err = run_cli(capsys, "annotate", key, "--label", CONTROL["screen_clear"], "--store", tmp_path)
+    code, out, err = run_cli(capsys, "annotate", key, "--label", CONTROL["screen_clear"], "--store", tmp_path,
+                             "--force")
     assert code == 0, err
     assert out == f"{clean(key)} annotated in {core.TriageStore(tmp_path).journal}\n"
     assert not raw_controls(out + err, allow="\n")

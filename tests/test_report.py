@@ -137,7 +137,8 @@ def test_cli_report_and_annotate(tmp_path, analysis, capsys):
     root = analysis.report.archive
     store = tmp_path / "team"
     key = analysis.clustering.categories[0].key
-    assert main(["annotate", key, "--label", "known | issue", "--status", "known", "--store", str(store)]) == 0
+    assert main(["annotate", key, "--label", "known | issue", "--status", "known", "--store", str(store),
+                 "--archive", root, "--source", "rucio"]) == 0
     out = tmp_path / "r.json"
     assert main(["report", "--archive", root, "--source", "rucio", "--format", "json", "-o", str(out),
                  "--store", str(store), "--annotated-only"]) == 0
@@ -153,9 +154,10 @@ def test_cli_merge_into_and_unmerge(tmp_path, analysis):
     root = analysis.report.archive
     store = tmp_path / "team"
     first, second = analysis.clustering.categories[:2]
+    on = ["--archive", root, "--source", "rucio"]
     assert main(["annotate", second.key, "--merge-into", first.key, "--pattern", second.pattern,
-                 "--store", str(store)]) == 0
-    assert main(["annotate", first.key, "--merge-into", second.key, "--store", str(store)]) == 2  # a cycle
+                 "--store", str(store), *on]) == 0
+    assert main(["annotate", first.key, "--merge-into", second.key, "--store", str(store), *on]) == 2  # a cycle
     out = tmp_path / "r.json"
     args = ["report", "--archive", root, "--source", "rucio", "--format", "json", "-o", str(out), "--store", str(store)]
     assert main(args) == 0

@@ -602,3 +602,54 @@ def test_the_truth_file_scores_with_the_shared_tool(planted, tmp_path):
     for p in truth["planted"]:
         assert set(p) >= {"id", "site", "side", "onset_hour", "text"}
     assert set(truth["chronic"]) == {"site", "text"}
+
+
+def test_detection_finds_every_planted_incident_of_the_sample_and_nothing_at_the_big_site(planted):
+    """Issue 13's acceptance, scored as ``../shared/tools/incident_eval.py`` does: an incident of the category
+    whose sample messages hold the planted text, at the planted site and side, onset within an hour."""
+    from opint_core import build_report
+
+    summary, _, analyses = planted
+    for day in summary.days[-2:]:
+        analysis, truth = analyses[day], summary.incident_truth(day)
+        report = build_report(analysis)
+        key_of = {}
+        for text in [p["text"] for p in truth["planted"]] + [truth["chronic"]["text"]]:
+            (key_of[text],) = [c.key for c in report.categories
+                               if any(text.lower() in m.lower() for m, _ in c.samples)]
+        incidents = analysis.incidents
+        for p in truth["planted"]:
+            found = [i for i in incidents if i.key == key_of[p["text"]] and i.side == p["side"]
+                     and p["site"] in (i.site, i.other_site) and abs(i.onset.hour - p["onset_hour"]) <= 1]
+            assert len(found) == 1, (day, p, [i.title for i in incidents])
+            if p["kind"] == "new_error":
+                assert found[0].status == "new"          # a message no baseline day had, at one site
+            if p["kind"] == "link_failure":
+                assert {found[0].site, found[0].other_site} == {p["site"], p["other_site"]}
+        big = truth["not_incidents"][0]
+        assert not [i.title for i in incidents if big in (i.site, i.other_site)]
+        chronic = [i for i in incidents if i.key == key_of[truth["chronic"]["text"]]
+                   and truth["chronic"]["site"] in (i.site, i.other_site)]
+        assert all(i.status == "ongoing" for i in chronic), [(i.title, i.status) for i in chronic]
+    last = analyses[summary.days[-1]].incidents
+    assert [i for i in last if i.status == "ongoing" and i.key == key_of[truth["chronic"]["text"]]]
+
+
+def test_an_incident_of_never_seen_messages_is_new_inside_a_known_category(planted):
+    import dataclasses
+
+    from opint_core.incidents import with_new_messages
+
+    summary, _, analyses = planted
+    analysis = analyses[summary.days[-1]]
+    text = summary.incident("new_error").marker
+    messages = analysis.errors.table.column("message").to_pylist()
+    group = int(analysis.clustering.category_of[next(i for i, m in enumerate(messages) if m and text in m)])
+    assert analysis.trends[group].new_templates and not analysis.trends[group].new   # a known category
+    (fresh,) = [i for i in analysis.incidents if i.group == group]
+    others = [i for i in analysis.incidents if not analysis.trends[i.group].new_templates]
+    assert others                                     # incidents of categories with nothing never-seen
+    as_rising = [dataclasses.replace(i, status="rising") for i in [fresh, *others]]
+    marked = with_new_messages(as_rising, analysis.insight, analysis.trends)
+    assert [i.status for i in marked] == ["new"] + ["rising"] * len(others)   # new first, the rest kept
+    assert marked[0] == dataclasses.replace(fresh, status="new")

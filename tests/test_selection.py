@@ -10,7 +10,7 @@ def test_parse_date_accepts_the_original_loader_forms(text):
     assert parse_date(text) == dt.date(2025, 11, 24)
 
 
-@pytest.mark.parametrize("text", ["2025-13-01", "yesterday", "24-11-2025", "", "2025/11/24"])
+@pytest.mark.parametrize("text", ["2025-13-01", "tomorrow", "24-11-2025", "", "2025/11/24", "+1", "- 1", "-1d"])
 def test_parse_date_rejects_bad_dates_with_a_clear_message(text):
     with pytest.raises(SelectionError, match="YYYY-MM-DD"):
         parse_date(text)
@@ -73,7 +73,7 @@ def test_parse_date_edges_rejected(text):
     with pytest.raises(SelectionError) as e:
         parse_date(text)
     assert str(e.value) == (f"cannot read the date {text!r}: use YYYY-MM-DD (or DD.MM.YYYY, DD/MM/YYYY), "
-                            "e.g. 2026-11-24")
+                            "today, yesterday or -N (N days ago), e.g. 2026-11-24")
 
 
 def test_one_day_from_a_date_or_any_form_of_text():
@@ -192,3 +192,17 @@ def test_from_options_errors(options, message):
     with pytest.raises(SelectionError) as e:
         Selection.from_options(**options)
     assert str(e.value) == message
+
+
+@pytest.mark.parametrize("text, ago", [("today", 0), ("TODAY", 0), (" yesterday ", 1), ("Yesterday", 1), ("-0", 0),
+                                       ("-1", 1), ("-2", 2), ("-31", 31), ("-3660", 3660)])
+def test_dates_as_people_type_them_count_back_from_today(text, ago):
+    today = dt.date(2026, 3, 1)
+    assert parse_date(text, today=today) == today - dt.timedelta(days=ago)
+    assert Selection.day(text).first == parse_date(text)      # against today in UTC by default
+
+
+def test_too_many_days_back_is_a_clear_error():
+    with pytest.raises(SelectionError, match="at most 3660 days ago") as e:
+        parse_date("-3661", today=dt.date(2026, 3, 1))
+    assert "YYYY-MM-DD" in e.value.remedy

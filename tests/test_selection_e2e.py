@@ -246,15 +246,38 @@ def test_a_missing_day_is_an_error_naming_day_and_month_folder(tmp_path):
         arch.resolve("fts", Selection.range(D[0], D[2]))
     assert e.value.cause == "not-found" and "fts day 2025-11-21" in e.value.message
     assert e.value.path == str(root / FTS_DIR / "2025" / "11")
-    assert e.value.remedy == ("pick a day the archive has (opint load without --date loads the latest); on HDFS an "
-                              "unreachable cluster also looks like this: check `klist`")
+    assert e.value.remedy == ("pick a day the archive has (the nearest days it has: 2025-11-20, 2025-11-22; opint "
+                              "load without --date loads the latest); on HDFS an unreachable cluster also looks "
+                              "like this: check `klist`")
     assert e.value.message.startswith(f"no folder for fts day 2025-11-21 in {root / FTS_DIR}/2025/11 (")
     with pytest.raises(ArchiveError) as e:                       # no month folder at all: the same error
         arch.day_source("fts", dt.date(2025, 9, 1))
     assert e.value.cause == "not-found" and e.value.path == str(root / FTS_DIR / "2025" / "09")
     assert e.value.message.startswith(f"no folder for fts day 2025-09-01 in {root / FTS_DIR}/2025/09 (")
+    assert "the nearest days it has: 2025-11-22;" in e.value.remedy   # none near: the latest
     with pytest.raises(ArchiveError, match="2026-11-20"):
         arch.day_source("fts", dt.date(2026, 11, 20))
+
+
+def test_the_nearest_days_are_found_across_a_month_boundary(tmp_path):
+    root = tmp_path / "archive"
+    days = [dt.date(2025, 10, 30), dt.date(2025, 10, 31), dt.date(2025, 12, 1), dt.date(2025, 12, 20)]
+    build(root, days, files=1)
+    arch = Archive(str(root))
+    assert arch.nearest_days("fts", dt.date(2025, 11, 15)) == [dt.date(2025, 10, 30), dt.date(2025, 10, 31),
+                                                               dt.date(2025, 12, 1)]
+    assert arch.nearest_days("fts", dt.date(2025, 12, 18), k=1) == [dt.date(2025, 12, 20)]
+    assert Archive(str(tmp_path / "nothing")).nearest_days("fts", dt.date(2025, 11, 15)) == []
+
+
+def test_date_words_on_the_command_line(tmp_path, capsys):
+    today = core.today_utc()
+    built = build(tmp_path / "archive", [today - dt.timedelta(days=2), today - dt.timedelta(days=1)])
+    for word, day in [("yesterday", today - dt.timedelta(days=1)), ("-2", today - dt.timedelta(days=2))]:
+        assert run_load(built, capsys, "--date", word)[0] == str(day)
+    err = cli_error(capsys, "load", "--archive", str(built.root), "--no-cache", "--date", "today")
+    assert f"no folder for fts day {today}" in err
+    assert f"the nearest days it has: {today - dt.timedelta(days=2)}, {today - dt.timedelta(days=1)};" in err
 
 
 def test_path_list_sources_group_by_day(five, tmp_path):

@@ -8,6 +8,8 @@ from opint_tui.app import OpintApp
 from opint_tui.overview_model import filter_rows
 from opint_tui.screens.detail import DetailScreen
 from opint_tui.screens.dialogs import AnnotateScreen, HelpScreen, MergeScreen
+from opint_tui.screens.incidents import IncidentsScreen
+from opint_tui.screens.ticket import TicketScreen
 from waits import wait_until
 
 SIZES = [(80, 24), (160, 48)]
@@ -47,6 +49,15 @@ def merge_filtered(text: str):
         dialog = app.screen
         return dialog.query_one("#merge-filter").value == text and dialog.shown == filter_rows(dialog.candidates, text)
     return check, f"the merge list filtered by {text!r}"
+
+
+def incident_cursor(row: int):
+    """The incidents list's cursor is on ``row`` and the line under the list says that incident."""
+    def check(app):
+        screen = app.incident_list
+        return (screen.table.cursor_row == row
+                and screen.incidents[row].key in screen.query_one("#incidents-cursor").render().plain)
+    return check, f"the incidents cursor on row {row}"
 
 
 def after_ready(*steps):
@@ -97,3 +108,15 @@ def test_merge(snap_compare, sample_root, sample_analysis, tmp_path, size):
     assert snap_compare(app_for(sample_root, sample_analysis, tmp_path), terminal_size=size,
                         run_before=after_ready((["down", "m"], shown(MergeScreen, focus="#merge-filter")),
                                                (list("denied"), merge_filtered("denied"))))
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_incidents(snap_compare, sample_root, sample_analysis, tmp_path, size):
+    assert snap_compare(app_for(sample_root, sample_analysis, tmp_path), terminal_size=size,
+                        run_before=after_ready((["i"], shown(IncidentsScreen)), (["down"], incident_cursor(1))))
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_ticket(snap_compare, sample_root, sample_analysis, tmp_path, size):
+    assert snap_compare(app_for(sample_root, sample_analysis, tmp_path), terminal_size=size,
+                        run_before=after_ready((["i"], shown(IncidentsScreen)), (["T"], shown(TicketScreen))))

@@ -12,7 +12,7 @@
 from __future__ import annotations
 
 import gc
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
@@ -51,6 +51,16 @@ class Clustering:
 
     def __len__(self) -> int:
         return int(self.template_of.shape[0])
+
+    def take(self, rows: np.ndarray, weights: np.ndarray | None = None) -> Clustering:
+        """The clustering of some of its table's rows (e.g. one site's), with the same templates and
+        categories: template counts are those rows' own (``weights``: the table's row weights), while each
+        ``Category.count`` stays the whole table's."""
+        template_of = self.template_of[rows]
+        counts = np.bincount(template_of, weights=None if weights is None else weights[rows],
+                             minlength=len(self.templates)).astype(np.int64)
+        return replace(self, template_of=template_of, category_of=self.category_of[rows], template_counts=counts,
+                       distinct_of=None if self.distinct_of is None else self.distinct_of[rows])
 
 
 def _as_text(x) -> str:

@@ -7,5 +7,7 @@ usual rate and the grid's), and what to do about it.
 from opint_core.incidents.detect import detect
 from opint_core.incidents.find import IncidentNotFound, find_incident
 from opint_core.incidents.model import STATUSES, Incident
+from opint_core.incidents.novelty import with_new_messages
+from opint_core.incidents.rows import incident_rows
 
-__all__ = ["Incident", "IncidentNotFound", "STATUSES", "detect", "find_incident"]
+__all__ = ["Incident", "IncidentNotFound", "STATUSES", "detect", "find_incident", "incident_rows", "with_new_messages"]

@@ -2,7 +2,8 @@
 site's usual rate and above the rest of the grid, since some hour.
 
 For every category and site on each side, with ``x`` failures of the category at the site out of ``n``
-attempts there (the traffic), the rest of the grid's rate ``p_grid`` and the site's own rate over the
+attempts there (the traffic), the rest of the grid's rate ``p_grid`` (among the category's peers, the
+sites that had it on the baseline days, when there are ``MIN_PEERS``) and the site's own rate over the
 baseline days ``p_base`` (both shrunk towards the grid's with ``PRIOR`` attempts, so that 3 failures of
 4 attempts carry little weight):
 
@@ -11,7 +12,8 @@ baseline days ``p_base`` (both shrunk towards the grid's with ``PRIOR`` attempts
   least ``MIN_RATIO`` times the grid's and ``MIN_EXCESS`` above it. A big site at an ordinary rate
   fails the ratio, however many failures it has.
 - **status** against the site's own baseline: ``new`` (the baseline days had at most ``NEW_BASE_MAX``
-  such failures there and a tenth of today's rate at most), ``rising`` (the same binomial test and
+  such failures there and a tenth of today's rate at most; ``novelty`` also calls new an incident made
+  of templates no baseline day had), ``rising`` (the same binomial test and
   ratio against the baseline rate), else ``ongoing`` -- a standing problem, reported only when it is
   glaring (``ONGOING_RATIO`` times the grid and ``ONGOING_RATE`` of the site's attempts).
 - **side**: the candidates are taken strongest first. One that the accepted incidents on the other side
@@ -46,6 +48,7 @@ RISE_RATIO = 2.0
 ONGOING_RATIO = 10.0
 ONGOING_RATE = 0.05
 LINK_SHARE = 0.8
+MIN_PEERS = 3
 
 
 def binomial_tail(x, n, p) -> np.ndarray:
@@ -152,13 +155,14 @@ def detect(insight, traffic: pa.Table, *, baseline=None, baseline_groups: np.nda
         n = np.maximum(now.attempts[si], x)
         all_attempts = max(int(now.attempts.sum()), int(now.group_failures.sum()))
         grid = (now.group_failures[gi] - x + 0.5) / np.maximum(all_attempts - n, 1)
-        grid = np.clip(grid, 0.0, 1.0)
         if has_base:
             before = side_counts(base_groups, ng, base_sites[side], base_weights, base_traffic, side, index)
             bx = before.lookup(pairs)
             bn = np.maximum(before.attempts[si], bx)
+            grid = _peer_grid(now, before, gi, x, n, bx > 0, grid)
         else:
             bx = bn = np.zeros_like(x)
+        grid = np.clip(grid, 0.0, 1.0)
         base = shrunk(bx, bn, grid)
         hit = anomalous(x, n, grid)
         strength = -np.log10(np.maximum(binomial_tail(x, n, grid), 1e-300))
@@ -205,6 +209,23 @@ def detect(insight, traffic: pa.Table, *, baseline=None, baseline_groups: np.nda
         if incident is not None:
             out.append(incident)
     return sorted(out, key=Incident.order_key)
+
+
+def _peer_grid(now, before, gi, x, n, is_peer, grid):
+    """The rest of the grid's rate among the sites that had the category on the baseline days (its peers),
+    where at least ``MIN_PEERS`` other sites had it: an error only some storage implementations or
+    protocols produce (``ClosedChannelException`` at dCache doors) is judged against the sites that can
+    produce it, not against every site; else ``grid`` (every site's). Peers are taken from the baseline
+    only, so that sites failing together today do not hide each other."""
+    peer_groups, peer_sites = before.pairs // before.nsites, before.pairs % before.nsites
+    ng = now.group_failures.shape[0]
+    count = np.bincount(peer_groups, minlength=ng)
+    attempts = np.bincount(peer_groups, weights=now.attempts[peer_sites], minlength=ng)
+    failures = np.bincount(peer_groups, weights=now.lookup(before.pairs), minlength=ng)
+    mine = is_peer.astype(np.int64)
+    others = count[gi] - mine
+    peer = (failures[gi] - x * mine + 0.5) / np.maximum(attempts[gi] - n * mine, 1)
+    return np.where(others >= MIN_PEERS, peer, grid)
 
 
 def _link(side: str, site: int, partner: int) -> tuple[int, int]:

@@ -361,6 +361,7 @@ class Insight:
         self.starts = np.zeros(self.ngroups + 1, dtype=np.int64)
         np.cumsum(row_counts, out=self.starts[1:])
 
+        self.max_bins = max_bins
         self._timeline(window, max_bins)
         self._dims: dict[str, tuple[np.ndarray, list[str]]] = {}
         self._tops: dict[tuple[str, int], TopValues] = {}
@@ -545,6 +546,18 @@ class Insight:
             vals, cnt = vals[keep], cnt[keep]
         order = np.lexsort((vals, -cnt))[:k]
         return self._pairs(vals[order], cnt[order], dictionary, total), nulls, int(vals.shape[0])
+
+    def restricted(self, rows: np.ndarray) -> Insight:
+        """The same groups over some of the table's rows (e.g. one incident's, at its site): counts, top
+        values, timelines and messages are those rows' own; shares stay shares of the whole load, and the
+        window, bins and rates are this Insight's."""
+        rows = np.sort(np.asarray(rows, dtype=np.int64))
+        merges = {self.keys[i]: self.keys[j] for i, j in self.merged_into.items()}
+        sub = Insight(self.table.take(pa.array(rows)), self.clustering.take(rows, self.weights), level=self.level,
+                      merges=merges or None, window=self.window, max_bins=self.max_bins, top_k=self.top_k)
+        sub.days, sub.final, sub.rates = self.days, self.final, self.rates
+        sub.shares = sub.counts / self.total if self.total else np.zeros(sub.ngroups)
+        return sub
 
     # ------------------------------------------------------------------ groups
     def rows(self, g: int) -> np.ndarray:

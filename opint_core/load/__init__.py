@@ -32,13 +32,13 @@ from opint_core.load.request import Backend, Loaded, Progress, Request
 from opint_core.load.schema import (
     ERROR_COLUMNS, ERROR_SCHEMA, STREAMS, TRAFFIC_KEYS, TRAFFIC_SCHEMA, UNKNOWN, failures, row_weights,
 )
-from opint_core.load.selection import Selection, SelectionError, parse_date
+from opint_core.load.selection import Selection, SelectionError, parse_date, today_utc
 from opint_core.load.table import ErrorTable, LoadReport, top_values
 
 __all__ = [
     "Archive", "ArchiveError", "Backend", "DEFAULT_ARCHIVE", "DaySource", "ERROR_COLUMNS", "ERROR_SCHEMA",
     "ErrorTable", "FileReport", "LoadReport", "Loaded", "LocalBackend", "Progress", "Request", "STREAMS",
-    "Selection", "SelectionError", "SourceFile", "TRAFFIC_KEYS", "TRAFFIC_SCHEMA", "UNKNOWN", "baseline_days",
+    "Selection", "SelectionError", "today_utc", "SourceFile", "TRAFFIC_KEYS", "TRAFFIC_SCHEMA", "UNKNOWN", "baseline_days",
     "baseline_selection", "factorize_column", "failures", "load_baseline", "load_errors", "open_archive_fs",
     "parse_date", "row_weights", "top_values",
 ]

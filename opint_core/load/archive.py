@@ -92,6 +92,28 @@ class Archive:
         """Every day with a folder (DD or DD.tmp), oldest first."""
         return sorted({d for year, month in self._months(stream) for d in self._days_in_month(stream, year, month)})
 
+    def nearest_days(self, stream: str, day: dt.date, k: int = 3) -> list[dt.date]:
+        """Up to ``k`` days the archive has nearest to ``day`` (oldest first), from the listings of its month
+        and the months either side (three listings, not the whole archive: this runs on an error path,
+        on HDFS too), else the latest day; [] when nothing can be listed."""
+        days: set[dt.date] = set()
+        first_of_month = day.replace(day=1)
+        for shift in (-1, 0, 31):
+            try:
+                month = first_of_month + dt.timedelta(days=shift)
+            except OverflowError:   # before year 1 or after 9999
+                continue
+            try:
+                days.update(self._days_in_month(stream, f"{month:%Y}", f"{month:%m}"))
+            except ArchiveError:
+                continue
+        if not days:
+            try:
+                days = {self.latest_day(stream)}
+            except ArchiveError:
+                return []
+        return sorted(sorted(days, key=lambda d: (abs((d - day).days), d))[:k])
+
     def latest_day(self, stream: str) -> dt.date:
         """The newest day folder, found by walking down from the newest month; .tmp days count."""
         base = self.stream_dir(stream)
@@ -117,8 +139,10 @@ class Archive:
         folders = [i for i in entries if i.type == pafs.FileType.Directory
                    and i.base_name in (f"{day:%d}", f"{day:%d}.tmp")]
         if not folders:
+            nearest = self.nearest_days(stream, day)
+            offer = f"the nearest days it has: {', '.join(map(str, nearest))}; " if nearest else ""
             raise ArchiveError(f"no folder for {what} in {month_dir} ({self.uri})", cause="not-found",
-                               path=month_dir, remedy="pick a day the archive has (opint load without "
+                               path=month_dir, remedy=f"pick a day the archive has ({offer}opint load without "
                                "--date loads the latest); on HDFS an unreachable cluster also looks like this: "
                                "check `klist`")
         for folder in sorted(folders, key=lambda i: i.base_name):

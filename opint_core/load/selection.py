@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import re
 from dataclasses import dataclass
 
 from opint_core.errors import OpintError
@@ -17,15 +18,37 @@ class SelectionError(OpintError, ValueError):
     """A selection that cannot be understood: bad date, inverted range, unreadable path list."""
 
 
-def parse_date(text: str) -> dt.date:
+DATE_WORDS = {"today": 0, "yesterday": 1}
+_DAYS_AGO = re.compile(r"-(\d{1,4})")
+
+
+def today_utc() -> dt.date:
+    """The archive's today: MONIT writes its days in UTC."""
+    return dt.datetime.now(dt.timezone.utc).date()
+
+
+def parse_date(text: str, today: dt.date | None = None) -> dt.date:
+    """A day as people type it: YYYY-MM-DD (or DD.MM.YYYY, DD/MM/YYYY), ``today``, ``yesterday`` or ``-N``
+    (N days ago, at most MAX_LAST_DAYS), against ``today`` (default: today in UTC)."""
     value = str(text).strip()
+    word = value.lower()
+    ago = DATE_WORDS.get(word)
+    match = _DAYS_AGO.fullmatch(word)
+    if match:
+        ago = int(match.group(1))
+        if ago > MAX_LAST_DAYS:
+            raise SelectionError(f"cannot read the date {text!r}: at most {MAX_LAST_DAYS} days ago",
+                                 "give a day as YYYY-MM-DD, or fewer days back")
+    if ago is not None:
+        return (today or today_utc()) - dt.timedelta(days=ago)
     for fmt in DATE_FORMATS:
         try:
             return dt.datetime.strptime(value, fmt).date()
         except ValueError:
             continue
     raise SelectionError(
-        f"cannot read the date {text!r}: use YYYY-MM-DD (or DD.MM.YYYY, DD/MM/YYYY), e.g. 2026-11-24")
+        f"cannot read the date {text!r}: use YYYY-MM-DD (or DD.MM.YYYY, DD/MM/YYYY), today, yesterday or -N "
+        "(N days ago), e.g. 2026-11-24")
 
 
 def _given(value) -> bool:

@@ -57,10 +57,11 @@ from __future__ import annotations
 from opint_core.triage.carry import CARRY_OVER_THRESHOLD, apply_merges, carry_over, pattern_similarity
 from opint_core.triage.model import (ANNOTATION_FIELDS, FORMAT_VERSION, MERGE_FIELD, STATUSES, UNKNOWN_TIME,
                                      Annotation, Change, Inherited)
+from opint_core.triage.keys import UnknownKey, resolve_key
 from opint_core.triage.store import StoreError, TriageStore, current_user, default_store_dir
 
 __all__ = [
     "Annotation", "CARRY_OVER_THRESHOLD", "Change", "FORMAT_VERSION", "Inherited", "STATUSES", "StoreError",
-    "TriageStore", "UNKNOWN_TIME", "apply_merges", "carry_over", "current_user", "default_store_dir",
-    "pattern_similarity",
+    "TriageStore", "UNKNOWN_TIME", "UnknownKey", "apply_merges", "carry_over", "current_user", "default_store_dir",
+    "pattern_similarity", "resolve_key",
 ]

@@ -503,3 +503,24 @@ _time_of = itemgetter("time")
 def _time_or_last(e) -> str:
     t = e.get("time") if type(e) is dict else None
     return t if type(t) is str else "\U0010ffff"
+
+
+def key_history(paths: list[Path], key: str) -> list[dict]:
+    """Every change of ``key`` in the journals at ``paths``, oldest first: what each one set, by whom and
+    when (the fold keeps only the latest value of each field; this reads the lines again)."""
+    horizon = _horizon()
+    changes = []
+    for path in paths:
+        journal = _read_journal(path, None)
+        if journal is None:
+            continue
+        default_author = path.name[:-len(".jsonl")]
+        for ev in journal.events:
+            if not isinstance(ev, dict) or ev.get("key") != key:
+                continue
+            clean, _ = _normalize(ev, default_author, horizon)
+            if clean is not None:
+                changes.append(clean)
+    changes.sort(key=lambda e: (e["time"], e["seq"], e["w"]))
+    return [{"time": e["time"], "author": e["author"], "set": e["set"], **({"pattern": e["pattern"]}
+            if "pattern" in e else {})} for e in changes]

@@ -22,8 +22,8 @@ import platformdirs
 from opint_core.errors import OpintError
 from opint_core.triage.carry import CARRY_OVER_THRESHOLD, apply_merges, carry_over
 from opint_core.triage.journal import (_PATTERN, _annotation, _Fold, _fold_journals, _is_symlink_refusal, _Journal,
-                                      _read_journal)
-from opint_core.triage.model import FORMAT_VERSION, MERGE_FIELD, STATUSES, Annotation, Inherited
+                                      _read_journal, key_history)
+from opint_core.triage.model import ANNOTATION_FIELDS, FORMAT_VERSION, MERGE_FIELD, STATUSES, Annotation, Inherited
 
 _USER_RE = re.compile(r"[A-Za-z0-9_@+][A-Za-z0-9._@+-]*")
 
@@ -241,6 +241,14 @@ class TriageStore:
     def get(self, key: str) -> Annotation | None:
         return self.annotations().get(key)
 
+    def keys(self) -> set[str]:
+        """Every key the store has a change of (annotated, cleared, removed or merged)."""
+        return set(self._loaded().state)
+
+    def history(self, key: str) -> list[dict]:
+        """Every change of ``key`` in the store's journals, oldest first (``time``, ``author``, ``set``)."""
+        return key_history(self._journals([]), key)
+
     def merges(self) -> dict[str, str]:
         """Manual merges in force: child category key -> the key it belongs to."""
         return {k: p for k, p in self.merge_records().items() if p is not None}
@@ -297,6 +305,12 @@ class TriageStore:
         if not changes:
             raise ValueError("nothing to annotate: give a label, status, ticket or notes")
         self._write(key, changes, pattern)
+
+    def remove(self, key: str) -> None:
+        """Take ``key``'s annotation away: one more change that clears every field (append-only, so the
+        history stays in the journal, and annotating again brings an annotation back)."""
+        _check_key(key)
+        self._write(key, {name: None for name in ANNOTATION_FIELDS}, None)
 
     def merge(self, child_key: str, into_key: str, *, pattern: str | None = None) -> None:
         """Record that category ``child_key`` belongs to ``into_key`` (``pattern``: the child's pattern)."""

@@ -17,20 +17,29 @@ class DetailScreen(ScrollingScreen):
     DetailScreen VerticalScroll { height: 1fr; padding: 0 1; }
     DetailScreen .section-title { text-style: bold; color: $accent; margin-top: 1; }
     """
-    BINDINGS = bindings(("annotate", "full_text"))
+    BINDINGS = bindings(("annotate", "full_text", "ticket"))
 
     class Annotate(Message):
-        """Annotate the category shown."""
+        """Annotate the category shown (``incident``: the one the detail was opened from, if any)."""
 
-        def __init__(self, row):
+        def __init__(self, row, incident=None):
             super().__init__()
-            self.row = row
+            self.row, self.incident = row, incident
 
-    def __init__(self, row, sections, messages=()):
+    class Ticket(Message):
+        """The ticket draft of the incident the detail was opened from."""
+
+        def __init__(self, incident):
+            super().__init__()
+            self.incident = incident
+
+    def __init__(self, row, sections, messages=(), incident=None):
         """``sections``: (title, renderable) pairs; ``messages``: (count, message) of the category, in full,
-        for the pager (the sections show them cut to a screenful)."""
+        for the pager (the sections show them cut to a screenful); ``incident``: the incident it was opened
+        from (the ticket key drafts its ticket)."""
         super().__init__()
         self.row = row
+        self.incident = incident
         self.sections = sections
         self.messages = list(messages)
 
@@ -48,8 +57,16 @@ class DetailScreen(ScrollingScreen):
     def scroller(self) -> VerticalScroll:
         return self.query_one(VerticalScroll)
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "ticket" and self.incident is None:
+            return False   # a category opened from the overview has no one site to write to
+        return super().check_action(action, parameters)
+
     def action_annotate(self) -> None:
-        self.post_message(self.Annotate(self.row))
+        self.post_message(self.Annotate(self.row, self.incident))
+
+    def action_ticket(self) -> None:
+        self.post_message(self.Ticket(self.incident))
 
     def action_full_text(self) -> None:
         """The messages in full, paged (the detail cuts each to a screenful)."""

@@ -65,22 +65,26 @@ class AnnotateScreen(Dialog):
             super().__init__()
             self.key, self.pattern, self.values = key, pattern, values
 
-    def __init__(self, key: str, pattern: str, annotation=None, inherited=None):
+    def __init__(self, key: str, pattern: str, annotation=None, inherited=None, *, label: str | None = None,
+                 heading: str = "Annotate category"):
+        """``label``: a label to offer instead of the current one (an incident's, naming its site)."""
         super().__init__()
         self.key, self.pattern = key, pattern
         self.annotation, self.inherited = annotation, inherited
+        self.label, self.heading = label, heading
 
     def compose(self) -> ComposeResult:
         a = self.annotation
         with Vertical():
-            yield Label("Annotate category", classes="title")
+            yield Label(literal(self.heading), classes="title")
             yield Static(pattern_text(self.pattern, limit=300), id="annotate-pattern")
             if self.inherited is not None and self.inherited.inherited:
                 yield Static(Text(f"inherited from {clean(self.inherited.source_key)} (similarity "
                                   f"{self.inherited.similarity:.0f}%): saving makes it this category's own",
                                   style="italic"), classes="hint")
             yield Label("Label")
-            yield DataInput(a and a.label, placeholder="e.g. BNL disk full", id="label")
+            yield DataInput(self.label if self.label is not None else a and a.label, placeholder="e.g. BNL disk full",
+                            id="label")
             yield Label("Status")
             yield Choice(core.STATUSES, value=(a.status if a and a.status else "new"), id="status")
             yield Label("Ticket (id or URL)")
@@ -245,7 +249,7 @@ class LoadScreen(Dialog):
             with RadioSet(id="mode"):
                 for i, (mode, text) in enumerate(self.MODES):
                     yield RadioButton(text, value=i == 0, id=f"mode-{mode}")
-            yield Label("Day, or first day of the range (YYYY-MM-DD, DD.MM.YYYY)")
+            yield Label("Day, or first day of the range (YYYY-MM-DD, DD.MM.YYYY, today, yesterday, -2)")
             yield Input(value=str(today - dt.timedelta(days=1)), id="first")
             yield Label("Last day of the range")
             yield Input(value=str(today), id="last")

@@ -9,6 +9,7 @@ from textual.reactive import reactive
 from textual.widgets import Footer, Input, Static
 
 from opint_tui.bindings import bindings
+from opint_tui.incident_view import overview_tag
 from opint_tui.overview_model import LEVELS, SORTS, filter_rows, sort_rows
 from opint_tui.row_list import RowList
 from opint_tui.safe import clean, literal, pattern_text
@@ -53,7 +54,7 @@ class OverviewScreen(AppScreen):
     OverviewScreen #filter { display: none; border: none; height: 1; padding: 0 1; }
     OverviewScreen #filter.active { display: block; }
     """
-    BINDINGS = bindings(("filter", "open", "annotate", "merge", "unmerge", "sort", "reverse_sort", "level", "next_match",
+    BINDINGS = bindings(("filter", "incidents", "open", "annotate", "merge", "unmerge", "sort", "reverse_sort", "level", "next_match",
                          "previous_match", "cursor_down", "cursor_up", "page_down", "page_up", "first", "last",
                          "back"))
 
@@ -78,6 +79,9 @@ class OverviewScreen(AppScreen):
 
     class Unmerge(RowMessage):
         """Give back their own rows to the categories merged into the row's."""
+
+    class ShowIncidents(Message):
+        """The incidents list is wanted."""
 
     class LevelChanged(Message):
         """The level shown changed (categories or templates): its rows are wanted."""
@@ -143,7 +147,9 @@ class OverviewScreen(AppScreen):
         else:
             header = header_text(self.analysis, self.level, len(self.shown), len(self.rows), self.filter_text,
                                  self.sort_order + (" (reversed)" if self.reverse else ""), self.app.size.width)
-            summary.update(Text.assemble(scope_tag(self.analysis), header))
+            head = Text.assemble(scope_tag(self.analysis), header)
+            room = self.app.size.width - len(head.plain.split("\n")[-1])
+            summary.update(Text.assemble(head, overview_tag(self.analysis.incidents, room)))
 
     def cells(self, row) -> list:
         """The cells of one row for the current columns; called only for rows on screen."""
@@ -213,6 +219,9 @@ class OverviewScreen(AppScreen):
             box.remove_class("active")
             self.table.focus()
             self.refresh_rows()
+
+    def action_incidents(self) -> None:
+        self.post_message(self.ShowIncidents())
 
     def action_sort(self) -> None:
         self.sort_order = SORTS[(SORTS.index(self.sort_order) + 1) % len(SORTS)]
