@@ -13,6 +13,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from opint_core.load.codes import key_sums
 from opint_core.load.schema import HOUR_MS, UNKNOWN, row_weights
 
 SIDES = ("source", "destination")
@@ -89,8 +90,7 @@ def side_counts(groups: np.ndarray, ngroups: int, sites: np.ndarray, weights, tr
     keep = groups >= 0
     g, s = groups[keep], sites[keep]
     w = None if weights is None else weights[keep]
-    pairs, inverse = np.unique(g * nsites + s, return_inverse=True)
-    failures = np.bincount(inverse.reshape(-1), weights=w, minlength=pairs.shape[0]).astype(np.int64)
+    pairs, failures = key_sums(g * nsites + s, w, ngroups * nsites)
     group_failures = np.bincount(g, weights=w, minlength=ngroups).astype(np.int64)
     attempts = np.zeros(nsites, dtype=np.int64)
     if traffic.num_rows:

@@ -31,6 +31,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from opint_core.load.codes import key_sums
 from opint_core.load.schema import UNKNOWN
 
 # FTS final states have no "-"; Rucio's '<request type>-<state>' end an attempt in these states
@@ -181,11 +182,7 @@ def category_site_failures(groups: np.ndarray, ngroups: int, codes: np.ndarray, 
     no site (counted at "(unknown)"); ``weights``: failures per row (None: one each)."""
     stride = len(dictionary) + 1
     combined = groups.astype(np.int64) * stride + codes
-    if weights is None:
-        cells, failures = np.unique(combined, return_counts=True)
-    else:
-        cells, inverse = np.unique(combined, return_inverse=True)
-        failures = np.bincount(inverse.reshape(-1), weights=weights, minlength=cells.shape[0]).astype(np.int64)
+    cells, failures = key_sums(combined, weights, ngroups * stride)
     group, site = cells // stride, cells % stride
     names = dictionary + [UNKNOWN]
     attempts = rates.attempts_at(dim, names)[site]

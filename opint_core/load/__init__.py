@@ -15,10 +15,12 @@
     baseline    the baseline days of a report (one list for both backends) and load_baseline
     request     Request, Loaded and the Backend interface
     local       LocalBackend: the loader and load_baseline behind the Backend interface
+    memory      the Arrow memory pool of the process (jemalloc: much faster with threads)
 
 Nothing here imports anything of opint above it (only ``opint_core.errors`` and
 ``opint_core.atomic``).
 """
+from opint_core.load import memory  # noqa: F401 - first: it sets the memory pool every table is made in
 from opint_core.load.archive import DEFAULT_ARCHIVE, Archive, DaySource, SourceFile
 from opint_core.load.baseline import baseline_days, baseline_selection, load_baseline
 from opint_core.load.codes import factorize_column

@@ -22,9 +22,11 @@ import platformdirs
 from opint_core.atomic import replace_atomically
 from opint_core.load.schema import ERROR_SCHEMA, TRAFFIC_SCHEMA
 
-CACHE_FORMAT = 5  # bump when the ErrorTable columns or their derivation change (3: times out of range nulled;
+CACHE_FORMAT = 6  # bump when the ErrorTable columns or their derivation change (3: times out of range nulled;
 #                   no day with an unreadable file cached; 4: the day's traffic table beside its failures;
-#                   5: sites of RSEs not cut at their first "_": T2_UK_London_IC, SWT2_CPB)
+#                   5: sites of RSEs not cut at their first "_": T2_UK_London_IC, SWT2_CPB;
+#                   6: text columns dictionary-encoded; the day deduplicated, its traffic sorted, the
+#                   failures it held twice in the manifest)
 
 
 def default_cache_dir() -> Path:
@@ -39,8 +41,9 @@ class DayCache:
     def _paths(self, day: dt.date) -> tuple[Path, Path, Path]:
         return self.dir / f"{day}.parquet", self.dir / f"{day}.traffic.arrow", self.dir / f"{day}.json"
 
-    def get(self, day: dt.date, signature: list) -> tuple[pa.Table, pa.Table, list[dict]] | None:
-        """The cached failures, traffic and file reports, or None when absent, stale or unreadable."""
+    def get(self, day: dt.date, signature: list) -> tuple[pa.Table, pa.Table, list[dict], int] | None:
+        """The cached failures (each once), traffic, file reports and how many failures the files held
+        twice; or None when absent, stale or unreadable."""
         data_path, traffic_path, manifest_path = self._paths(day)
         try:
             manifest = json.loads(manifest_path.read_text())
@@ -51,9 +54,10 @@ class DayCache:
             return None
         if table.schema != ERROR_SCHEMA or traffic.schema != TRAFFIC_SCHEMA:
             return None
-        return table, traffic, manifest.get("files", [])
+        return table, traffic, manifest.get("files", []), int(manifest.get("duplicates", 0))
 
-    def put(self, day: dt.date, signature: list, table: pa.Table, traffic: pa.Table, files: list[dict]) -> None:
+    def put(self, day: dt.date, signature: list, table: pa.Table, traffic: pa.Table, files: list[dict],
+            duplicates: int = 0) -> None:
         """Best effort and atomic: a full or read-only cache dir only costs speed next time. The
         manifest goes last: it is what makes the day's files count."""
         data_path, traffic_path, manifest_path = self._paths(day)
@@ -61,7 +65,8 @@ class DayCache:
             self.dir.mkdir(parents=True, exist_ok=True)
             replace_atomically(data_path, lambda p: pq.write_table(table, p, compression="zstd"))
             replace_atomically(traffic_path, lambda p: feather.write_feather(traffic, p, compression="zstd"))
-            manifest = {"format": CACHE_FORMAT, "day": str(day), "sources": signature, "files": files}
+            manifest = {"format": CACHE_FORMAT, "day": str(day), "sources": signature, "files": files,
+                        "duplicates": duplicates}
             replace_atomically(manifest_path, lambda p: Path(p).write_text(json.dumps(manifest)))
         except (OSError, pa.ArrowException):
             pass

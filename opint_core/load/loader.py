@@ -52,10 +52,11 @@ def load_errors(archive: str | Archive = DEFAULT_ARCHIVE, selection: Selection |
     parts: dict[int, list[tuple[pa.Table | None, FileReport | None]]] = {}
     traffic_sums = {i: TrafficSum() for i in range(len(sources))}
     to_read: list[tuple[int, str]] = []
+    cache_duplicates: dict[int, int] = {}   # per cached day: the failures its files held twice
     for i, source in enumerate(sources):
         hit = cache.get(source.day, source.signature()) if cache and source.final and source.day else None
         if hit:
-            table, traffic, file_dicts = hit
+            table, traffic, file_dicts, cache_duplicates[i] = hit
             reports = [FileReport.from_dict(d) for d in file_dicts]
             parts[i] = [(table, None)] + [(None, r) for r in reports]
             traffic_sums[i].add(traffic)
@@ -90,20 +91,41 @@ def load_errors(archive: str | Archive = DEFAULT_ARCHIVE, selection: Selection |
 
     tables, traffics = [], []
     for i, source in enumerate(sources):
-        day_tables = [t for t, _ in parts[i] if t is not None]
-        day_traffic = traffic_sums.pop(i).total()
         day_reports = [r for _, r in parts[i] if r is not None]
         report.files += day_reports
-        day_table = pa.concat_tables(day_tables) if day_tables else ERROR_SCHEMA.empty_table()
-        # a file that could not be read may read fine next time: such a day is not final yet
-        complete = not any(r.unreadable for r in day_reports)
-        if cache and source.final and source.day and source.day not in report.cached_days and complete:
-            cache.put(source.day, source.signature(), day_table, day_traffic, [r.to_dict() for r in day_reports])
-        tables.append(day_table)
-        traffics.append(day_traffic)
-    table = pa.concat_tables(tables) if tables else ERROR_SCHEMA.empty_table()
-    table, duplicates = split_duplicates(table)
-    report.duplicates = duplicates.num_rows
-    traffic = sorted_traffic(without_duplicates(combine_traffic(traffics), duplicates))
+        if i in cache_duplicates:   # a cached day: deduplicated and its traffic sorted when it was cached
+            (table, _), = [p for p in parts[i] if p[0] is not None]
+            traffic = traffic_sums.pop(i).total()
+            report.duplicates += cache_duplicates[i]
+        else:
+            day_tables = [t for t, _ in parts[i] if t is not None]
+            # one dictionary per text column for the day instead of one per file: each distinct text once
+            table = pa.concat_tables(day_tables).unify_dictionaries() if day_tables else ERROR_SCHEMA.empty_table()
+            del day_tables
+            parts[i] = []   # the files' tables: their dictionaries go with them
+            table, traffic, duplicates = deduplicated(table, traffic_sums.pop(i).total())
+            report.duplicates += duplicates
+            # a file that could not be read may read fine next time: such a day is not final yet
+            complete = not any(r.unreadable for r in day_reports)
+            if cache and source.final and source.day and complete:
+                cache.put(source.day, source.signature(), table, traffic, [r.to_dict() for r in day_reports],
+                          duplicates)
+        tables.append(table)
+        traffics.append(traffic)
+    if len(tables) == 1:   # one day: deduplicated and sorted above
+        table, traffic = tables[0], traffics[0]
+    else:   # the same failure in two days' files (a day's records in its neighbour's DD.tmp)
+        table = pa.concat_tables(tables) if tables else ERROR_SCHEMA.empty_table()
+        table, traffic, duplicates = deduplicated(table, combine_traffic(traffics))
+        report.duplicates += duplicates
     report.seconds = time.perf_counter() - started
     return ErrorTable(table, report, traffic)
+
+
+def deduplicated(table: pa.Table, traffic: pa.Table) -> tuple[pa.Table, pa.Table, int]:
+    """(``table`` with every failure once, its traffic without the failures dropped, in key order; how
+    many were dropped). Per day first, then across days: the same rows are kept as by one pass over
+    all (the first of each), and a single day -- cached as it comes out of here -- needs nothing more."""
+    table, duplicates = split_duplicates(table)
+    return table, sorted_traffic(without_duplicates(traffic, duplicates)), duplicates.num_rows
+

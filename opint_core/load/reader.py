@@ -66,8 +66,9 @@ def read_part_file(fs, path: str, stream: str) -> tuple[pa.Table, FileReport]:
 
 
 def read_part(fs, path: str, stream: str, traffic: bool = True) -> tuple[pa.Table, pa.Table, FileReport]:
-    """(the failures of one part file, ERROR_SCHEMA; its traffic, TRAFFIC_SCHEMA, empty unless
-    ``traffic``; what happened to it)."""
+    """(the failures of one part file, ERROR_SCHEMA; its traffic, TRAFFIC_SCHEMA with its keys
+    dictionary-encoded (``traffic.plain_traffic`` makes them strings), empty unless ``traffic``; what
+    happened to it)."""
     report = FileReport(path)
     raw = _parse_streaming(fs, path, stream)
     if raw is None:
@@ -96,8 +97,10 @@ def _parse_streaming(fs, path: str, stream: str) -> pa.Table | None:
             gzipped = f.read(2) == _GZIP_MAGIC
             f.seek(0)
             source = pa.CompressedInputStream(f, "gzip") if gzipped else f
+            # no threads inside a file: the loader reads files in parallel, and pyarrow's own read-ahead
+            # would hold several blocks per file in memory at once
             batches = pj.open_json(pa.PythonFile(_ObjectLines(source), mode="r"),
-                                   read_options=pj.ReadOptions(block_size=BLOCK_SIZE),
+                                   read_options=pj.ReadOptions(block_size=BLOCK_SIZE, use_threads=False),
                                    parse_options=_parse_options(stream))
             table = batches.read_all()
         table.validate(full=True)  # pyarrow.json does not check UTF-8; this does

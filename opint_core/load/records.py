@@ -8,8 +8,9 @@ import pyarrow.compute as pc
 from collections import Counter
 from functools import cache as once   # a column used by several others is computed once
 
-from opint_core.load.schema import ERROR_SCHEMA, TIME_MAX_MS, TIME_MIN_MS, TRAFFIC_KEYS, TRAFFIC_SCHEMA
-from opint_core.load.traffic import count_traffic
+from opint_core.load.schema import (ENCODED_COLUMNS, ERROR_SCHEMA, PLAIN_ERROR_SCHEMA, TIME_MAX_MS, TIME_MIN_MS,
+                                   TRAFFIC_KEYS, TRAFFIC_SCHEMA)
+from opint_core.load.traffic import count_traffic_encoded
 
 _S, _I = pa.string(), pa.int64()
 
@@ -134,25 +135,36 @@ def to_error_table(stream: str, raw: pa.Table) -> tuple[pa.Table, Counter]:
 
 def to_tables(stream: str, raw: pa.Table, traffic: bool = True) -> tuple[pa.Table, Counter, pa.Table]:
     """(the failures mapped to ERROR_SCHEMA; per reason, the failures whose values the mapping
-    repaired; the traffic of every record with a 'data' object, TRAFFIC_SCHEMA).
+    repaired; the traffic of every record with a 'data' object, TRAFFIC_SCHEMA with its keys
+    dictionary-encoded, ``count_traffic_encoded``).
 
     The traffic's columns are mapped for every record, the rest for the failures only: successes,
     most of the records, cost no more than what the traffic needs. ``traffic=False``: no traffic
     counted (an empty table), to measure what counting it costs."""
-    raw = raw.filter(pc.is_valid(raw.column("data")))
+    if raw.column("data").null_count:   # a copy of the whole file's records: only when some lack data
+        raw = raw.filter(pc.is_valid(raw.column("data")))
     failed = is_failure(stream, raw)
     if traffic:
         keys, wild = _map_records(stream, raw, _TRAFFIC_SOURCES)
         details, _ = _map_records(stream, raw.filter(failed), _DETAILS)
         failures = keys.filter(failed)
         table = pa.Table.from_arrays([(failures if name in _TRAFFIC_SOURCES else details).column(name)
-                                      for name in ERROR_SCHEMA.names], schema=ERROR_SCHEMA)
+                                      for name in ERROR_SCHEMA.names], schema=PLAIN_ERROR_SCHEMA)
         wild = pc.and_(wild, failed)
     else:
         table, wild = _map_records(stream, raw.filter(failed), ERROR_SCHEMA.names)
+    table = encoded(table)
     wild_failures = int(pc.sum(wild).as_py() or 0)
     repaired = Counter({TIME_OUT_OF_RANGE: wild_failures} if wild_failures else {})
-    return table, repaired, count_traffic(keys, failed) if traffic else TRAFFIC_SCHEMA.empty_table()
+    return table, repaired, count_traffic_encoded(keys, failed) if traffic else TRAFFIC_SCHEMA.empty_table()
+
+
+def encoded(table: pa.Table) -> pa.Table:
+    """``table`` (PLAIN_ERROR_SCHEMA) in ERROR_SCHEMA: its text columns dictionary-encoded (per file: a few
+    milliseconds, and the day then holds each distinct text once per file)."""
+    columns = [pc.dictionary_encode(table.column(name)) if name in ENCODED_COLUMNS else table.column(name)
+               for name in ERROR_SCHEMA.names]
+    return pa.Table.from_arrays(columns, schema=ERROR_SCHEMA)
 
 
 _TRAFFIC_SOURCES = ("time",) + TRAFFIC_KEYS[1:]   # the ErrorTable columns the traffic is counted by
@@ -163,8 +175,9 @@ def _map_records(stream: str, raw: pa.Table, names) -> tuple[pa.Table, pa.Array 
     """Every record of ``raw`` mapped to the ERROR_SCHEMA columns ``names`` (only those computed);
     and whether its time was out of range (None when ``names`` has no time)."""
     n = raw.num_rows
-    data = raw.column("data").combine_chunks() if n else pa.array([], RAW_SCHEMAS[stream].field("data").type)
-    meta_time = pc.struct_field(raw.column("metadata").combine_chunks(), "timestamp") if n else pa.array([], _I)
+    # the fields are taken chunk by chunk: combining the chunks first would copy every field of the file
+    data = raw.column("data") if n else pa.array([], RAW_SCHEMAS[stream].field("data").type)
+    meta_time = pc.struct_field(raw.column("metadata"), "timestamp") if n else pa.array([], _I)
     f = lambda name: pc.struct_field(data, name)  # noqa: E731
     nulls = lambda: pa.nulls(n, _S)  # noqa: E731
     if stream == "fts":
@@ -219,7 +232,7 @@ def _map_records(stream: str, raw: pa.Table, names) -> tuple[pa.Table, pa.Array 
     time, wild = timing() if "time" in names else (None, None)
     cols["time"] = lambda: time
     cols["stream"] = lambda: pa.repeat(pa.scalar(stream), n) if n else pa.array([], _S)
-    schema = pa.schema([ERROR_SCHEMA.field(name) for name in names])
+    schema = pa.schema([PLAIN_ERROR_SCHEMA.field(name) for name in names])
     arrays = [cols[name]() for name in names]
     arrays = [a.combine_chunks() if isinstance(a, pa.ChunkedArray) else a for a in arrays]
     table = pa.Table.from_arrays([pc.cast(a, fld.type) for a, fld in zip(arrays, schema)], schema=schema)

@@ -43,8 +43,16 @@ def parse_vos(values: Iterable[str] | str | None) -> tuple[str, ...]:
 def vo_family(table: pa.Table) -> pa.ChunkedArray:
     """Per row, the VO as matched: lower case, up to its first slash, trimmed, ``(unknown)`` when blank."""
     vo = table.column("vo")
-    if pa.types.is_dictionary(vo.type):   # a compact (Spark) table
-        vo = vo.cast(pa.string())
+    if pa.types.is_dictionary(vo.type):   # once per distinct VO, then taken for the rows
+        vo = vo.unify_dictionaries()
+        if not vo.num_chunks:
+            return pa.chunked_array([], pa.string())
+        families = _family(vo.chunk(0).dictionary)
+        return pa.chunked_array([families.take(c.indices).fill_null(UNKNOWN_VO) for c in vo.chunks], pa.string())
+    return _family(vo)
+
+
+def _family(vo):
     family = pc.utf8_trim_whitespace(pc.replace_substring_regex(pc.utf8_lower(vo), r"/.*$", ""))
     return pc.fill_null(pc.if_else(pc.equal(family, ""), None, family), UNKNOWN_VO)
 

@@ -86,7 +86,9 @@ class ErrorTable:
 
     @property
     def messages(self) -> pa.ChunkedArray:
-        return self.table.column("message")
+        """The message of each row as plain strings (the table holds them dictionary-encoded)."""
+        column = self.table.column("message")
+        return column.cast(pa.string()) if pa.types.is_dictionary(column.type) else column
 
 
 def top_values(table: pa.Table, column: str, n: int = 10) -> list[tuple[str, int]]:

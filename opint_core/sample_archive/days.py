@@ -177,6 +177,40 @@ def _common(w: _World, rng, b: dict) -> dict:
     return b
 
 
+# Distinct failure messages grow much slower than failures: the same file fails again on the same link with the
+# same text (FTS and Rucio retries, a missing file requested again).  DOMAIN.md 4.2: 10 000 failures (fts_10K) have
+# 3 798 distinct raw strings, ~1.2 M failures a day ~70 000 (271 795 over 4 days of 4.7 M), i.e. distinct ~ n^0.6.
+# Up to _REPEAT_FREE failures a day every failure is its own (the small archives of the tests and the demo are
+# unchanged); beyond, only _REPEAT_FREE * (n / _REPEAT_FREE) ** _REPEAT_EXP of them are, the rest repeat one.
+_REPEAT_FREE = 10_000
+_REPEAT_EXP = 0.6
+# what a repeat shares with the failure it repeats: the transfer (file, link, VO, activity, FTS server) and the
+# random parts of its message; not its time, state, ids (a new attempt) or retry count
+_REPEAT_FIELDS = ("side_ep", "proto", "src", "dst", "vo", "kind", "task", "fno", "sub", "h12", "fid", "r1", "r2",
+                  "adler", "size", "fts", "node", "act")
+
+
+def _repeat_failures(b: dict, rng) -> None:
+    """Make most background failures of a big day repeats of a few (in place; DOMAIN.md 4.2, above), each
+    repeating a failure of its own template; planted rows are left alone."""
+    rows = np.flatnonzero((b["state"] != 0) & (b["plant"] == 0))
+    n = len(rows)
+    if n <= _REPEAT_FREE:
+        return
+    originals = _REPEAT_FREE * (n / _REPEAT_FREE) ** _REPEAT_EXP
+    is_original = rng.uniform(0, 1, n) < originals / n
+    tpl = b["tpl"][rows]
+    source = rows.copy()
+    for t in np.unique(tpl):
+        mine = tpl == t
+        pool = rows[mine & is_original]
+        repeats = np.flatnonzero(mine & ~is_original)
+        if len(pool) and len(repeats):
+            source[repeats] = pool[rng.integers(0, len(pool), len(repeats))]
+    for f in _REPEAT_FIELDS:
+        b[f][rows] = b[f][source]
+
+
 def _gen_fts_day(w: _World, day: dt.date, n: int, scale: float, rng) -> dict:
     state = rng.choice(3, size=n, p=_STATE_P)        # 0 Ok, 1 Error, 2 Abort
     segs = []
@@ -195,6 +229,7 @@ def _gen_fts_day(w: _World, day: dt.date, n: int, scale: float, rng) -> dict:
     segs += _planted(w, rng, day, n, "fts", state=1)
     b = _concat(segs)
     b = _common(w, rng, b)
+    _repeat_failures(b, np.random.default_rng([w.seed, day.toordinal(), 3]))
     n = len(b["tpl"])
     # ---- timings (ms): prep (SRM), source checksum, transfer, destination checksum, finalisation (SRM)
     srm = b["proto"] == _SRM

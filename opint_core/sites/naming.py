@@ -23,8 +23,10 @@ def canonical_sites(table: pa.Table, sites: SiteTable) -> pa.Table:
         if name not in table.column_names or not table.num_rows:
             continue
         column = table.column(name)
-        derived = column.cast(pa.string()) if pa.types.is_dictionary(column.type) else column
-        named = pc.coalesce(sites.canonical_array(derived), _combined(derived))
+        if pa.types.is_dictionary(column.type):   # renamed per distinct value: the rows keep their codes
+            named = _map_dictionary(column, lambda values: pc.coalesce(sites.canonical_array(values), values))
+        else:
+            named = pc.coalesce(sites.canonical_array(column), _combined(column))
         table = table.set_column(table.schema.get_field_index(name), name, named.cast(column.type))
     return table
 
@@ -33,3 +35,16 @@ def _combined(column: pa.Array | pa.ChunkedArray) -> pa.Array:
     if isinstance(column, pa.ChunkedArray):
         return column.combine_chunks() if column.num_chunks else pa.array([], column.type)
     return column
+
+
+def _map_dictionary(col: pa.ChunkedArray, fn) -> pa.ChunkedArray:
+    """A dictionary column with ``fn`` (distinct values -> new values, an Array of strings) applied to
+    its values: once per distinct value, never per row; the result has distinct dictionary values
+    again (two values that ``fn`` maps alike share one entry)."""
+    col = col.unify_dictionaries()
+    if not col.num_chunks:
+        return col
+    mapped = pc.dictionary_encode(fn(col.chunk(0).dictionary))
+    remap = mapped.indices
+    chunks = [pa.DictionaryArray.from_arrays(remap.take(c.indices), mapped.dictionary) for c in col.chunks]
+    return pa.chunked_array(chunks, col.type)
