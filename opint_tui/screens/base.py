@@ -37,6 +37,32 @@ class AppScreen(ShownOnly, Screen):
     """A full screen of the app (overview, detail, pager)."""
 
 
+class ListedScreen(AppScreen):
+    """A screen of one list (``table``: a RowList) that the keymap's moving ids move."""
+
+    @property
+    def table(self):
+        raise NotImplementedError
+
+    def action_cursor_down(self) -> None:
+        self.table.action_cursor_down()
+
+    def action_cursor_up(self) -> None:
+        self.table.action_cursor_up()
+
+    def action_page_down(self) -> None:
+        self.table.action_page_down()
+
+    def action_page_up(self) -> None:
+        self.table.action_page_up()
+
+    def action_first(self) -> None:
+        self.table.action_first()
+
+    def action_last(self) -> None:
+        self.table.action_last()
+
+
 class Dialog(ShownOnly, ModalScreen[None]):
     """A modal dialog; ``close`` dismisses it once, however many keys asked for it."""
 

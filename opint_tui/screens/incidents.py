@@ -13,11 +13,11 @@ from opint_tui import incident_view
 from opint_tui.bindings import bindings
 from opint_tui.row_list import RowList
 from opint_tui.safe import clean
-from opint_tui.screens.base import AppScreen, while_shown
+from opint_tui.screens.base import ListedScreen, while_shown
 from opint_tui.widgets import KeyFooter
 
 
-class IncidentsScreen(AppScreen):
+class IncidentsScreen(ListedScreen):
     """The incidents the app hands down (``show``); kept installed, so the cursor stays where it was."""
 
     DEFAULT_CSS = """
@@ -151,21 +151,3 @@ class IncidentsScreen(AppScreen):
 
     def action_sites(self) -> None:
         self.post_message(self.ShowSites())
-
-    def action_cursor_down(self) -> None:
-        self.table.action_cursor_down()
-
-    def action_cursor_up(self) -> None:
-        self.table.action_cursor_up()
-
-    def action_page_down(self) -> None:
-        self.table.action_page_down()
-
-    def action_page_up(self) -> None:
-        self.table.action_page_up()
-
-    def action_first(self) -> None:
-        self.table.action_first()
-
-    def action_last(self) -> None:
-        self.table.action_last()

@@ -13,7 +13,7 @@ from opint_tui.incident_view import overview_tag, overview_tag_min
 from opint_tui.overview_model import LEVELS, SORTS, filter_rows, sort_rows
 from opint_tui.row_list import RowList
 from opint_tui.safe import clean, literal, pattern_text
-from opint_tui.screens.base import AppScreen, while_shown
+from opint_tui.screens.base import ListedScreen, while_shown
 from opint_tui.view import header_text, label_cell, status_cell, trend_cell
 from opint_tui.widgets import KeyFooter
 
@@ -58,7 +58,7 @@ def share_text(share: float) -> str:
     return f"{100 * share:.1f}%" if share < 0.0995 else f"{100 * share:.0f}%"
 
 
-class OverviewScreen(AppScreen):
+class OverviewScreen(ListedScreen):
     """The rows the app hands down (``show``), filtered, sorted and drawn here. What the shifter asks of a
     row, or a new level, is posted up as a message; ``level`` and ``progress`` may be set from outside."""
 
@@ -294,18 +294,6 @@ class OverviewScreen(AppScreen):
 
     def action_previous_match(self) -> None:
         self._move(-1)
-
-    def action_cursor_down(self) -> None:
-        self.table.action_cursor_down()
-
-    def action_cursor_up(self) -> None:
-        self.table.action_cursor_up()
-
-    def action_page_down(self) -> None:
-        self.table.action_page_down()
-
-    def action_page_up(self) -> None:
-        self.table.action_page_up()
 
     def action_first(self) -> None:
         self.table.move_cursor(row=0, animate=False)

@@ -14,7 +14,7 @@ from opint_tui import site_view
 from opint_tui.bindings import bindings
 from opint_tui.row_list import RowList
 from opint_tui.safe import clean, pattern_text
-from opint_tui.screens.base import AppScreen, while_shown
+from opint_tui.screens.base import ListedScreen, while_shown
 from opint_tui.widgets import KeyFooter
 
 LIST_CSS = """
@@ -28,7 +28,7 @@ LIST_CSS = """
 MOVES = ("cursor_down", "cursor_up", "page_down", "page_up", "first", "last")
 
 
-class ListScreen(AppScreen):
+class ListScreen(ListedScreen):
     """A screen of one RowList with a head line and a line under the list; the moving ids move its cursor."""
 
     def compose(self) -> ComposeResult:
@@ -48,24 +48,6 @@ class ListScreen(AppScreen):
 
     def action_back(self) -> None:
         self.app.pop_screen()
-
-    def action_cursor_down(self) -> None:
-        self.table.action_cursor_down()
-
-    def action_cursor_up(self) -> None:
-        self.table.action_cursor_up()
-
-    def action_page_down(self) -> None:
-        self.table.action_page_down()
-
-    def action_page_up(self) -> None:
-        self.table.action_page_up()
-
-    def action_first(self) -> None:
-        self.table.action_first()
-
-    def action_last(self) -> None:
-        self.table.action_last()
 
 
 class SitesScreen(ListScreen):
