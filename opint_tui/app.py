@@ -144,6 +144,15 @@ class OpintApp(App):
         else:
             self.action_load()
 
+    async def action_quit(self) -> None:
+        """``q`` quits from the overview; on any screen above it (a list, a detail, a dialog without a text
+        field) it goes back one step, as ``esc`` does, so that a shifter deep in a drill-down never quits
+        by surprise."""
+        if self.screen is self.overview or len(self.screen_stack) <= 2:
+            self.exit()
+        else:
+            self.pop_screen()
+
     @property
     def crash(self) -> BaseException | None:
         """The unhandled exception that stopped the app, if one did (Textual keeps it; ``return_code`` is

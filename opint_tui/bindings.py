@@ -8,7 +8,7 @@ from opint_tui.keymap import load_keymap
 # id -> (action, description); the keys come from keymaps/default.toml (and the active keymap).
 DESCRIPTIONS: dict[str, tuple[str, str, str]] = {
     # id: (action, footer label, help text)
-    "quit": ("quit", "Quit", "Quit"),
+    "quit": ("quit", "Quit", "Quit (from the overview; on any other screen: back)"),
     "help": ("help", "Help", "Help: keys and what they do"),
     "back": ("back", "Back", "Back / close / clear the filter"),
     "command_palette": ("command_palette", "Commands", "Command palette"),
@@ -44,12 +44,15 @@ DEFAULT_KEYS = load_keymap("default")
 FOOTER = ("help", "filter", "incidents", "ticket", "open", "annotate", "sort", "level", "load", "export", "quit")
 
 
-def bindings(ids, keys: dict[str, str] = DEFAULT_KEYS, *, priority: tuple = ()) -> list[Binding]:
+def bindings(ids, keys: dict[str, str] = DEFAULT_KEYS, *, priority: tuple = (), shown: tuple = ()) -> list[Binding]:
+    """The Bindings of ``ids``; those of FOOTER, and ``shown`` (e.g. "back" on a screen above the overview),
+    are in the footer."""
     out = []
     for binding_id in ids:
         action, description, help_text = DESCRIPTIONS[binding_id]
         plain = [k for k in keys.get(binding_id, "").split(",") if k and " " not in k]
         out.append(Binding(",".join(plain) or "f24", action,
-                           description, show=binding_id in FOOTER, id=binding_id, tooltip=help_text,
+                           description, show=binding_id in FOOTER or binding_id in shown, id=binding_id,
+                           tooltip=help_text,
                            priority=binding_id in priority))
     return out

@@ -355,3 +355,24 @@ async def test_merge_is_refused_at_template_level_and_escape_cancels(sample_root
         await pilot.press("u")
         await toasts.wait_for(pilot, refused, "u on a template to be refused", times=2)
     assert core.TriageStore(tmp_path / "store", user="other").merges() == {}
+
+
+async def test_q_goes_back_from_every_screen_above_the_overview_and_quits_from_it(sample_root, sample_analysis,
+                                                                                  tmp_path):
+    app = make_app(sample_root, sample_analysis, tmp_path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await ready(pilot)
+        await pilot.press("enter")
+        await wait_for_screen(pilot, DetailScreen, "enter to open the detail")
+        assert " ".join(screen_text(app.export_screenshot()).split()).count("esc Back") == 1   # in the footer
+        await pilot.press("q")
+        await wait_for_top(pilot, app.overview, "q to go back to the overview")
+        await pilot.press("w", "enter")
+        await wait_until(pilot, lambda: len(app.screen_stack) == 4, "w enter: the sites, then a site's categories")
+        await pilot.press("q")
+        await wait_for_top(pilot, app.site_list, "q to go back to the sites")
+        await pilot.press("q")
+        await wait_for_top(pilot, app.overview, "q to go back to the overview")
+        assert app.is_running
+        await pilot.press("q")
+        await wait_until(pilot, lambda: not app.is_running, "q on the overview to quit")

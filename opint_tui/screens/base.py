@@ -74,7 +74,7 @@ class Dialog(ShownOnly, ModalScreen[None]):
 class ScrollingScreen(AppScreen):
     """A screen of one scrolled widget (``scroller``), moved by the keymap's moving ids; back closes it."""
 
-    BINDINGS = bindings(("back", "cursor_down", "cursor_up", "page_down", "page_up", "first", "last"))
+    BINDINGS = bindings(("back", "cursor_down", "cursor_up", "page_down", "page_up", "first", "last"), shown=("back",))
 
     @property
     def scroller(self) -> Widget:

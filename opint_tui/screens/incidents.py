@@ -29,7 +29,7 @@ class IncidentsScreen(ListedScreen):
     IncidentsScreen #incidents-cursor { height: 1; background: $boost; }
     """
     BINDINGS = bindings(("incidents", "sites", "open", "ticket", "annotate", "cursor_down", "cursor_up", "page_down",
-                         "page_up", "first", "last", "back"))
+                         "page_up", "first", "last", "back"), shown=("back",))
 
     class IncidentMessage(Message):
         """Something asked of one incident."""

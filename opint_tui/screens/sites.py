@@ -55,7 +55,7 @@ class SitesScreen(ListScreen):
     was. ``sort`` cycles the order (rate, failures, incidents)."""
 
     DEFAULT_CSS = LIST_CSS.format(name="SitesScreen")
-    BINDINGS = bindings(("sites", "incidents", "open", "sort", "back") + MOVES)
+    BINDINGS = bindings(("sites", "incidents", "open", "sort", "back") + MOVES, shown=("back",))
 
     class Open(Message):
         """Enter: the site's categories."""
@@ -155,7 +155,7 @@ class SiteCategoriesScreen(ListScreen):
     """The categories failing at one site, with their failures there as source and as destination."""
 
     DEFAULT_CSS = LIST_CSS.format(name="SiteCategoriesScreen")
-    BINDINGS = bindings(("open", "back") + MOVES)
+    BINDINGS = bindings(("open", "back") + MOVES, shown=("back",))
 
     class Open(Message):
         """Enter: the category's detail at the site."""
