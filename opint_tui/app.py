@@ -95,9 +95,9 @@ class OpintApp(App):
     class LoadFailed(Message):
         """The load in ``worker`` failed or was cancelled: what to tell the shifter."""
 
-        def __init__(self, error: str, remedy: str = "", worker: Worker | None = None):
+        def __init__(self, error: str, remedy: str = "", worker: Worker | None = None, *, cancelled: bool = False):
             super().__init__()
-            self.error, self.remedy, self.worker = error, remedy, worker
+            self.error, self.remedy, self.worker, self.cancelled = error, remedy, worker, cancelled
 
     def __init__(self, source: core.Request | None, *, config: core.Config | None = None, store=None,
                  keymap: str = "default", export_dir: str | None = None, analysis=None,
@@ -199,7 +199,7 @@ class OpintApp(App):
         try:
             analysis = core.run(request, progress=progress, cancel=worker.cancelled_event)
         except core.LoadCancelled:
-            self.post_message(self.LoadFailed("load cancelled", worker=worker))
+            self.post_message(self.LoadFailed("load cancelled", worker=worker, cancelled=True))
         except core.OpintError as e:
             self.post_message(self.LoadFailed(e.message, e.remedy, worker))
         except (ValueError, OSError) as e:  # not raised on purpose, yet a toast is better than a crash
@@ -253,13 +253,18 @@ class OpintApp(App):
 
     def on_opint_app_load_failed(self, message: LoadFailed) -> None:
         self._load_ended(message.worker)
-        self.notify_error(message.error, message.remedy)
+        if not message.cancelled:   # a cancel was said when it was asked for (action_cancel_load)
+            self.notify_error(message.error, message.remedy)
 
     def action_cancel_load(self) -> None:
         worker = self._running_load()
         if worker is not None:
-            worker.cancel()   # sets worker.cancelled_event, which the core checks between steps
-            self._show_progress("cancelling", 0, 0)
+            # sets worker.cancelled_event, which the core checks between steps; a worker that had not started
+            # yet never runs, so nothing would come back from it: the shifter is told here, once, as information
+            worker.cancel()
+            self._load_ended(None)
+            shown = "the data on screen is unchanged" if self.analysis is not None else "nothing is loaded"
+            self.say(f"load cancelled: {shown}", timeout=4)
 
     # --- overview ------------------------------------------------------------------------------------
     def refresh_triage(self) -> None:

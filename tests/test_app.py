@@ -376,3 +376,20 @@ async def test_q_goes_back_from_every_screen_above_the_overview_and_quits_from_i
         assert app.is_running
         await pilot.press("q")
         await wait_until(pilot, lambda: not app.is_running, "q on the overview to quit")
+
+
+async def test_a_cancelled_load_is_an_information_toast_and_keeps_the_data(sample_root, sample_analysis, tmp_path):
+    app = make_app(sample_root, sample_analysis, tmp_path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await ready(pilot)
+        severities = []
+        notify = app.notify
+        app.notify = lambda message, *a, **kw: (severities.append((str(message), kw.get("severity"))),
+                                                notify(message, *a, **kw))
+        app.start_load(core.Request(sample_root, core.Selection.latest(), use_cache=False))
+        app.action_cancel_load()                      # even before the worker's first step
+        assert severities == [("load cancelled: the data on screen is unchanged", "information")]
+        assert app.overview.progress == ""
+        await wait_until(pilot, lambda: not app.loading, "the cancelled worker to end")
+        await pilot.pause()
+        assert app.analysis is sample_analysis and len(severities) == 1     # said once, not again as an error
